@@ -1,0 +1,47 @@
+# Targets document themselves: `make help`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+DEMO   := petitions/demo/petition.json
+export PETITIONS_ENV ?= development
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test test-browser test-all translations compile-translations check-translations bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create the virtualenv and install the project with its test tools
+
+compile-translations: $(STAMP) ## Compile translations/*/LC_MESSAGES/messages.po to .mo
+	$(BIN)/pybabel compile -q -d translations
+
+run: compile-translations ## Migrate a SQLite database, load the demo petition and serve on http://127.0.0.1:5000
+	$(BIN)/petitions db upgrade
+	$(BIN)/petitions petition import $(DEMO)
+	@echo "Petition:    http://$(HOST):$(PORT)/p/letters-behind-bars"
+	@echo "Mailbox:     http://$(HOST):$(PORT)/dev/mail"
+	$(BIN)/petitions run --host $(HOST) --port $(PORT)
+
+test: compile-translations ## Run the test suite (SQLite, in-memory rate limits; no browser)
+	PETITIONS_ENV=testing $(BIN)/pytest -m "not browser" -q
+
+test-browser: compile-translations ## Run the real-browser tests (needs /usr/bin/chromium)
+	PETITIONS_ENV=testing $(BIN)/pytest -m browser -q
+
+translations: $(STAMP) ## Extract strings, update every catalogue, compile
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d translations
+
+clean: ## Remove the virtualenv, the development database and mailbox
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,76 @@
+"""petitions: self-hosted, multilingual petitions and open letters."""
+from flask import Flask, request
+
+from . import config as config_module
+from .config import ROOT
+
+
+def create_app(profile=None, overrides=None):
+    """Build the application. ``profile``: production, development or testing."""
+    settings = config_module.load(profile, overrides)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=settings["INSTANCE_DIR"],
+        instance_relative_config=False,
+    )
+    app.config.update(settings)
+
+    from . import errors, i18n
+    from .extensions import babel, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    from .models.types import alembic_render_item
+
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
+        render_item=alembic_render_item,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    errors.init_app(app)
+
+    from .api.views import bp as api_bp
+    from .signing.views import bp as signing_bp
+
+    app.register_blueprint(signing_bp)
+    app.register_blueprint(api_bp)
+    if app.config["DEV_MAILBOX"]:
+        from .mail.devmail import bp as devmail_bp
+
+        app.register_blueprint(devmail_bp)
+
+    _install_request_transaction(app)
+    from .cli import register
+
+    register(app)
+    return app
+
+
+def _install_request_transaction(app):
+    """Commit once per request, after the view succeeded; roll back otherwise."""
+    from .extensions import db
+    from .security import add_security_headers
+
+    @app.after_request
+    def finish_transaction(response):
+        if response.status_code < 400:
+            db.session.commit()
+            if app.config["MAIL_DELIVER_AFTER_REQUEST"] and request.method == "POST":
+                response.call_on_close(lambda: _deliver_in_background(app))
+        else:
+            db.session.rollback()
+        return add_security_headers(response)
+
+
+def _deliver_in_background(app):
+    """Development convenience: deliver queued mail right after the response went out."""
+    from .mail.worker import deliver_all
+
+    with app.app_context():
+        try:
+            deliver_all()
+        except Exception:  # a failed delivery stays queued; the request already succeeded
+            app.logger.exception("mail delivery after request failed")

@@ -1,0 +1,46 @@
+"""Read-only JSON views of public petitions."""
+from flask import Blueprint, abort, current_app, jsonify, request
+
+from ..extensions import csrf
+from ..signing import services
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+def _petition_or_404(slug):
+    petition = services.find_public_petition(slug)
+    if petition is None:
+        abort(404)
+    return petition
+
+
+@bp.get("/petitions/<slug>")
+def petition(slug):
+    petition = _petition_or_404(slug)
+    lang = request.args.get("lang") or petition.primary_language
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = petition.primary_language
+    text, _ = services.petition_text(petition, lang)
+    count, next_goal = services.public_counts(petition)
+    return jsonify(
+        slug=petition.slug,
+        kind=petition.kind,
+        status=petition.status,
+        goal=petition.goal,
+        next_goal=next_goal,
+        signature_count=count,
+        languages=petition.languages,
+        title=text.title,
+        title_language=text.language,
+        updated_at=petition.updated_at.isoformat().replace("+00:00", "Z"),
+    )
+
+
+@bp.get("/petitions/<slug>/count")
+def count(slug):
+    petition = _petition_or_404(slug)
+    count, next_goal = services.public_counts(petition)
+    response = jsonify(signature_count=count, goal=petition.goal, next_goal=next_goal)
+    response.headers["Cache-Control"] = "public, max-age=2"
+    return response

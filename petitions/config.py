@@ -1,0 +1,169 @@
+"""Configuration. Every setting can be overridden from the environment.
+
+``PETITIONS_ENV`` picks the profile: ``production`` (the default, so that a
+forgotten variable never weakens a live site), ``development`` (``make run``)
+or ``testing``.
+"""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a safe, working configuration."""
+
+
+def _bool(value, default=False):
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    ENV_NAME = "production"
+    DEBUG = False
+    TESTING = False
+    DEV_MAILBOX = False
+
+    # Interface languages. Adding one means adding its catalogue under
+    # translations/ and its code here (or in PETITIONS_LANGUAGES).
+    SITE_NAME = "Petitions"
+    LANGUAGES = ["en", "ru", "be", "de"]
+    DEFAULT_LANGUAGE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # Signing
+    CONFIRM_TOKEN_MAX_AGE = 7 * 24 * 3600
+    MAX_CONFIRMATION_SENDS = 3
+    ALREADY_SIGNED_NOTICE_INTERVAL = 24 * 3600
+    COUNTER_SHARDS = 16
+
+    # Mail
+    MAIL_DELIVER_AFTER_REQUEST = False
+    MAIL_BATCH_SIZE = 50
+    MAIL_MAX_BACKOFF = 3600
+    MAIL_TIMEOUT = 20
+
+    # Rate limits (Flask-Limiter reads RATELIMIT_* itself)
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SIGN = "10 per minute;60 per hour"
+    RATELIMIT_SIGN_EMAIL = "5 per hour"
+    RATELIMIT_RESEND = "5 per hour"
+
+    WTF_CSRF_TIME_LIMIT = 6 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+    @classmethod
+    def from_environment(cls):
+        """Return a dict of settings: class defaults overridden by the environment."""
+        env = os.environ
+        settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        instance = Path(env.get("PETITIONS_INSTANCE", ROOT / "instance"))
+        settings["INSTANCE_DIR"] = str(instance)
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+            env.get("DATABASE_URL") or f"sqlite:///{instance / 'petitions.sqlite'}"
+        )
+        settings["SECRET_KEY"] = env.get("SECRET_KEY") or cls.default_secret_key(instance)
+        settings["SITE_NAME"] = env.get("SITE_NAME") or cls.SITE_NAME
+        settings["BASE_URL"] = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+        settings["MAIL_URL"] = env.get("MAIL_URL") or cls.default_mail_url()
+        settings["MAIL_FROM"] = env.get("MAIL_FROM") or "Petitions <petitions@localhost>"
+        settings["MAILBOX_DIR"] = env.get("MAILBOX_DIR") or str(instance / "mailbox")
+        settings["RATELIMIT_STORAGE_URI"] = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+        settings["RATELIMIT_ENABLED"] = _bool(env.get("RATELIMIT_ENABLED"), True)
+        settings["CONFIRM_TOKEN_MAX_AGE"] = _int("CONFIRM_TOKEN_MAX_AGE", cls.CONFIRM_TOKEN_MAX_AGE)
+        settings["MAIL_DELIVER_AFTER_REQUEST"] = _bool(
+            env.get("MAIL_DELIVER_AFTER_REQUEST"), cls.MAIL_DELIVER_AFTER_REQUEST
+        )
+        if env.get("PETITIONS_LANGUAGES"):
+            settings["LANGUAGES"] = [x.strip() for x in env["PETITIONS_LANGUAGES"].split(",") if x.strip()]
+        return settings
+
+    @staticmethod
+    def default_secret_key(instance):
+        return None
+
+    @staticmethod
+    def default_mail_url():
+        return None
+
+    @classmethod
+    def check(cls, settings):
+        """Refuse to start with settings that would be unsafe in this profile."""
+        key = settings.get("SECRET_KEY") or ""
+        if key.lower() in WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
+                "characters, for example: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        if not settings.get("MAIL_URL"):
+            raise ConfigError("MAIL_URL must be set, for example smtp+starttls://user:pass@mail.example.org:587")
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = True
+    DEV_MAILBOX = True
+    MAIL_DELIVER_AFTER_REQUEST = True
+
+    @staticmethod
+    def default_secret_key(instance):
+        # A random key kept in instance/ so links in the development mailbox
+        # survive a restart, without a well-known key anyone could forge with.
+        path = Path(instance) / "dev-secret-key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+    @staticmethod
+    def default_mail_url():
+        return "mailbox://"
+
+
+class TestConfig(DevelopmentConfig):
+    ENV_NAME = "testing"
+    DEBUG = False
+    TESTING = True
+    MAIL_DELIVER_AFTER_REQUEST = False
+    RATELIMIT_ENABLED = False
+    WTF_CSRF_ENABLED = False
+
+
+PROFILES = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}
+
+
+def normalise_database_url(url):
+    """Point plain postgres:// URLs at psycopg 3, which is the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load(profile=None, overrides=None):
+    """Build the settings for a profile (default: $PETITIONS_ENV or production)."""
+    name = profile or os.environ.get("PETITIONS_ENV", "production")
+    if name not in PROFILES:
+        raise ConfigError(f"PETITIONS_ENV must be one of {', '.join(PROFILES)}, not {name!r}")
+    cls = PROFILES[name]
+    settings = cls.from_environment()
+    if name == "testing":
+        settings["RATELIMIT_ENABLED"] = _bool(os.environ.get("TEST_RATELIMIT_ENABLED"), False)
+    settings.update(overrides or {})
+    if name == "production":
+        cls.check(settings)
+    return settings

@@ -1,0 +1,84 @@
+"""Counting confirmed signatures, and the goals they climb towards.
+
+The count is kept in ``CounterShard`` rows: a confirmation adds one to a
+random shard inside its own transaction. That keeps the count exact (it
+commits or rolls back with the confirmation), spreads concurrent
+confirmations over several rows instead of one hot row, and makes reading
+the count a sum over a fixed number of rows, flat at a million signatures.
+"""
+import random
+
+from sqlalchemy import func, select, update
+
+from .extensions import db
+from .models import CounterShard, GoalMilestone, Petition, utcnow
+
+
+def next_goal_for(count, goal):
+    """The goal to show: the organiser's, then 1-2-5 steps, always above ``count``.
+
+    >>> [next_goal_for(c, 1000) for c in (0, 999, 1000, 1999, 2000, 5000)]
+    [1000, 1000, 2000, 2000, 5000, 10000]
+    """
+    if count < goal:
+        return goal
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            candidate = step * magnitude
+            if candidate > count and candidate > goal:
+                return candidate
+        magnitude *= 10
+
+
+def create_shards(petition, shards):
+    """Give a new petition its zeroed counter rows."""
+    for shard in range(shards):
+        db.session.add(CounterShard(petition_id=petition.id, shard=shard, count=0))
+
+
+def confirmed_count(petition_id):
+    """The exact number of confirmed signatures, read from the counter shards."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(CounterShard.count), 0)).where(CounterShard.petition_id == petition_id)
+    )
+    return int(total or 0)
+
+
+def add_to_count(petition_id, shards, delta=1):
+    """Add ``delta`` to one randomly chosen shard of the petition's count."""
+    db.session.execute(
+        update(CounterShard)
+        .where(CounterShard.petition_id == petition_id, CounterShard.shard == random.randrange(shards))
+        .values(count=CounterShard.count + delta)
+    )
+
+
+def record_goals_reached(petition, count, now=None):
+    """If ``count`` has reached the petition's next goal, store when and raise the goal.
+
+    The goal only moves if nobody else moved it first (a conditional UPDATE),
+    so concurrent confirmations record each milestone once. A confirmation
+    that raced past a goal without seeing it leaves it for the next one; the
+    goal shown is always computed from the live count, so readers never see
+    a stale goal.
+    """
+    old = petition.next_goal
+    if count < old:
+        return []
+    new = next_goal_for(count, petition.goal)
+    moved = db.session.execute(
+        update(Petition).where(Petition.id == petition.id, Petition.next_goal == old).values(next_goal=new)
+    ).rowcount
+    if not moved:
+        return []
+    now = now or utcnow()
+    reached = []
+    goal = old
+    while goal < new:
+        if goal <= count:
+            db.session.add(GoalMilestone(petition_id=petition.id, goal=goal, reached_at=now))
+            reached.append(goal)
+        goal = next_goal_for(goal, petition.goal)
+    db.session.flush()
+    return reached

@@ -1,0 +1,114 @@
+"""Languages: which one a request is in, and locale-aware formatting.
+
+Numbers, plural forms, country names and text direction all come from
+Babel's CLDR data; nothing here formats by hand.
+"""
+from functools import lru_cache
+
+import pyuca
+from babel import Locale
+from flask import current_app, g, request
+from flask_babel import format_decimal, get_locale
+from werkzeug.routing import BaseConverter
+
+# Codes in CLDR's territory list that are not countries a person lives in.
+NOT_COUNTRIES = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"})
+
+
+def languages():
+    """The interface languages this site offers, in configured order."""
+    return current_app.config["LANGUAGES"]
+
+
+def best_language(choices, fallback):
+    """The language from ``choices`` the browser prefers, or ``fallback``."""
+    return request.accept_languages.best_match(choices) or fallback
+
+
+def select_locale():
+    """Flask-Babel's locale selector: the URL prefix wins, then Accept-Language."""
+    lang = g.get("lang")
+    if lang:
+        return lang
+    return best_language(languages(), current_app.config["DEFAULT_LANGUAGE"])
+
+
+def current_language():
+    return str(get_locale())
+
+
+@lru_cache(maxsize=64)
+def text_direction(lang):
+    """'rtl' for right-to-left scripts (Arabic, Farsi, Hebrew ...), else 'ltr'."""
+    return "rtl" if Locale.parse(lang).character_order == "right-to-left" else "ltr"
+
+
+@lru_cache(maxsize=64)
+def language_name(lang):
+    """The language's own name for itself, capitalised for a menu: 'Deutsch', 'Русский'."""
+    name = Locale.parse(lang).get_display_name(lang) or lang
+    return name[:1].upper() + name[1:]
+
+
+@lru_cache(maxsize=1)
+def _collator():
+    return pyuca.Collator()
+
+
+@lru_cache(maxsize=64)
+def countries(lang):
+    """(ISO code, name) pairs for every country, named and sorted for a reader of ``lang``."""
+    territories = Locale.parse(lang).territories
+    pairs = [(code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()]
+    pairs = [(code, name) for code, name in pairs if code not in NOT_COUNTRIES]
+    key = _collator().sort_key
+    return tuple(sorted(pairs, key=lambda pair: key(pair[1].casefold())))
+
+
+@lru_cache(maxsize=1)
+def country_codes():
+    return frozenset(code for code, _ in countries("en"))
+
+
+def country_name(code, lang):
+    return Locale.parse(lang).territories.get(code, code)
+
+
+def number(value):
+    """A whole number as a reader of the current language writes it: 1,000 / 1 000 / 1.000."""
+    return format_decimal(value)
+
+
+class LanguageConverter(BaseConverter):
+    """Matches only the configured interface languages, so /xx/... is a 404."""
+
+    def __init__(self, url_map, *args):
+        super().__init__(url_map)
+        self.regex = "|".join(sorted(url_map.petitions_languages, key=len, reverse=True))
+
+
+def init_app(app):
+    app.url_map.petitions_languages = list(app.config["LANGUAGES"])
+    app.url_map.converters["lang"] = LanguageConverter
+
+    @app.url_value_preprocessor
+    def pull_language(endpoint, values):
+        if values and "lang" in values:
+            g.lang = values.pop("lang")
+
+    @app.url_defaults
+    def add_language(endpoint, values):
+        if "lang" in values or not app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            return
+        values["lang"] = g.get("lang") or str(get_locale())
+
+    @app.context_processor
+    def language_helpers():
+        lang = current_language()
+        return {
+            "current_language": lang,
+            "text_direction": text_direction(lang),
+            "text_direction_of": text_direction,
+            "language_name": language_name,
+            "number": number,
+        }

@@ -1,0 +1,1 @@
+"""Email: an outbox table, a worker that delivers it, and the messages we send."""

@@ -1,0 +1,36 @@
+"""The emails a signer receives, rendered in the language they signed in."""
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
+
+from . import outbox
+
+
+def _render(template, language, subject, **context):
+    with force_locale(language):
+        context.update(language=language)
+        return (
+            subject(),
+            render_template(f"emails/{template}.txt", **context),
+            render_template(f"emails/{template}.html", **context),
+        )
+
+
+def queue_confirmation(signature, title, confirm_url, now=None):
+    """Queue the email that asks a signer to confirm their signature."""
+    subject, text, html = _render(
+        "confirm", signature.language,
+        lambda: gettext("Please confirm your signature: %(title)s", title=title),
+        name=signature.full_name, title=title, confirm_url=confirm_url,
+        max_age_days=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 86400,
+    )
+    return outbox.queue("confirm", signature.email, subject, text, html, now=now)
+
+
+def queue_already_signed(signature, title, petition_url, now=None):
+    """Tell an address's owner that someone tried to sign again with it."""
+    subject, text, html = _render(
+        "already_signed", signature.language,
+        lambda: gettext("You have already signed: %(title)s", title=title),
+        name=signature.full_name, title=title, petition_url=petition_url,
+    )
+    return outbox.queue("already_signed", signature.email, subject, text, html, now=now)

@@ -1,0 +1,104 @@
+"""The outbox: mail is queued with the change that caused it and delivered later.
+
+Queuing in the same transaction means a signature is never stored without
+its confirmation email, nor an email sent for a signature that rolled back.
+A message is marked sent only after the server accepted it; if the server is
+down it stays queued and is retried with growing delays.
+"""
+from datetime import timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import OutboxMessage, utcnow
+from .transport import ConnectionFailed, TransportError, stamp
+
+FIRST_RETRY_SECONDS = 30
+
+
+def queue(kind, recipient, subject, text_body, html_body, now=None):
+    """Add a message to the outbox (flushes; the caller's transaction commits it)."""
+    message = OutboxMessage(
+        kind=kind, recipient=recipient, subject=subject, text_body=text_body, html_body=html_body,
+        created_at=now or utcnow(), next_attempt_at=now or utcnow(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def backoff(attempts, maximum):
+    """Seconds to wait after ``attempts`` failures: 30 s, 1 min, 2 min ... up to ``maximum``."""
+    return min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), maximum)
+
+
+def build_email(row, sender):
+    message = EmailMessage()
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
+    stamp(message, sender)
+    message.set_content(row.text_body)
+    message.add_alternative(row.html_body, subtype="html")
+    return message
+
+
+def due_messages(now, limit):
+    """Messages waiting to go, oldest first; rows another worker holds are skipped."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return db.session.scalars(query).all()
+
+
+def deliver_due(transport, sender, now=None, limit=50, max_backoff=3600):
+    """Deliver up to ``limit`` due messages. Returns (sent, failed). Flushes; caller commits."""
+    now = now or utcnow()
+    rows = due_messages(now, limit)
+    if not rows:
+        return 0, 0
+    sent = failed = 0
+    try:
+        with transport.session() as send:
+            for row in rows:
+                try:
+                    send(build_email(row, sender))
+                except ConnectionFailed:
+                    raise
+                except TransportError as exc:
+                    _failed(row, exc, now, max_backoff)
+                    failed += 1
+                else:
+                    _sent(row, now)
+                    sent += 1
+    except ConnectionFailed as exc:
+        # The server is unreachable: every message not yet sent waits its turn.
+        for row in rows:
+            if row.sent_at is None:
+                _failed(row, exc, now, max_backoff)
+                failed += 1
+    db.session.flush()
+    return sent, failed
+
+
+def _sent(row, now):
+    row.sent_at = now
+    # Once the server has the message we keep no copy of who it went to or what it said.
+    row.recipient = ""
+    row.text_body = ""
+    row.html_body = ""
+    row.last_error = None
+
+
+def _failed(row, exc, now, max_backoff):
+    row.attempts += 1
+    row.last_error = str(exc)[:500]
+    row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts, max_backoff))
+
+
+def pending_count():
+    return db.session.scalar(select(db.func.count()).where(OutboxMessage.sent_at.is_(None)))

@@ -1,0 +1,27 @@
+"""Outgoing email, queued in the same transaction as the change that caused it."""
+from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    next_attempt_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    sent_at = mapped_column(UTCDateTime, nullable=True)
+
+    def __repr__(self):
+        state = f"sent {self.sent_at:%Y-%m-%d %H:%M}" if self.sent_at else f"attempts={self.attempts}"
+        return f"<OutboxMessage {self.id} {self.kind} {state}>"

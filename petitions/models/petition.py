@@ -1,0 +1,123 @@
+"""Petitions, their texts in each language, their goals and their counters."""
+from sqlalchemy import JSON, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class PetitionStatus:
+    """Where a petition is in its life. Plain strings, stored as such."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    DELIVERED = "delivered"
+
+    ALL = (DRAFT, OPEN, CLOSED, DELIVERED)
+    PUBLIC = frozenset({OPEN, CLOSED, DELIVERED})
+    SIGNABLE = frozenset({OPEN})
+
+
+class Petition(db.Model):
+    __tablename__ = "petitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="petition")
+    status: Mapped[str] = mapped_column(String(20), default=PetitionStatus.DRAFT)
+    organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    primary_language: Mapped[str] = mapped_column(String(16))
+    # The organiser's goal, and the goal currently shown. next_goal moves up
+    # the ladder (see counting.next_goal_for) as goals are reached.
+    goal: Mapped[int] = mapped_column(Integer)
+    next_goal: Mapped[int] = mapped_column(Integer)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+    translations: Mapped[list["PetitionTranslation"]] = relationship(
+        back_populates="petition", cascade="all, delete-orphan", order_by="PetitionTranslation.language"
+    )
+    milestones: Mapped[list["GoalMilestone"]] = relationship(
+        back_populates="petition", cascade="all, delete-orphan", order_by="GoalMilestone.goal"
+    )
+
+    @property
+    def languages(self):
+        """Languages this petition is written in, primary first."""
+        others = sorted(t.language for t in self.translations if t.language != self.primary_language)
+        return [self.primary_language, *others] if self.translation(self.primary_language) else others
+
+    def translation(self, language):
+        """The text in ``language``, or None."""
+        for t in self.translations:
+            if t.language == language:
+                return t
+        return None
+
+    @property
+    def is_public(self):
+        return self.status in PetitionStatus.PUBLIC
+
+    @property
+    def is_signable(self):
+        return self.status in PetitionStatus.SIGNABLE
+
+    def __repr__(self):
+        return f"<Petition {self.slug!r} {self.status} goal={self.goal}>"
+
+
+class PetitionTranslation(db.Model):
+    __tablename__ = "petition_translations"
+    __table_args__ = (UniqueConstraint("petition_id", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    addressee: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    demands: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+    petition: Mapped[Petition] = relationship(back_populates="translations")
+
+    def __repr__(self):
+        return f"<PetitionTranslation {self.petition_id}:{self.language} {self.title[:30]!r}>"
+
+
+class GoalMilestone(db.Model):
+    """The moment a petition reached one of its goals."""
+
+    __tablename__ = "goal_milestones"
+    __table_args__ = (UniqueConstraint("petition_id", "goal"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), index=True)
+    goal: Mapped[int] = mapped_column(Integer)
+    reached_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    petition: Mapped[Petition] = relationship(back_populates="milestones")
+
+    def __repr__(self):
+        return f"<GoalMilestone {self.petition_id} {self.goal} at {self.reached_at:%Y-%m-%d %H:%M}>"
+
+
+class CounterShard(db.Model):
+    """One slice of a petition's confirmed-signature count.
+
+    A confirmation adds one to a randomly chosen shard in the same transaction
+    that confirms the signature, so the count is exact, concurrent
+    confirmations rarely wait on the same row, and reading the count sums a
+    fixed number of rows however many signatures there are.
+    """
+
+    __tablename__ = "signature_counters"
+
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), primary_key=True)
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self):
+        return f"<CounterShard {self.petition_id}/{self.shard}={self.count}>"

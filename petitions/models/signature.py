@@ -1,0 +1,47 @@
+"""Signatures: one person's support for one petition."""
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class SignatureStatus:
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    WITHDRAWN = "withdrawn"
+
+    ALL = (PENDING, CONFIRMED, WITHDRAWN)
+
+
+class Signature(db.Model):
+    __tablename__ = "signatures"
+    __table_args__ = (
+        # One address counts once per petition. The hash is an HMAC of the
+        # normalised address, so the check keeps working once the address
+        # itself is stored encrypted.
+        UniqueConstraint("petition_id", "email_hash"),
+        Index("ix_signatures_petition_status", "petition_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"))
+    email_hash: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(320))
+    full_name: Mapped[str] = mapped_column(String(120))
+    country: Mapped[str] = mapped_column(String(2))
+    city: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    language: Mapped[str] = mapped_column(String(16))
+    show_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    wants_updates: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default=SignatureStatus.PENDING)
+    confirmation_sends: Mapped[int] = mapped_column(Integer, default=0)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    confirmed_at = mapped_column(UTCDateTime, nullable=True)
+    withdrawn_at = mapped_column(UTCDateTime, nullable=True)
+    last_emailed_at = mapped_column(UTCDateTime, nullable=True)
+
+    petition = relationship("Petition")
+
+    def __repr__(self):
+        return f"<Signature {self.id} petition={self.petition_id} {self.status}>"

@@ -1,0 +1,1 @@
+"""What organisers do to petitions: create, update and inspect them."""

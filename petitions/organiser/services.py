@@ -1,0 +1,135 @@
+"""Creating and inspecting petitions (from the command line for now)."""
+import re
+
+from sqlalchemy import func, select
+
+from .. import counting
+from ..extensions import db
+from ..models import Petition, PetitionStatus, PetitionTranslation, Signature, SignatureStatus
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
+TEXT_LIMITS = {"title": 200, "addressee": 200, "summary": 2000, "body": 100_000}
+MAX_DEMANDS = 30
+MAX_DEMAND_LENGTH = 500
+
+
+class InvalidPetition(ValueError):
+    """The petition description is refused; the message names the problem."""
+
+
+def validate_petition_data(data, languages):
+    """Check an import document and return it cleaned, or raise InvalidPetition."""
+    if not isinstance(data, dict):
+        raise InvalidPetition("the file must contain a JSON object")
+
+    def need(key, kind):
+        if key not in data:
+            raise InvalidPetition(f"missing key {key!r}")
+        if not isinstance(data[key], kind) or isinstance(data[key], bool):
+            raise InvalidPetition(f"{key!r} must be a {kind.__name__}")
+        return data[key]
+
+    slug = need("slug", str)
+    if not SLUG_RE.match(slug):
+        raise InvalidPetition(f"slug {slug!r} must be lowercase letters, digits and hyphens (at most 100)")
+    goal = need("goal", int)
+    if not 1 <= goal <= 1_000_000_000:
+        raise InvalidPetition("'goal' must be between 1 and 1,000,000,000")
+    primary = need("primary_language", str)
+    status = data.get("status", PetitionStatus.DRAFT)
+    if status not in PetitionStatus.ALL:
+        raise InvalidPetition(f"'status' must be one of {', '.join(PetitionStatus.ALL)}, not {status!r}")
+    organisation = data.get("organisation", "")
+    if not isinstance(organisation, str) or len(organisation) > 200:
+        raise InvalidPetition("'organisation' must be a string of at most 200 characters")
+    translations = need("translations", dict)
+    if not translations:
+        raise InvalidPetition("'translations' must contain at least one language")
+    cleaned = {}
+    for lang, text in translations.items():
+        if lang not in languages:
+            raise InvalidPetition(f"language {lang!r} is not configured (configured: {', '.join(languages)})")
+        cleaned[lang] = _clean_translation(lang, text)
+    if primary not in cleaned:
+        raise InvalidPetition(f"'primary_language' {primary!r} has no entry in 'translations'")
+    return {
+        "slug": slug, "goal": goal, "primary_language": primary, "status": status,
+        "organisation": organisation.strip(), "translations": cleaned,
+    }
+
+
+def _clean_translation(lang, text):
+    where = f"translations.{lang}"
+    if not isinstance(text, dict):
+        raise InvalidPetition(f"{where} must be an object")
+    out = {}
+    for field, limit in TEXT_LIMITS.items():
+        value = text.get(field, "")
+        if not isinstance(value, str):
+            raise InvalidPetition(f"{where}.{field} must be a string")
+        if len(value) > limit:
+            raise InvalidPetition(f"{where}.{field} is longer than {limit} characters")
+        out[field] = value.strip()
+    if not out["title"]:
+        raise InvalidPetition(f"{where}.title must not be empty")
+    demands = text.get("demands", [])
+    if not isinstance(demands, list) or not all(isinstance(d, str) for d in demands):
+        raise InvalidPetition(f"{where}.demands must be a list of strings")
+    if len(demands) > MAX_DEMANDS or any(len(d) > MAX_DEMAND_LENGTH for d in demands):
+        raise InvalidPetition(f"{where}.demands: at most {MAX_DEMANDS}, each at most {MAX_DEMAND_LENGTH} characters")
+    out["demands"] = [d.strip() for d in demands if d.strip()]
+    return out
+
+
+def import_petition(data, languages, shards):
+    """Create or update a petition from an import document. Returns (petition, created)."""
+    clean = validate_petition_data(data, languages)
+    petition = db.session.scalar(select(Petition).where(Petition.slug == clean["slug"]))
+    created = petition is None
+    if created:
+        petition = Petition(slug=clean["slug"], next_goal=clean["goal"])
+        db.session.add(petition)
+    petition.goal = clean["goal"]
+    petition.primary_language = clean["primary_language"]
+    petition.status = clean["status"]
+    petition.organisation_name = clean["organisation"]
+    for lang, text in clean["translations"].items():
+        translation = petition.translation(lang)
+        if translation is None:
+            translation = PetitionTranslation(language=lang)
+            petition.translations.append(translation)
+        for field, value in text.items():
+            setattr(translation, field, value)
+    db.session.flush()
+    if created:
+        counting.create_shards(petition, shards)
+    # A lowered or raised goal moves the goal shown, counted from the live count.
+    petition.next_goal = counting.next_goal_for(counting.confirmed_count(petition.id), petition.goal)
+    db.session.flush()
+    return petition, created
+
+
+def petition_summary(slug):
+    """Status, goals and counts of one petition, or None if there is no such slug."""
+    petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
+    if petition is None:
+        return None
+    by_status = dict(
+        db.session.execute(
+            select(Signature.status, func.count())
+            .where(Signature.petition_id == petition.id)
+            .group_by(Signature.status)
+        ).all()
+    )
+    count = counting.confirmed_count(petition.id)
+    return {
+        "slug": petition.slug,
+        "status": petition.status,
+        "goal": petition.goal,
+        "next_goal": counting.next_goal_for(count, petition.goal),
+        "confirmed": count,
+        "pending": by_status.get(SignatureStatus.PENDING, 0),
+        "withdrawn": by_status.get(SignatureStatus.WITHDRAWN, 0),
+        "languages": petition.languages,
+        "goals_reached": [(m.goal, m.reached_at) for m in petition.milestones],
+    }

@@ -1,0 +1,1 @@
+"""Where a supporter reads a petition, signs it and confirms by email."""

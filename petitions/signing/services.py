@@ -1,0 +1,217 @@
+"""The rules of signing: who may sign, what counts, and what gets emailed."""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import counting
+from ..extensions import db
+from ..mail import messages
+from ..models import Petition, PetitionStatus, Signature, SignatureStatus, utcnow
+from ..security import email_hash
+from ..tokens import TokenExpired, TokenInvalid, confirmation_tokens
+
+
+class PetitionNotSignable(Exception):
+    """The petition is closed (or not yet open) and takes no more signatures."""
+
+
+@dataclass(frozen=True)
+class SignerDetails:
+    full_name: str
+    email: str
+    country: str
+    city: str | None
+    show_name: bool
+    wants_updates: bool
+
+
+class SignOutcome:
+    """What ``sign`` did. The supporter sees the same page for every outcome."""
+
+    NEW = "new"
+    RESENT = "resent"
+    NOTIFIED = "notified"
+    SUPPRESSED = "suppressed"
+
+
+def find_public_petition(slug):
+    """The petition with this slug if the public may see it, else None."""
+    return db.session.scalar(
+        select(Petition).where(Petition.slug == slug, Petition.status.in_(PetitionStatus.PUBLIC))
+    )
+
+
+def petition_text(petition, language):
+    """The petition's text for a reader of ``language``: (translation, is_fallback)."""
+    translation = petition.translation(language)
+    if translation is not None:
+        return translation, False
+    return petition.translation(petition.primary_language) or petition.translations[0], True
+
+
+def external_url(endpoint, **values):
+    """An absolute link for an email, built on BASE_URL rather than the request's host."""
+    with current_app.test_request_context("/"):
+        path = url_for(endpoint, **values)
+    return current_app.config["BASE_URL"] + path
+
+
+def _title(petition, language):
+    return petition_text(petition, language)[0].title
+
+
+def sign(petition, details, language, now=None):
+    """Record a signature as pending and queue its confirmation email.
+
+    One address counts once per petition: the (petition, email hash) pair is
+    unique in the database, so two concurrent submissions cannot both count.
+    A second submission with the same address never reveals, to whoever sent
+    it, whether the address had signed: a pending signature gets its
+    confirmation again (a bounded number of times), and the owner of a
+    confirmed one is told by email that someone tried.
+    """
+    if not petition.is_signable:
+        raise PetitionNotSignable(petition.slug)
+    now = now or utcnow()
+    key = email_hash(current_app.config["SECRET_KEY"], details.email)
+    existing = _find_by_hash(petition.id, key)
+    if existing is None:
+        signature = Signature(
+            petition_id=petition.id, email_hash=key, language=language, created_at=now,
+            status=SignatureStatus.PENDING, confirmation_sends=0,
+        )
+        _apply_details(signature, details)
+        try:
+            with db.session.begin_nested():
+                db.session.add(signature)
+        except IntegrityError:
+            # Someone signed with this address between our look-up and insert.
+            existing = _find_by_hash(petition.id, key)
+        else:
+            _send_confirmation(signature, petition, now)
+            return SignOutcome.NEW
+    return _sign_again(existing, petition, details, language, now)
+
+
+def _find_by_hash(petition_id, key):
+    return db.session.scalar(
+        select(Signature).where(Signature.petition_id == petition_id, Signature.email_hash == key)
+    )
+
+
+def _apply_details(signature, details):
+    signature.full_name = details.full_name
+    signature.email = details.email
+    signature.country = details.country
+    signature.city = details.city or None
+    signature.show_name = details.show_name
+    signature.wants_updates = details.wants_updates
+
+
+def _sign_again(signature, petition, details, language, now):
+    config = current_app.config
+    if signature.status == SignatureStatus.CONFIRMED:
+        interval = timedelta(seconds=config["ALREADY_SIGNED_NOTICE_INTERVAL"])
+        if signature.last_emailed_at and now - signature.last_emailed_at < interval:
+            return SignOutcome.SUPPRESSED
+        signature.last_emailed_at = now
+        petition_url = external_url("signing.petition", lang=signature.language, slug=petition.slug)
+        messages.queue_already_signed(signature, _title(petition, signature.language), petition_url, now=now)
+        db.session.flush()
+        return SignOutcome.NOTIFIED
+    if signature.confirmation_sends >= config["MAX_CONFIRMATION_SENDS"]:
+        return SignOutcome.SUPPRESSED
+    # Still pending (or withdrawn and signing anew): the latest details are the
+    # ones the address's owner is asked to confirm.
+    _apply_details(signature, details)
+    signature.language = language
+    signature.status = SignatureStatus.PENDING
+    _send_confirmation(signature, petition, now)
+    return SignOutcome.RESENT
+
+
+def _send_confirmation(signature, petition, now):
+    db.session.flush()
+    token = confirmation_tokens(current_app).make({"s": signature.id, "h": signature.email_hash[:16]})
+    url = external_url("signing.confirm", lang=signature.language, token=token)
+    signature.confirmation_sends += 1
+    signature.last_emailed_at = now
+    messages.queue_confirmation(signature, _title(petition, signature.language), url, now=now)
+    db.session.flush()
+
+
+def signature_from_token(token, allow_expired=False):
+    """The signature a confirmation token names. Raises TokenInvalid or TokenExpired.
+
+    With ``allow_expired`` an expired but genuine token still names its
+    signature, which is what "send me a new link" needs.
+    """
+    tokens = confirmation_tokens(current_app)
+    try:
+        payload = tokens.read(token)
+    except TokenExpired as exc:
+        if not allow_expired:
+            raise
+        payload = exc.payload
+    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
+        raise TokenInvalid("malformed payload")
+    signature = db.session.get(Signature, payload["s"])
+    # The hash prefix ties the token to the address, so a token can never
+    # confirm a later signature that reused a deleted one's id.
+    if signature is None or signature.email_hash[:16] != payload.get("h"):
+        raise TokenInvalid("no such signature")
+    return signature
+
+
+def confirm(token, now=None):
+    """Confirm the signature a token names. Returns (signature, newly_confirmed).
+
+    Confirming twice is harmless: only the first click changes anything.
+    The count moves in the same transaction as the signature's status.
+    """
+    signature = signature_from_token(token)
+    petition = signature.petition
+    if signature.status == SignatureStatus.CONFIRMED:
+        return signature, False
+    if signature.status != SignatureStatus.PENDING:
+        raise TokenInvalid("signature withdrawn")
+    if not petition.is_signable:
+        raise PetitionNotSignable(petition.slug)
+    now = now or utcnow()
+    changed = db.session.execute(
+        update(Signature)
+        .where(Signature.id == signature.id, Signature.status == SignatureStatus.PENDING)
+        .values(status=SignatureStatus.CONFIRMED, confirmed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        db.session.refresh(signature)
+        return signature, False
+    db.session.refresh(signature)
+    config = current_app.config
+    counting.add_to_count(petition.id, config["COUNTER_SHARDS"])
+    counting.record_goals_reached(petition, counting.confirmed_count(petition.id), now=now)
+    return signature, True
+
+
+def resend_confirmation(token, now=None):
+    """Send a fresh confirmation link for a (possibly expired) token. Returns True if queued."""
+    signature = signature_from_token(token, allow_expired=True)
+    if signature.status != SignatureStatus.PENDING:
+        return False
+    if signature.confirmation_sends >= current_app.config["MAX_CONFIRMATION_SENDS"]:
+        return False
+    petition = signature.petition
+    if not petition.is_signable:
+        return False
+    _send_confirmation(signature, petition, now or utcnow())
+    return True
+
+
+def public_counts(petition):
+    """(count, next goal) for display; the goal is computed from the live count."""
+    count = counting.confirmed_count(petition.id)
+    return count, counting.next_goal_for(count, petition.goal)
