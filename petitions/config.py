@@ -138,6 +138,7 @@ class TestConfig(DevelopmentConfig):
     ENV_NAME = "testing"
     DEBUG = False
     TESTING = True
+    DEV_MAILBOX = False
     MAIL_DELIVER_AFTER_REQUEST = False
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = False

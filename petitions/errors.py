@@ -41,4 +41,4 @@ def init_app(app):
 
     @app.errorhandler(500)
     def server_error(error):
-        return _error(500, "generic", _("Something went wrong on our side. Nothing you sent was lost; please try again."), status=500)
+        return _error(500, "generic", _("Something went wrong on our side. Please try again."), status=500)

@@ -100,7 +100,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('confirmed_at', sa.DateTime(), nullable=True),
     sa.Column('withdrawn_at', sa.DateTime(), nullable=True),
-    sa.Column('last_emailed_at', sa.DateTime(), nullable=True),
+    sa.Column('already_signed_notice_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['petition_id'], ['petitions.id'], name=op.f('fk_signatures_petition_id_petitions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_signatures')),
     sa.UniqueConstraint('petition_id', 'email_hash', name=op.f('uq_signatures_petition_id_email_hash'))

@@ -39,7 +39,7 @@ class Signature(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     confirmed_at = mapped_column(UTCDateTime, nullable=True)
     withdrawn_at = mapped_column(UTCDateTime, nullable=True)
-    last_emailed_at = mapped_column(UTCDateTime, nullable=True)
+    already_signed_notice_at = mapped_column(UTCDateTime, nullable=True)
 
     petition = relationship("Petition")
 

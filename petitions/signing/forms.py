@@ -3,7 +3,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..i18n import country_codes, countries
 
@@ -38,7 +38,7 @@ class SignForm(FlaskForm):
         _l("Full name"),
         filters=[_strip],
         validators=[
-            InputRequired(message=_l("Please enter your name.")),
+            DataRequired(message=_l("Please enter your name.")),
             Length(max=NAME_MAX, message=_l("Your name can be at most %(max)d characters long.")),
         ],
     )
@@ -46,7 +46,7 @@ class SignForm(FlaskForm):
         _l("Email address"),
         filters=[_strip],
         validators=[
-            InputRequired(message=_l("Please enter your email address.")),
+            DataRequired(message=_l("Please enter your email address.")),
             Length(max=EMAIL_MAX, message=_l("Please enter a valid email address, like name@example.org.")),
             ValidEmail(),
         ],

@@ -115,9 +115,9 @@ def _sign_again(signature, petition, details, language, now):
     config = current_app.config
     if signature.status == SignatureStatus.CONFIRMED:
         interval = timedelta(seconds=config["ALREADY_SIGNED_NOTICE_INTERVAL"])
-        if signature.last_emailed_at and now - signature.last_emailed_at < interval:
+        if signature.already_signed_notice_at and now - signature.already_signed_notice_at < interval:
             return SignOutcome.SUPPRESSED
-        signature.last_emailed_at = now
+        signature.already_signed_notice_at = now
         petition_url = external_url("signing.petition", lang=signature.language, slug=petition.slug)
         messages.queue_already_signed(signature, _title(petition, signature.language), petition_url, now=now)
         db.session.flush()
@@ -138,7 +138,6 @@ def _send_confirmation(signature, petition, now):
     token = confirmation_tokens(current_app).make({"s": signature.id, "h": signature.email_hash[:16]})
     url = external_url("signing.confirm", lang=signature.language, token=token)
     signature.confirmation_sends += 1
-    signature.last_emailed_at = now
     messages.queue_confirmation(signature, _title(petition, signature.language), url, now=now)
     db.session.flush()
 

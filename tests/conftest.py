@@ -1,0 +1,181 @@
+"""Shared fixtures: an app per test on SQLite (or TEST_DATABASE_URL), a real SMTP server.
+
+Tables are created once per session and emptied after every test, which
+keeps each test independent and the suite fast on PostgreSQL too.
+"""
+import os
+import socket
+import threading
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from petitions import create_app
+from petitions.config import normalise_database_url
+from petitions.extensions import db, limiter
+
+from .smtp import SmtpServer
+
+LANGS = ["en", "ru", "be", "de"]
+
+
+def pytest_configure(config):
+    os.environ.setdefault("PETITIONS_ENV", "testing")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    """Create every table once for the session (the migrations have their own tests)."""
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        db.metadata.drop_all(conn)
+        db.metadata.create_all(conn)
+    yield
+    engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url, _schema, tmp_path):
+    """Build an app with extra settings; every app made in a test is cleaned up after it."""
+    apps = []
+
+    def factory(**overrides):
+        settings = {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+            "MAILBOX_DIR": str(tmp_path / "mailbox"),
+            "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+            "BASE_URL": "http://petitions.test",
+            "MAIL_URL": "mailbox://",
+        }
+        if os.environ.get("TEST_RATELIMIT_STORAGE_URI"):
+            settings["RATELIMIT_STORAGE_URI"] = os.environ["TEST_RATELIMIT_STORAGE_URI"]
+        settings.update(overrides)
+        app = create_app("testing", settings)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            _empty_tables()
+            if app.config.get("RATELIMIT_ENABLED"):
+                limiter.reset()
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _empty_tables():
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def petition_data(slug="free-them", goal=1000, languages=("en",), status="open", primary="en", **extra):
+    """An import document for a petition written in ``languages``."""
+    texts = {
+        "en": ("Free the prisoners of conscience", "the Minister of Justice", ["Release them", "Drop the charges"]),
+        "ru": ("Освободите узников совести", "министру юстиции", ["Освободить их", "Снять обвинения"]),
+        "be": ("Вызваліце вязняў сумлення", "міністру юстыцыі", ["Вызваліць іх", "Зняць абвінавачванні"]),
+        "de": ("Freiheit für die gewaltlosen politischen Gefangenen", "den Justizminister", ["Freilassung", "Anklagen fallen lassen"]),
+    }
+    translations = {}
+    for lang in languages:
+        title, addressee, demands = texts[lang]
+        translations[lang] = {
+            "title": title, "addressee": addressee, "summary": f"{title}: summary ({lang}).",
+            "body": f"Body in **{lang}** with a [link](https://example.org/{lang}).", "demands": demands,
+        }
+    data = {"slug": slug, "goal": goal, "primary_language": primary, "organisation": "Test Rights Group",
+            "status": status, "translations": translations}
+    data.update(extra)
+    return data
+
+
+@pytest.fixture
+def make_petition(app):
+    """Create (and commit) a petition through the same service the CLI uses."""
+    from petitions.organiser.services import import_petition
+
+    def factory(**kwargs):
+        petition, _ = import_petition(petition_data(**kwargs), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        db.session.commit()
+        return petition
+
+    return factory
+
+
+@pytest.fixture
+def petition(make_petition):
+    return make_petition(languages=tuple(LANGS))
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback; ``.messages`` holds what it accepted."""
+    server = SmtpServer("127.0.0.1", free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_app(app, smtp_server):
+    app.config["MAIL_URL"] = f"smtp://127.0.0.1:{smtp_server.port}"
+    return app
+
+
+def run_in_threads(target, count):
+    """Run ``target(i)`` in ``count`` threads started together; returns the exceptions raised."""
+    barrier = threading.Barrier(count)
+    errors = []
+
+    def run(i):
+        try:
+            barrier.wait()
+            target(i)
+        except Exception as exc:  # collected for the test to assert on
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

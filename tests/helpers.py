@@ -1,0 +1,41 @@
+"""Small helpers shared by the tests."""
+import re
+
+from sqlalchemy import func, select
+
+from petitions.extensions import db
+from petitions.models import OutboxMessage, Signature
+
+LINK_RE = re.compile(r"https?://[^/\s]+(/[a-z]{2}/confirm/[A-Za-z0-9_.\-]+)")
+
+
+def sign(client, slug="free-them", lang="en", **fields):
+    data = {"full_name": "Ada Lovelace", "email": "ada@example.org", "country": "GB", "city": ""}
+    data.update(fields)
+    return client.post(f"/{lang}/p/{slug}", data=data)
+
+
+def queued_to(address):
+    """Messages in the outbox for ``address``, oldest first."""
+    return db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == address).order_by(OutboxMessage.id)
+    ).all()
+
+
+def confirm_path(text):
+    """The path of the confirmation link in an email's text."""
+    match = LINK_RE.search(text)
+    assert match, f"no confirmation link in: {text!r}"
+    return match.group(1)
+
+
+def last_confirm_path(address):
+    return confirm_path(queued_to(address)[-1].text_body)
+
+
+def signature_count():
+    return db.session.scalar(select(func.count()).select_from(Signature))
+
+
+def page_text(response):
+    return response.get_data(as_text=True)

@@ -1,0 +1,78 @@
+"""Mail goes out through a real SMTP conversation and survives the server being down."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from petitions.extensions import db
+from petitions.mail import outbox
+from petitions.mail.transport import SmtpTransport
+from petitions.mail.worker import deliver_all
+from petitions.models import OutboxMessage, utcnow
+
+from ..conftest import free_port
+from ..helpers import confirm_path, sign
+from ..smtp import html_part, text_part
+
+
+def test_confirmation_email_arrives_over_smtp_in_the_signers_language(smtp_app, smtp_server, client, petition):
+    sign(client, lang="de", full_name="Jana Beispiel", email="jana@example.org")
+    assert deliver_all() == (1, 0)
+    (message,) = smtp_server.wait_for(1)
+    assert message["To"] == "jana@example.org"
+    assert message.is_multipart() and message.get_content_type() == "multipart/alternative"
+    assert "Freiheit für die gewaltlosen politischen Gefangenen" in message["Subject"]
+    text, html = text_part(message), html_part(message)
+    assert "Jana Beispiel" in text and 'lang="de"' in html
+    path = confirm_path(text)
+    assert path.startswith("/de/confirm/") and path in html
+    assert client.get(path).status_code == 200
+
+
+def test_message_is_marked_sent_and_forgotten_once_the_server_accepts(smtp_app, smtp_server, client, petition):
+    sign(client)
+    deliver_all()
+    row = db.session.scalar(select(OutboxMessage))
+    assert row.sent_at is not None
+    assert (row.recipient, row.text_body, row.html_body) == ("", "", "")
+
+
+def test_smtp_down_keeps_mail_queued_and_retries_with_backoff(app, client, petition, smtp_server):
+    app.config["MAIL_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
+    sign(client)
+    assert deliver_all() == (0, 1)
+    row = db.session.scalar(select(OutboxMessage))
+    assert row.sent_at is None and row.attempts == 1 and "ConnectionRefused" in row.last_error
+    first_retry = row.next_attempt_at
+    assert first_retry > utcnow()
+
+    # The server comes back: nothing is sent before the retry is due, then it goes out.
+    app.config["MAIL_URL"] = f"smtp://127.0.0.1:{smtp_server.port}"
+    assert deliver_all() == (0, 0)
+    sent, failed = outbox.deliver_due(SmtpTransport(app.config["MAIL_URL"]), app.config["MAIL_FROM"],
+                                      now=first_retry + timedelta(seconds=1))
+    db.session.commit()
+    assert (sent, failed) == (1, 0)
+    assert len(smtp_server.wait_for(1)) == 1
+
+
+def test_rejected_message_stays_queued(smtp_app, smtp_server, client, petition):
+    smtp_server.reject_with = "451 4.3.0 Try again later"
+    sign(client)
+    assert deliver_all() == (0, 1)
+    row = db.session.scalar(select(OutboxMessage))
+    assert row.sent_at is None and row.attempts == 1 and row.recipient == "ada@example.org"
+
+
+def test_backoff_grows_and_is_capped():
+    delays = [outbox.backoff(n, 3600) for n in range(1, 10)]
+    assert delays[:4] == [30, 60, 120, 240]
+    assert delays == sorted(delays) and delays[-1] == 3600
+
+
+def test_smtp_urls_select_the_right_connection():
+    plain = SmtpTransport("smtp://relay.example:2525")
+    starttls = SmtpTransport("smtp+starttls://user%40org:p%3Ass@mail.example")
+    implicit = SmtpTransport("smtps://u:p@mail.example")
+    assert (plain.host, plain.port, plain.username) == ("relay.example", 2525, None)
+    assert (starttls.port, starttls.username, starttls.password) == (587, "user@org", "p:ss")
+    assert (implicit.scheme, implicit.port) == ("smtps", 465)

@@ -1,0 +1,211 @@
+"""The public pages, through the HTTP interface a supporter uses."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from petitions.extensions import db
+from petitions.models import Signature
+
+from ..helpers import last_confirm_path, page_text, queued_to, sign, signature_count
+
+
+def test_petition_page_shows_the_whole_petition_and_the_counter(client, petition):
+    html = page_text(client.get("/en/p/free-them"))
+    assert "<h1>Free the prisoners of conscience</h1>" in html
+    assert "Petition to the Minister of Justice" in html
+    assert "Started by Test Rights Group" in html
+    assert "Free the prisoners of conscience: summary (en)." in html
+    assert "Body in <strong>en</strong>" in html
+    assert "<li>Release them</li>" in html and "<li>Drop the charges</li>" in html
+    assert '<p class="count">0 of 1,000</p>' in html
+    assert '<progress max="1000" value="0"' in html
+
+
+def test_markdown_body_is_sanitised(client, make_petition):
+    make_petition()
+    from petitions.models import PetitionTranslation
+
+    text = db.session.scalar(select(PetitionTranslation))
+    text.body = 'Hi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>'
+    db.session.commit()
+    html = page_text(client.get("/en/p/free-them"))
+    assert "<script" not in html and 'href="javascript' not in html and "<img" not in html
+    assert "&lt;script&gt;" in html  # shown as text, never run
+
+
+def test_bare_address_redirects_to_the_browsers_language(client, petition):
+    response = client.get("/p/free-them", headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/de/p/free-them")
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_bare_address_falls_back_to_the_primary_language(client, make_petition):
+    make_petition(languages=("ru", "en"), primary="ru")
+    response = client.get("/p/free-them", headers={"Accept-Language": "fr"})
+    assert response.headers["Location"].endswith("/ru/p/free-them")
+
+
+def test_signing_shows_check_your_inbox_and_stores_a_pending_signature(client, petition):
+    response = sign(client, lang="be")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/be/p/free-them/check-inbox")
+    assert client.get(response.headers["Location"]).status_code == 200
+    signature = db.session.scalar(select(Signature))
+    assert (signature.status, signature.language, signature.show_name, signature.wants_updates) == ("pending", "be", False, False)
+
+
+def test_consents_are_off_by_default(client, petition):
+    html = page_text(client.get("/en/p/free-them"))
+    for name in ("show_name", "wants_updates"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+        assert "checked" not in tag
+
+
+def test_consents_are_stored_when_ticked(client, petition):
+    sign(client, show_name="y", wants_updates="y")
+    signature = db.session.scalar(select(Signature))
+    assert signature.show_name and signature.wants_updates
+
+
+def test_confirmation_link_counts_the_signature_once(client, petition):
+    sign(client)
+    path = last_confirm_path("ada@example.org")
+    first = client.get(path)
+    assert first.status_code == 200 and "Your signature is confirmed" in page_text(first)
+    assert '<p class="count">1 of 1,000</p>' in page_text(first)
+    second = client.get(path)
+    assert second.status_code == 200 and "already confirmed" in page_text(second)
+    assert '<p class="count">1 of 1,000</p>' in page_text(client.get("/en/p/free-them"))
+
+
+def test_the_page_is_the_same_whether_or_not_the_address_signed_before(client, petition):
+    first = sign(client)
+    client.get(last_confirm_path("ada@example.org"))
+    again = sign(client, full_name="Someone Else")
+    assert again.status_code == first.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    assert [m.kind for m in queued_to("ada@example.org")] == ["confirm", "already_signed"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"email": "not-an-address"}, "email", "Please enter a valid email address"),
+        ({"email": ""}, "email", "Please enter your email address."),
+        ({"full_name": "   "}, "full_name", "Please enter your name."),
+        ({"full_name": "x" * 121}, "full_name", "Your name can be at most 120 characters long."),
+        ({"country": "XX"}, "country", "Please choose a country from the list."),
+        ({"country": ""}, "country", "Please choose your country."),
+        ({"city": "c" * 81}, "city", "The city can be at most 80 characters long."),
+    ],
+)
+def test_bad_input_gets_a_message_next_to_the_field_and_stores_nothing(client, petition, fields, field, message):
+    response = sign(client, **fields)
+    html = page_text(response)
+    assert response.status_code == 400
+    error = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', html)
+    assert error and message in error.group(1)
+    assert re.search(rf'<[^>]*id="{field}"[^>]*aria-describedby="{field}-error"', html) or \
+        re.search(rf'aria-describedby="{field}-error"[^>]*id="{field}"', html)
+    assert signature_count() == 0
+
+
+def test_a_missing_csrf_token_gets_a_friendly_page_and_stores_nothing(make_app, petition):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    response = sign(app.test_client(), lang="de")
+    assert response.status_code == 400
+    html = page_text(response)
+    assert 'lang="de"' in html
+    with app.app_context():
+        assert signature_count() == 0
+
+
+def test_a_valid_csrf_token_is_accepted(make_app, petition):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    html = page_text(client.get("/en/p/free-them"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    assert sign(client, csrf_token=token).status_code == 303
+
+
+def test_unknown_petition_gets_a_404_page(client, petition):
+    response = client.get("/ru/p/no-such-petition")
+    assert response.status_code == 404
+    assert 'lang="ru"' in page_text(response)
+    assert client.get("/xx/p/free-them").status_code == 404
+
+
+def test_draft_petition_is_not_public(client, make_petition):
+    make_petition(status="draft")
+    assert client.get("/en/p/free-them").status_code == 404
+    assert client.get("/api/v1/petitions/free-them").status_code == 404
+
+
+def test_closed_petition_shows_but_refuses_signatures(client, make_petition):
+    make_petition(status="closed")
+    assert client.get("/en/p/free-them").status_code == 200
+    assert sign(client).status_code == 409
+    assert signature_count() == 0
+
+
+def test_tampered_confirmation_link_is_refused_kindly(client, petition):
+    sign(client)
+    path = last_confirm_path("ada@example.org")
+    response = client.get(path[:-4] + "abcd")
+    assert response.status_code == 400 and "This link does not work" in page_text(response)
+    assert db.session.scalar(select(Signature)).status == "pending"
+
+
+def test_expired_link_offers_a_new_one(client, app, petition):
+    sign(client)
+    path = last_confirm_path("ada@example.org")
+    app.config["CONFIRM_TOKEN_MAX_AGE"] = -1
+    response = client.get(path)
+    assert response.status_code == 410
+    html = page_text(response)
+    assert "Send me a new link" in html
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    app.config["CONFIRM_TOKEN_MAX_AGE"] = 3600
+    resent = client.post("/en/confirm/resend", data={"token": token})
+    assert resent.status_code == 200 and "Check your inbox" in page_text(resent)
+    assert len(queued_to("ada@example.org")) == 2
+    assert client.get(last_confirm_path("ada@example.org")).status_code == 200
+
+
+def test_country_list_is_in_the_page_language(client, petition):
+    html = page_text(client.get("/de/p/free-them"))
+    assert '<option value="DE">Deutschland</option>' in html
+    assert '<option value="GB">Vereinigtes Königreich</option>' in html
+
+
+def test_responses_forbid_framing_and_third_party_loads(client, petition):
+    headers = client.get("/en/p/free-them").headers
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_development_mailbox_is_absent_outside_development(client):
+    assert client.get("/dev/mail").status_code == 404
+
+
+def test_development_mailbox_lists_and_shows_mail(make_app, tmp_path):
+    from petitions.organiser.services import import_petition
+
+    from ..conftest import petition_data
+
+    app = make_app(DEV_MAILBOX=True)
+    # DEV_MAILBOX is read when the app is built; make_app passes it in as a setting.
+    client = app.test_client()
+    with app.app_context():
+        import_petition(petition_data(), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        db.session.commit()
+        sign(client)
+        from petitions.mail.worker import deliver_all
+
+        assert deliver_all() == (1, 0)
+    inbox = page_text(client.get("/dev/mail"))
+    name = re.search(r'href="/dev/mail/([^"]+)"', inbox).group(1)
+    message = page_text(client.get(f"/dev/mail/{name}"))
+    assert re.search(r'<a href="http://petitions.test/en/confirm/[^"]+">', message)

@@ -1,0 +1,50 @@
+"""The migrations build the schema the models describe, on SQLite and PostgreSQL."""
+import os
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from petitions import create_app
+from petitions.extensions import db
+
+
+@pytest.fixture
+def empty_database_url(database_url, tmp_path):
+    """A brand-new empty database of the same kind the suite runs on."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+        return
+    name = f"migrations_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_head_on_an_empty_database_matches_the_models(empty_database_url, tmp_path):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
+    with app.app_context():
+        upgrade()
+        assert {"petitions", "signatures", "signature_counters", "outbox_messages"} <= set(inspect(db.engine).get_table_names())
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_every_migration_has_a_docstring_and_a_downgrade():
+    folder = os.path.join(os.path.dirname(__file__), "..", "migrations", "versions")
+    for name in os.listdir(folder):
+        if name.endswith(".py"):
+            with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                source = handle.read()
+            assert source.startswith('"""') and "def downgrade():" in source, name
