@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP) ## Create the virtualenv and install the project with its test tools
 
 compile-translations: $(STAMP) ## Compile translations/*/LC_MESSAGES/messages.po to .mo
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 run: compile-translations ## Migrate a SQLite database, load the demo petition and serve on http://127.0.0.1:5000
 	$(BIN)/petitions db upgrade

@@ -16,7 +16,7 @@ def create_app(profile=None, overrides=None):
     )
     app.config.update(settings)
 
-    from . import errors, i18n
+    from . import errors, i18n, models  # noqa: F401  (models: every table registered for Alembic)
     from .extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)

@@ -10,7 +10,7 @@ import threading
 import pytest
 from sqlalchemy import create_engine, text
 
-from petitions import create_app
+from petitions import create_app, models  # noqa: F401  (registers every table)
 from petitions.config import normalise_database_url
 from petitions.extensions import db, limiter
 
