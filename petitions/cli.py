@@ -48,6 +48,9 @@ def show_command(slug):
     click.echo(f"slug:       {summary['slug']}")
     click.echo(f"status:     {summary['status']}")
     click.echo(f"languages:  {', '.join(summary['languages'])}")
+    for lang, missing in summary["missing_text"].items():
+        state = "complete" if not missing else "missing " + ", ".join(missing)
+        click.echo(f"  {lang}: {state}")
     click.echo(f"goal:       {summary['goal']}")
     click.echo(f"next goal:  {summary['next_goal']}")
     click.echo(f"confirmed:  {summary['confirmed']}")

@@ -63,3 +63,14 @@ def test_mail_send_delivers_the_queue(runner, client, petition, tmp_path, app):
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code == 0 and "sent 1, failed 0" in result.output
     assert len(list((tmp_path / "mailbox").glob("*.eml"))) == 1
+
+
+def test_show_tells_which_languages_are_complete(runner, tmp_path):
+    data = petition_data(languages=("en", "ru", "de"))
+    data["translations"]["ru"]["summary"] = ""
+    data["translations"]["de"]["demands"] = ["Nur eine"]
+    runner.invoke(args=["petition", "import", write(tmp_path, data)])
+    output = runner.invoke(args=["petition", "show", "free-them"]).output
+    assert "  en: complete" in output
+    assert "  ru: missing summary" in output
+    assert "  de: missing demands" in output

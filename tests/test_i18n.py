@@ -230,3 +230,10 @@ def test_the_english_leak_check_notices_english(client, petition):
     english_page = page_text(client.get("/en/p/free-them"))
     with pytest.raises(AssertionError, match="Sign this petition"):
         assert_no_english(english_page, "ru")
+
+
+@pytest.mark.parametrize("path", ["/ru/p/free-them/check-inbox", "/de/"])
+def test_other_pages_link_their_other_languages(client, petition, path):
+    html = page_text(client.get(path))
+    for code in ("en", "ru", "be", "de"):
+        assert f'hreflang="{code}"' in html

@@ -109,6 +109,27 @@ def import_petition(data, languages, shards):
     return petition, created
 
 
+TEXT_FIELDS = ("title", "addressee", "summary", "body", "demands")
+
+
+def missing_text(petition):
+    """For each language the petition is written in, the parts still missing.
+
+    A language is complete when every field is filled in and it has as many
+    demands as the primary language.
+    """
+    primary = petition.translation(petition.primary_language)
+    wanted_demands = len(primary.demands) if primary else 0
+    report = {}
+    for lang in petition.languages:
+        text = petition.translation(lang)
+        missing = [field for field in TEXT_FIELDS if not getattr(text, field)]
+        if text.demands and len(text.demands) != wanted_demands:
+            missing.append("demands")
+        report[lang] = sorted(set(missing), key=TEXT_FIELDS.index)
+    return report
+
+
 def petition_summary(slug):
     """Status, goals and counts of one petition, or None if there is no such slug."""
     petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
@@ -131,5 +152,6 @@ def petition_summary(slug):
         "pending": by_status.get(SignatureStatus.PENDING, 0),
         "withdrawn": by_status.get(SignatureStatus.WITHDRAWN, 0),
         "languages": petition.languages,
+        "missing_text": missing_text(petition),
         "goals_reached": [(m.goal, m.reached_at) for m in petition.milestones],
     }

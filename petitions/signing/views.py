@@ -151,11 +151,13 @@ def resend():
 
 
 @bp.app_template_global()
-def other_language_url(code):
-    """The current page in another language, for the switcher and hreflang links."""
-    if request.endpoint and request.view_args is not None and "lang" in (request.url_rule.arguments or ()):
-        return url_for(request.endpoint, **{**request.view_args, "lang": code})
-    return url_for("signing.index", lang=code)
+def page_alternates():
+    """This page in every interface language, for pages that do not name their own."""
+    rule = request.url_rule
+    # A confirmation link is not a page to offer in other languages: it acts once.
+    if rule is None or "lang" not in rule.arguments or request.method != "GET" or request.endpoint == "signing.confirm":
+        return []
+    return [(code, url_for(request.endpoint, **{**(request.view_args or {}), "lang": code})) for code in languages()]
 
 
 @bp.before_app_request
