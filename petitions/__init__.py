@@ -42,6 +42,12 @@ def create_app(profile=None, overrides=None):
 
         app.register_blueprint(devmail_bp)
 
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     _install_request_transaction(app)
     from .cli import register
 
@@ -62,7 +68,7 @@ def _install_request_transaction(app):
                 response.call_on_close(lambda: _deliver_in_background(app))
         else:
             db.session.rollback()
-        return add_security_headers(response)
+        return add_security_headers(response, secure=request.is_secure)
 
 
 def _deliver_in_background(app):

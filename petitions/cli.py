@@ -86,9 +86,32 @@ def worker_command(poll):
         pass
 
 
+@click.command("purge")
+def purge_command():
+    """Apply the retention rules: delete stale unconfirmed signatures, anonymise ended petitions' signers.
+
+    Run it daily (cron or a systemd timer). Periods come from the configuration:
+    UNCONFIRMED_RETENTION_DAYS (7) and ANONYMISE_AFTER_DAYS (180).
+    """
+    from .privacy import purge
+
+    config = current_app.config
+    try:
+        done = purge(unconfirmed_days=config["UNCONFIRMED_RETENTION_DAYS"],
+                     anonymise_after_days=config["ANONYMISE_AFTER_DAYS"],
+                     sent_mail_days=config["SENT_MAIL_RETENTION_DAYS"])
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    for name, count in done.items():
+        click.echo(f"{name.replace('_', ' ')}: {count}")
+
+
 def register(app):
     app.cli.add_command(petition_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(purge_command)
 
 
 def _create_app():

@@ -46,6 +46,21 @@ class Config:
 
     # Signing
     CONFIRM_TOKEN_MAX_AGE = 7 * 24 * 3600
+    WITHDRAW_TOKEN_MAX_AGE = 2 * 365 * 24 * 3600
+    ERASE_TOKEN_MAX_AGE = 2 * 24 * 3600
+    # Bot defence without third parties: a form filled faster than this is
+    # dropped silently, as is one whose hidden honeypot field has content.
+    FORM_MIN_SECONDS = 2
+    BLOCK_DISPOSABLE_EMAILS = False
+    RECENT_SIGNERS_SHOWN = 10
+
+    # Retention (petitions purge)
+    UNCONFIRMED_RETENTION_DAYS = 7
+    ANONYMISE_AFTER_DAYS = 180
+    SENT_MAIL_RETENTION_DAYS = 1
+
+    # Number of reverse proxies in front of the app whose X-Forwarded-* to trust.
+    TRUSTED_PROXIES = 0
     MAX_CONFIRMATION_SENDS = 3
     ALREADY_SIGNED_NOTICE_INTERVAL = 24 * 3600
     COUNTER_SHARDS = 16
@@ -61,6 +76,9 @@ class Config:
     RATELIMIT_SIGN = "10 per minute;60 per hour"
     RATELIMIT_SIGN_EMAIL = "5 per hour"
     RATELIMIT_RESEND = "5 per hour"
+    RATELIMIT_ERASE = "5 per hour"
+    RATELIMIT_ERASE_EMAIL = "3 per day"
+    RATELIMIT_API = "300 per minute"
 
     WTF_CSRF_TIME_LIMIT = 6 * 3600
     SESSION_COOKIE_HTTPONLY = True
@@ -77,6 +95,8 @@ class Config:
             env.get("DATABASE_URL") or f"sqlite:///{instance / 'petitions.sqlite'}"
         )
         settings["SECRET_KEY"] = env.get("SECRET_KEY") or cls.default_secret_key(instance)
+        settings["SECRET_KEY_FALLBACKS"] = [k for k in (env.get("SECRET_KEY_FALLBACKS") or "").split(",") if k.strip()]
+        settings["HASH_KEY"] = env.get("HASH_KEY") or None
         settings["SITE_NAME"] = env.get("SITE_NAME") or cls.SITE_NAME
         settings["BASE_URL"] = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
         settings["MAIL_URL"] = env.get("MAIL_URL") or cls.default_mail_url()
@@ -88,6 +108,14 @@ class Config:
         settings["MAIL_DELIVER_AFTER_REQUEST"] = _bool(
             env.get("MAIL_DELIVER_AFTER_REQUEST"), cls.MAIL_DELIVER_AFTER_REQUEST
         )
+        settings["FORM_MIN_SECONDS"] = float(env.get("FORM_MIN_SECONDS") or cls.FORM_MIN_SECONDS)
+        settings["BLOCK_DISPOSABLE_EMAILS"] = _bool(env.get("BLOCK_DISPOSABLE_EMAILS"), cls.BLOCK_DISPOSABLE_EMAILS)
+        settings["TRUSTED_PROXIES"] = _int("TRUSTED_PROXIES", cls.TRUSTED_PROXIES)
+        settings["UNCONFIRMED_RETENTION_DAYS"] = _int("UNCONFIRMED_RETENTION_DAYS", cls.UNCONFIRMED_RETENTION_DAYS)
+        settings["ANONYMISE_AFTER_DAYS"] = _int("ANONYMISE_AFTER_DAYS", cls.ANONYMISE_AFTER_DAYS)
+        for name in ("RATELIMIT_SIGN", "RATELIMIT_SIGN_EMAIL", "RATELIMIT_RESEND", "RATELIMIT_ERASE",
+                     "RATELIMIT_ERASE_EMAIL", "RATELIMIT_API"):
+            settings[name] = env.get(name) or getattr(cls, name)
         if env.get("PETITIONS_LANGUAGES"):
             settings["LANGUAGES"] = [x.strip() for x in env["PETITIONS_LANGUAGES"].split(",") if x.strip()]
         return settings
@@ -141,6 +169,7 @@ class TestConfig(DevelopmentConfig):
     DEV_MAILBOX = False
     MAIL_DELIVER_AFTER_REQUEST = False
     RATELIMIT_ENABLED = False
+    FORM_MIN_SECONDS = 0
     WTF_CSRF_ENABLED = False
 
 
@@ -165,6 +194,9 @@ def load(profile=None, overrides=None):
     if name == "testing":
         settings["RATELIMIT_ENABLED"] = _bool(os.environ.get("TEST_RATELIMIT_ENABLED"), False)
     settings.update(overrides or {})
+    # The look-up hash key must outlive SECRET_KEY rotations; see security.lookup_key.
+    settings["HASH_KEY"] = settings.get("HASH_KEY") or settings["SECRET_KEY"]
+    settings["SESSION_COOKIE_SECURE"] = settings["BASE_URL"].startswith("https://")
     if name == "production":
         cls.check(settings)
     return settings

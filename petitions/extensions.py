@@ -1,7 +1,6 @@
 """Flask extensions, created unbound here and wired in ``create_app``."""
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -21,4 +20,12 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+def _hashed_client_key():
+    # Every limit names its own key; this default still never stores a raw address.
+    from .privacy import client_hash
+    from flask_limiter.util import get_remote_address
+
+    return "client:" + client_hash(get_remote_address())
+
+
+limiter = Limiter(key_func=_hashed_client_key)

@@ -8,7 +8,7 @@ from functools import lru_cache
 import pyuca
 from babel import Locale
 from flask import current_app, g, request
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal, get_locale, refresh
 from werkzeug.routing import BaseConverter
 
 # Codes in CLDR's territory list that are not countries a person lives in.
@@ -93,6 +93,10 @@ def init_app(app):
 
     @app.url_value_preprocessor
     def pull_language(endpoint, values):
+        # Start each request with no language chosen: Flask-Babel caches the
+        # locale on `g`, which outlives a request when an app context is shared.
+        g.pop("lang", None)
+        refresh()
         if values and "lang" in values:
             g.lang = values.pop("lang")
 

@@ -5,7 +5,12 @@ import unicodedata
 
 
 def lookup_key(secret_key):
-    """Derive the key for look-up hashes from the application secret."""
+    """Derive the key for look-up hashes from HASH_KEY (or, if unset, SECRET_KEY).
+
+    This key must never change once signatures exist, or duplicates and
+    erasure requests would no longer be recognised; that is why it can be
+    set apart from SECRET_KEY, which is rotated.
+    """
     return hmac.new(secret_key.encode(), b"petitions.lookup-hash.v1", hashlib.sha256).digest()
 
 
@@ -32,7 +37,12 @@ SECURITY_HEADERS = {
 }
 
 
-def add_security_headers(response):
+HSTS = "max-age=63072000"
+
+
+def add_security_headers(response, secure=False):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response

@@ -4,7 +4,9 @@ Wraps itsdangerous so callers see domain errors, not library ones, and so
 each purpose has its own salt: a token made for one purpose never works for
 another.
 """
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+import time
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 
 class TokenError(Exception):
@@ -26,8 +28,9 @@ class TokenExpired(TokenError):
 class TokenService:
     """Makes and reads tokens for one purpose."""
 
-    def __init__(self, secret_key, purpose, max_age):
-        self._serializer = URLSafeTimedSerializer(secret_key, salt=f"petitions.{purpose}")
+    def __init__(self, secret_keys, purpose, max_age):
+        # A list of keys, newest last: tokens made before a key rotation still work.
+        self._serializer = URLSafeTimedSerializer(secret_keys, salt=f"petitions.{purpose}")
         self.max_age = max_age
 
     def make(self, payload):
@@ -51,6 +54,41 @@ class TokenService:
         raise TokenExpired(payload) from exc
 
 
+def signing_keys(app):
+    """SECRET_KEY_FALLBACKS (oldest first) then SECRET_KEY: verify with all, sign with the last."""
+    return [*app.config.get("SECRET_KEY_FALLBACKS", []), app.config["SECRET_KEY"]]
+
+
 def confirmation_tokens(app):
-    """The token service for signature-confirmation links."""
-    return TokenService(app.config["SECRET_KEY"], "confirm-signature", app.config["CONFIRM_TOKEN_MAX_AGE"])
+    """Tokens in confirmation links: they confirm one signature."""
+    return TokenService(signing_keys(app), "confirm-signature", app.config["CONFIRM_TOKEN_MAX_AGE"])
+
+
+def withdrawal_tokens(app):
+    """Tokens in every signer email: they withdraw one signature."""
+    return TokenService(signing_keys(app), "withdraw-signature", app.config["WITHDRAW_TOKEN_MAX_AGE"])
+
+
+def erasure_tokens(app):
+    """Tokens in erasure emails: they erase everything stored about one address."""
+    return TokenService(signing_keys(app), "erase-signer", app.config["ERASE_TOKEN_MAX_AGE"])
+
+
+class FormStamp:
+    """A signed "this form was served at" time, to spot forms filled faster than a person can."""
+
+    def __init__(self, app):
+        self._serializer = URLSafeSerializer(signing_keys(app), salt="petitions.form-served-at")
+
+    def make(self, at=None):
+        return self._serializer.dumps(int(at if at is not None else time.time()))
+
+    def age(self, stamp, now=None):
+        """Seconds since the form was served, or None if the stamp is missing or forged."""
+        try:
+            served = self._serializer.loads(stamp or "")
+        except (BadSignature, UnicodeError, ValueError):
+            return None
+        if not isinstance(served, int):
+            return None
+        return (now if now is not None else time.time()) - served

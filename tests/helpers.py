@@ -1,16 +1,25 @@
 """Small helpers shared by the tests."""
 import re
+import time
 
 from sqlalchemy import func, select
 
 from petitions.extensions import db
 from petitions.models import OutboxMessage, Signature
+from petitions.tokens import FormStamp
 
 LINK_RE = re.compile(r"https?://[^/\s]+(/[a-z]{2}/confirm/[A-Za-z0-9_.\-]+)")
 
 
+def served_stamp(app, seconds_ago=10):
+    """The hidden 'form served at' value a page would have carried that long ago."""
+    return FormStamp(app).make(time.time() - seconds_ago)
+
+
 def sign(client, slug="free-them", lang="en", **fields):
-    data = {"full_name": "Ada Lovelace", "email": "ada@example.org", "country": "GB", "city": ""}
+    """Post the signing form as a person would: a stamp from a page served a while ago."""
+    data = {"full_name": "Ada Lovelace", "email": "ada@example.org", "country": "GB", "city": "",
+            "served": served_stamp(client.application), "website": ""}
     data.update(fields)
     return client.post(f"/{lang}/p/{slug}", data=data)
 

@@ -1,11 +1,13 @@
 """Read-only JSON views of public petitions."""
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from ..extensions import csrf
+from ..extensions import csrf, limiter
 from ..signing import services
+from ..signing.views import client_key
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+limiter.limit(lambda: current_app.config["RATELIMIT_API"], key_func=client_key)(bp)
 
 
 def _petition_or_404(slug):

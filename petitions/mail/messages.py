@@ -15,22 +15,32 @@ def _render(template, language, subject, **context):
         )
 
 
-def queue_confirmation(signature, title, confirm_url, now=None):
+def queue_confirmation(signature, title, confirm_url, withdraw_url, now=None):
     """Queue the email that asks a signer to confirm their signature."""
     subject, text, html = _render(
         "confirm", signature.language,
         lambda: gettext("Please confirm your signature: %(title)s", title=title),
-        name=signature.full_name, title=title, confirm_url=confirm_url,
+        name=signature.full_name, title=title, confirm_url=confirm_url, withdraw_url=withdraw_url,
         max_age_days=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 86400,
     )
     return outbox.queue("confirm", signature.email, subject, text, html, now=now)
 
 
-def queue_already_signed(signature, title, petition_url, now=None):
+def queue_already_signed(signature, title, petition_url, withdraw_url, now=None):
     """Tell an address's owner that someone tried to sign again with it."""
     subject, text, html = _render(
         "already_signed", signature.language,
         lambda: gettext("You have already signed: %(title)s", title=title),
-        name=signature.full_name, title=title, petition_url=petition_url,
+        name=signature.full_name, title=title, petition_url=petition_url, withdraw_url=withdraw_url,
     )
     return outbox.queue("already_signed", signature.email, subject, text, html, now=now)
+
+
+def queue_erasure_request(address, language, erase_url, count, now=None):
+    """Ask the owner of an address to confirm that everything about it should be erased."""
+    subject, text, html = _render(
+        "erase", language, lambda: gettext("Confirm the erasure of your data"),
+        erase_url=erase_url, count=count,
+        max_age_days=max(1, current_app.config["ERASE_TOKEN_MAX_AGE"] // 86400),
+    )
+    return outbox.queue("erase", address, subject, text, html, now=now)

@@ -16,6 +16,7 @@ class PetitionStatus:
 
     ALL = (DRAFT, OPEN, CLOSED, DELIVERED)
     PUBLIC = frozenset({OPEN, CLOSED, DELIVERED})
+    ENDED = frozenset({CLOSED, DELIVERED})
     SIGNABLE = frozenset({OPEN})
 
 
@@ -34,6 +35,9 @@ class Petition(db.Model):
     next_goal: Mapped[int] = mapped_column(Integer)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    # When the petition stopped taking signatures; retention counts from here.
+    closed_at = mapped_column(UTCDateTime, nullable=True)
+    signers_anonymised_at = mapped_column(UTCDateTime, nullable=True)
 
     translations: Mapped[list["PetitionTranslation"]] = relationship(
         back_populates="petition", cascade="all, delete-orphan", order_by="PetitionTranslation.language"

@@ -6,6 +6,15 @@ from ..extensions import db
 from .types import UTCDateTime, utcnow
 
 
+class PublicName:
+    """How a signer who agreed to be listed publicly wants their name shown."""
+
+    FULL = "full"
+    INITIALS = "initials"
+
+    ALL = (FULL, INITIALS)
+
+
 class SignatureStatus:
     PENDING = "pending"
     CONFIRMED = "confirmed"
@@ -22,17 +31,21 @@ class Signature(db.Model):
         # itself is stored encrypted.
         UniqueConstraint("petition_id", "email_hash"),
         Index("ix_signatures_petition_status", "petition_id", "status"),
+        Index("ix_signatures_petition_confirmed_at", "petition_id", "confirmed_at"),
+        Index("ix_signatures_email_hash", "email_hash"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"))
-    email_hash: Mapped[str] = mapped_column(String(64))
+    # NULL once the signature is withdrawn or anonymised: nothing links it to an address.
+    email_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     email: Mapped[str] = mapped_column(String(320))
     full_name: Mapped[str] = mapped_column(String(120))
     country: Mapped[str] = mapped_column(String(2))
     city: Mapped[str | None] = mapped_column(String(80), nullable=True)
     language: Mapped[str] = mapped_column(String(16))
     show_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_name: Mapped[str] = mapped_column(String(10), default=PublicName.FULL, server_default=PublicName.FULL)
     wants_updates: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=SignatureStatus.PENDING)
     confirmation_sends: Mapped[int] = mapped_column(Integer, default=0)
@@ -40,6 +53,10 @@ class Signature(db.Model):
     confirmed_at = mapped_column(UTCDateTime, nullable=True)
     withdrawn_at = mapped_column(UTCDateTime, nullable=True)
     already_signed_notice_at = mapped_column(UTCDateTime, nullable=True)
+    anonymised_at = mapped_column(UTCDateTime, nullable=True)
+    # Keyed hash of the client address under that day's key; the key is
+    # deleted after a day, so the hash can no longer be tied to an address.
+    ip_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     petition = relationship("Petition")
 

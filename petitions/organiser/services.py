@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from .. import counting
 from ..extensions import db
-from ..models import Petition, PetitionStatus, PetitionTranslation, Signature, SignatureStatus
+from ..models import Petition, PetitionStatus, PetitionTranslation, Signature, SignatureStatus, utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 TEXT_LIMITS = {"title": 200, "addressee": 200, "summary": 2000, "body": 100_000}
@@ -81,6 +81,15 @@ def _clean_translation(lang, text):
     return out
 
 
+def set_status(petition, status, now=None):
+    """Move a petition to ``status``, remembering when it stopped taking signatures."""
+    if status in PetitionStatus.ENDED and petition.closed_at is None:
+        petition.closed_at = now or utcnow()
+    elif status not in PetitionStatus.ENDED:
+        petition.closed_at = None
+    petition.status = status
+
+
 def import_petition(data, languages, shards):
     """Create or update a petition from an import document. Returns (petition, created)."""
     clean = validate_petition_data(data, languages)
@@ -91,7 +100,7 @@ def import_petition(data, languages, shards):
         db.session.add(petition)
     petition.goal = clean["goal"]
     petition.primary_language = clean["primary_language"]
-    petition.status = clean["status"]
+    set_status(petition, clean["status"])
     petition.organisation_name = clean["organisation"]
     for lang, text in clean["translations"].items():
         translation = petition.translation(lang)

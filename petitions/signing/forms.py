@@ -1,11 +1,16 @@
 """The signing form. Every message is translatable; none comes from WTForms' own catalogue."""
+from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..i18n import country_codes, countries
+from ..models import PublicName
+from ..tokens import FormStamp
 
 NAME_MAX = 120
 CITY_MAX = 80
@@ -25,12 +30,30 @@ class ValidEmail:
         except EmailNotValidError:
             raise ValidationError(_l("Please enter a valid email address, like name@example.org.")) from None
         field.data = result.normalized
+        if current_app.config["BLOCK_DISPOSABLE_EMAILS"] and result.domain.lower() in DISPOSABLE_DOMAINS:
+            raise ValidationError(
+                _l("Addresses from disposable email services are not accepted. Please use an address you will keep.")
+            )
 
 
 class KnownCountry:
     def __call__(self, form, field):
         if field.data not in country_codes():
             raise ValidationError(_l("Please choose a country from the list."))
+
+
+class EmailForm(FlaskForm):
+    """Just an address: for asking that everything about it be erased."""
+
+    email = EmailField(
+        _l("Email address"),
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Please enter your email address.")),
+            Length(max=EMAIL_MAX, message=_l("Please enter a valid email address, like name@example.org.")),
+            ValidEmail(),
+        ],
+    )
 
 
 class SignForm(FlaskForm):
@@ -65,8 +88,32 @@ class SignForm(FlaskForm):
         ],
     )
     show_name = BooleanField(_l("Show my name publicly as a signer"), default=False)
+    public_name = RadioField(
+        _l("If shown, show my name as"),
+        choices=[SelectChoice(PublicName.FULL, _l("my full name")), SelectChoice(PublicName.INITIALS, _l("my initials only"))],
+        default=PublicName.FULL,
+        validate_choice=False,
+    )
     wants_updates = BooleanField(_l("Send me updates about this petition"), default=False)
+    # Bot defence. `website` is hidden from people and left empty by them;
+    # `served` is the signed time the form was sent out.
+    website = StringField(_l("Leave this field empty"))
+    served = HiddenField()
 
     def __init__(self, language, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", _l("Choose your country"))] + list(countries(language))
+        self.country.choices = [SelectChoice("", _l("Choose your country"))] + [
+            SelectChoice(code, name) for code, name in countries(language)
+        ]
+        self.served.data = FormStamp(current_app).make()
+
+    def public_name_choice(self):
+        return self.public_name.data if self.public_name.data in PublicName.ALL else PublicName.FULL
+
+    def looks_automated(self, min_seconds):
+        """True for a submission a person would not make: honeypot filled, or too fast or unstamped."""
+        if (self.website.raw_data or [""])[0].strip():
+            return True
+        served = (self.served.raw_data or [""])[0]
+        age = FormStamp(current_app).age(served)
+        return age is None or age < min_seconds

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..mail import messages
 from ..models import Petition, PetitionStatus, Signature, SignatureStatus, utcnow
 from ..security import email_hash
-from ..tokens import TokenExpired, TokenInvalid, confirmation_tokens
+from ..tokens import TokenExpired, TokenInvalid, confirmation_tokens, withdrawal_tokens
 
 
 class PetitionNotSignable(Exception):
@@ -26,6 +26,7 @@ class SignerDetails:
     city: str | None
     show_name: bool
     wants_updates: bool
+    public_name: str = "full"
 
 
 class SignOutcome:
@@ -63,7 +64,7 @@ def _title(petition, language):
     return petition_text(petition, language)[0].title
 
 
-def sign(petition, details, language, now=None):
+def sign(petition, details, language, now=None, ip_hash=None):
     """Record a signature as pending and queue its confirmation email.
 
     One address counts once per petition: the (petition, email hash) pair is
@@ -76,12 +77,12 @@ def sign(petition, details, language, now=None):
     if not petition.is_signable:
         raise PetitionNotSignable(petition.slug)
     now = now or utcnow()
-    key = email_hash(current_app.config["SECRET_KEY"], details.email)
+    key = email_hash(current_app.config["HASH_KEY"], details.email)
     existing = _find_by_hash(petition.id, key)
     if existing is None:
         signature = Signature(
             petition_id=petition.id, email_hash=key, language=language, created_at=now,
-            status=SignatureStatus.PENDING, confirmation_sends=0,
+            status=SignatureStatus.PENDING, confirmation_sends=0, ip_hash=ip_hash,
         )
         _apply_details(signature, details)
         try:
@@ -108,6 +109,7 @@ def _apply_details(signature, details):
     signature.country = details.country
     signature.city = details.city or None
     signature.show_name = details.show_name
+    signature.public_name = details.public_name
     signature.wants_updates = details.wants_updates
 
 
@@ -119,7 +121,9 @@ def _sign_again(signature, petition, details, language, now):
             return SignOutcome.SUPPRESSED
         signature.already_signed_notice_at = now
         petition_url = external_url("signing.petition", lang=signature.language, slug=petition.slug)
-        messages.queue_already_signed(signature, _title(petition, signature.language), petition_url, now=now)
+        messages.queue_already_signed(
+            signature, _title(petition, signature.language), petition_url, withdraw_url(signature), now=now
+        )
         db.session.flush()
         return SignOutcome.NOTIFIED
     if signature.confirmation_sends >= config["MAX_CONFIRMATION_SENDS"]:
@@ -135,11 +139,39 @@ def _sign_again(signature, petition, details, language, now):
 
 def _send_confirmation(signature, petition, now):
     db.session.flush()
-    token = confirmation_tokens(current_app).make({"s": signature.id, "h": signature.email_hash[:16]})
+    token = confirmation_tokens(current_app).make(_token_payload(signature))
     url = external_url("signing.confirm", lang=signature.language, token=token)
     signature.confirmation_sends += 1
-    messages.queue_confirmation(signature, _title(petition, signature.language), url, now=now)
+    messages.queue_confirmation(signature, _title(petition, signature.language), url, withdraw_url(signature), now=now)
     db.session.flush()
+
+
+def _token_payload(signature):
+    # The hash prefix ties a token to the address, so a token can never act on
+    # a later signature that reused a deleted one's id.
+    return {"s": signature.id, "h": signature.email_hash[:16]}
+
+
+def withdraw_url(signature):
+    """The link every email to a signer carries, to take the signature back."""
+    token = withdrawal_tokens(current_app).make(_token_payload(signature))
+    return external_url("signing.withdraw", lang=signature.language, token=token)
+
+
+def signature_for_withdrawal(token):
+    """The signature a withdrawal token names, or None if it is already withdrawn or erased.
+
+    Raises TokenInvalid or TokenExpired for a link that is not genuine or too old.
+    """
+    payload = withdrawal_tokens(current_app).read(token)
+    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
+        raise TokenInvalid("malformed payload")
+    signature = db.session.get(Signature, payload["s"])
+    if signature is None or signature.status == SignatureStatus.WITHDRAWN:
+        return None
+    if (signature.email_hash or "")[:16] != payload.get("h"):
+        raise TokenInvalid("no such signature")
+    return signature
 
 
 def signature_from_token(token, allow_expired=False):
@@ -158,9 +190,7 @@ def signature_from_token(token, allow_expired=False):
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
         raise TokenInvalid("malformed payload")
     signature = db.session.get(Signature, payload["s"])
-    # The hash prefix ties the token to the address, so a token can never
-    # confirm a later signature that reused a deleted one's id.
-    if signature is None or signature.email_hash[:16] != payload.get("h"):
+    if signature is None or (signature.email_hash or "")[:16] != payload.get("h"):
         raise TokenInvalid("no such signature")
     return signature
 

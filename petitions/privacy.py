@@ -1,0 +1,156 @@
+"""What we keep about signers, for how long, and how they take it back.
+
+- Client addresses are never stored: rate limits and fraud statistics see
+  an HMAC under a random key that lives for one UTC day and is then deleted.
+- A withdrawn signature stops counting and loses everything that names a person.
+- An erasure request removes every signature made with an address.
+- ``purge`` deletes unconfirmed signatures and anonymises old petitions' signers.
+"""
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from . import counting
+from .extensions import db
+from .models import DailyKey, OutboxMessage, Petition, PetitionStatus, PublicName, Signature, SignatureStatus, utcnow
+from .security import email_hash
+
+_key_cache = {}
+
+
+def daily_key(purpose, now=None):
+    """Today's random key for ``purpose``, shared by every process through the database.
+
+    Created on first use in its own transaction, so a request that rolls back
+    never takes the key with it.
+    """
+    day = (now or utcnow()).date()
+    cached = _key_cache.get((purpose, day))
+    if cached:
+        return cached
+    with db.engine.begin() as conn:
+        key = conn.scalar(select(DailyKey.key).where(DailyKey.purpose == purpose, DailyKey.day == day))
+    if key is None:
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(insert(DailyKey).values(purpose=purpose, day=day, key=secrets.token_bytes(32), created_at=utcnow()))
+        except IntegrityError:
+            pass  # another process made today's key first; use theirs
+        with db.engine.begin() as conn:
+            key = conn.scalar(select(DailyKey.key).where(DailyKey.purpose == purpose, DailyKey.day == day))
+    if len(_key_cache) > 8:
+        _key_cache.clear()
+    _key_cache[(purpose, day)] = key
+    return key
+
+
+def client_hash(address, now=None):
+    """A keyed hash of a client address that stops being linkable once today's key is gone."""
+    return hmac.new(daily_key("client", now), (address or "").encode(), hashlib.sha256).hexdigest()
+
+
+def initials(name):
+    """'Ada King Lovelace' -> 'A. K. L.'"""
+    return " ".join(f"{part[0]}." for part in name.split() if part[:1].isalpha()) or "…"
+
+
+def public_name(signature):
+    """The name as its signer agreed to show it, or None if they did not."""
+    if not signature.show_name or not signature.full_name:
+        return None
+    return initials(signature.full_name) if signature.public_name == PublicName.INITIALS else signature.full_name
+
+
+def recent_public_signers(petition_id, limit=10):
+    """The latest confirmed signers who opted in: (name as they chose, country code). Never email or city."""
+    rows = db.session.execute(
+        select(Signature.full_name, Signature.public_name, Signature.show_name, Signature.country)
+        .where(Signature.petition_id == petition_id, Signature.status == SignatureStatus.CONFIRMED,
+               Signature.show_name.is_(True))
+        .order_by(Signature.confirmed_at.desc())
+        .limit(limit)
+    ).all()
+    return [(public_name(row), row.country) for row in rows if public_name(row)]
+
+
+_SCRUBBED = {"email": "", "full_name": "", "city": None, "email_hash": None, "ip_hash": None}
+
+
+def withdraw(signature, now=None):
+    """Withdraw a signature: it stops counting and keeps nothing that names its signer.
+
+    Returns False if it was already withdrawn. Country, language and dates
+    stay, so the statistics an organiser reports remain true.
+    """
+    if signature.status == SignatureStatus.WITHDRAWN:
+        return False
+    previous = signature.status
+    changed = db.session.execute(
+        update(Signature)
+        .where(Signature.id == signature.id, Signature.status == previous)
+        .values(status=SignatureStatus.WITHDRAWN, withdrawn_at=now or utcnow(), **_SCRUBBED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed and previous == SignatureStatus.CONFIRMED:
+        counting.add_to_count(signature.petition_id, current_app.config["COUNTER_SHARDS"], -1)
+    db.session.refresh(signature)
+    return bool(changed)
+
+
+def signatures_of(address_hash):
+    return db.session.scalars(select(Signature).where(Signature.email_hash == address_hash)).all()
+
+
+def erase_everything(address_hash):
+    """Delete every signature made with an address, and any mail still queued to it. Returns how many."""
+    signatures = signatures_of(address_hash)
+    shards = current_app.config["COUNTER_SHARDS"]
+    for signature in signatures:
+        if signature.status == SignatureStatus.CONFIRMED:
+            counting.add_to_count(signature.petition_id, shards, -1)
+        db.session.delete(signature)
+    secret = current_app.config["HASH_KEY"]
+    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))):
+        if message.recipient and email_hash(secret, message.recipient) == address_hash:
+            db.session.delete(message)
+    db.session.flush()
+    return len(signatures)
+
+
+def purge(now=None, unconfirmed_days=7, anonymise_after_days=180, sent_mail_days=1):
+    """Apply the retention rules once. Returns what was done, as counts."""
+    now = now or utcnow()
+    done = {}
+    done["unconfirmed_deleted"] = db.session.execute(
+        delete(Signature).where(Signature.status == SignatureStatus.PENDING,
+                                Signature.created_at < now - timedelta(days=unconfirmed_days))
+    ).rowcount
+    ended = db.session.scalars(
+        select(Petition).where(Petition.status.in_(PetitionStatus.ENDED), Petition.closed_at.is_not(None),
+                               Petition.closed_at < now - timedelta(days=anonymise_after_days),
+                               Petition.signers_anonymised_at.is_(None))
+    ).all()
+    anonymised = 0
+    for petition in ended:
+        anonymised += db.session.execute(
+            update(Signature).where(Signature.petition_id == petition.id, Signature.anonymised_at.is_(None))
+            .values(anonymised_at=now, **_SCRUBBED)
+        ).rowcount
+        petition.signers_anonymised_at = now
+    done["petitions_anonymised"] = len(ended)
+    done["signatures_anonymised"] = anonymised
+    done["mail_forgotten"] = db.session.execute(
+        delete(OutboxMessage).where(
+            (OutboxMessage.sent_at < now - timedelta(days=sent_mail_days))
+            | (OutboxMessage.sent_at.is_(None) & (OutboxMessage.created_at < now - timedelta(days=unconfirmed_days)))
+        )
+    ).rowcount
+    done["keys_deleted"] = db.session.execute(delete(DailyKey).where(DailyKey.day < now.date())).rowcount
+    _key_cache.clear()
+    db.session.flush()
+    return done
