@@ -9,12 +9,10 @@ def _wants_json():
     return request.path.startswith("/api/")
 
 
-def _error(status, template, message, **extra):
+def _error(status, template, message):
     if _wants_json():
-        response = jsonify(error=message, status=status)
-    else:
-        response = render_template(f"errors/{template}.html", **extra)
-    return response, status
+        return jsonify(error=message, status=status), status
+    return render_template(f"errors/{template}.html"), status
 
 
 def init_app(app):
@@ -24,7 +22,7 @@ def init_app(app):
 
     @app.errorhandler(405)
     def not_allowed(error):
-        return _error(405, "generic", _("This address does not accept that kind of request."), status=405)
+        return _error(405, "generic", _("This address does not accept that kind of request."))
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
@@ -37,8 +35,8 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def other_http(error):
-        return _error(error.code or 500, "generic", _("Something went wrong with this request."), status=error.code)
+        return _error(error.code or 500, "generic", _("Something went wrong with this request."))
 
     @app.errorhandler(500)
     def server_error(error):
-        return _error(500, "generic", _("Something went wrong on our side. Please try again."), status=500)
+        return _error(500, "generic", _("Something went wrong on our side. Please try again."))

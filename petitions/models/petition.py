@@ -1,9 +1,16 @@
 """Petitions, their texts in each language, their goals and their counters."""
+import re
+
 from sqlalchemy import JSON, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
+
+
+# What a slug may look like; anything else is never looked up (PostgreSQL
+# refuses some characters, such as NUL, outright).
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 
 
 class PetitionStatus:

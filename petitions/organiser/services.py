@@ -1,13 +1,11 @@
 """Creating and inspecting petitions (from the command line for now)."""
-import re
-
 from sqlalchemy import func, select
 
 from .. import counting
 from ..extensions import db
+from ..models.petition import SLUG_RE
 from ..models import Petition, PetitionStatus, PetitionTranslation, Signature, SignatureStatus, utcnow
 
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 TEXT_LIMITS = {"title": 200, "addressee": 200, "summary": 2000, "body": 100_000}
 MAX_DEMANDS = 30
 MAX_DEMAND_LENGTH = 500

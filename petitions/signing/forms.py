@@ -1,4 +1,6 @@
 """The signing form. Every message is translatable; none comes from WTForms' own catalogue."""
+import unicodedata
+
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -18,7 +20,10 @@ EMAIL_MAX = 254
 
 
 def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+    """Trim, and drop invisible control characters (which no name contains and PostgreSQL may refuse)."""
+    if not isinstance(value, str):
+        return value
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc").strip()
 
 
 class ValidEmail:

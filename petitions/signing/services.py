@@ -10,6 +10,7 @@ from .. import counting
 from ..extensions import db
 from ..mail import messages
 from ..models import Petition, PetitionStatus, Signature, SignatureStatus, utcnow
+from ..models.petition import SLUG_RE
 from ..security import email_hash
 from ..tokens import TokenExpired, TokenInvalid, confirmation_tokens, withdrawal_tokens
 
@@ -40,6 +41,8 @@ class SignOutcome:
 
 def find_public_petition(slug):
     """The petition with this slug if the public may see it, else None."""
+    if not SLUG_RE.match(slug or ""):
+        return None
     return db.session.scalar(
         select(Petition).where(Petition.slug == slug, Petition.status.in_(PetitionStatus.PUBLIC))
     )

@@ -209,3 +209,11 @@ def test_development_mailbox_lists_and_shows_mail(make_app, tmp_path):
     name = re.search(r'href="/dev/mail/([^"]+)"', inbox).group(1)
     message = page_text(client.get(f"/dev/mail/{name}"))
     assert re.search(r'<a href="http://petitions.test/en/confirm/[^"]+">', message)
+
+
+def test_a_wrong_method_gets_a_translated_page_not_a_crash(client, petition):
+    response = client.delete("/de/p/free-them")
+    assert response.status_code == 405
+    assert '<html lang="de"' in page_text(response)
+    api = client.post("/api/v1/petitions/free-them")
+    assert api.status_code == 405 and api.get_json()["status"] == 405

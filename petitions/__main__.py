@@ -1,0 +1,4 @@
+"""``python -m petitions`` is the ``petitions`` command."""
+from .cli import main
+
+main()

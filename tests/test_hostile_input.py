@@ -1,0 +1,85 @@
+"""Random and hostile input never causes a 5xx, and rejected input changes nothing."""
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from petitions.extensions import db
+from petitions.models import OutboxMessage, Signature
+
+from .helpers import served_stamp
+
+HOSTILE = st.sampled_from([
+    "", " ", "\x00", "\x00\x01\x1f\x7f", "a" * 5000, "<script>alert(1)</script>", "' OR 1=1 --",
+    "Ѐ𝕏\u202eevil", "\ud7ff", "名前", "ﷺ", "%00", "../../etc/passwd", "\u200b\u200d", "a@b", "@", "x@y..z",
+    "Ada\nBcc: victim@example.org", "DE", "ZZ", "xx", "\u0301", "😀" * 200,
+])
+TEXT = st.one_of(HOSTILE, st.text(max_size=300), st.text(alphabet=st.characters(max_codepoint=0x2FF), max_size=80))
+COMMON = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def counts():
+    return (db.session.scalar(select(func.count()).select_from(Signature)),
+            db.session.scalar(select(func.count()).select_from(OutboxMessage)))
+
+
+@COMMON
+@given(full_name=TEXT, email=TEXT, country=TEXT, city=TEXT, show=TEXT, public=TEXT, website=TEXT, stamped=st.booleans())
+def test_the_signing_form_never_fails_and_rejections_store_nothing(
+        client, petition, full_name, email, country, city, show, public, website, stamped):
+    before = counts()
+    data = {"full_name": full_name, "email": email, "country": country, "city": city, "show_name": show,
+            "public_name": public, "website": website}
+    if stamped:
+        data["served"] = served_stamp(client.application)
+    response = client.post("/en/p/free-them", data=data)
+    assert response.status_code in (303, 400), response.status_code
+    if response.status_code == 400:
+        assert counts() == before
+    db.session.rollback()
+
+
+@COMMON
+@given(token=TEXT, stamp=TEXT)
+def test_malformed_csrf_tokens_and_stamps_are_refused_without_change(make_app, petition, token, stamp):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    before = counts()
+    response = client.post("/ru/p/free-them", data={
+        "csrf_token": token, "served": stamp, "full_name": "A", "email": "a@example.org", "country": "DE"})
+    assert response.status_code == 400
+    assert 'lang="ru"' in response.get_data(as_text=True)
+    assert counts() == before
+
+
+@COMMON
+@given(segment=TEXT, lang=TEXT)
+def test_the_api_and_token_links_never_fail(client, petition, segment, lang):
+    before = counts()
+    quoted = quote(segment, safe="") or "x"
+    for path in (f"/api/v1/petitions/{quoted}", f"/api/v1/petitions/{quoted}/count",
+                 f"/api/v1/petitions/free-them?lang={quote(lang, safe='')}", f"/en/p/{quoted}",
+                 f"/p/{quoted}", f"/en/confirm/{quoted}", f"/de/withdraw/{quoted}", f"/be/erase/{quoted}"):
+        response = client.get(path)
+        assert response.status_code < 500, (path, response.status_code)
+    for path in (f"/en/withdraw/{quoted}", f"/en/erase/{quoted}", "/en/confirm/resend"):
+        assert client.post(path, data={"token": segment}).status_code < 500
+    assert counts() == before
+
+
+@COMMON
+@given(email=TEXT)
+def test_the_erasure_form_never_fails(client, petition, email):
+    response = client.post("/en/my-data", data={"email": email})
+    assert response.status_code in (200, 400)
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("name", ["Ada\x00Lovelace", "Ada\x07 Lovelace\x1b"])
+def test_control_characters_are_removed_from_names(client, petition, name):
+    from .helpers import sign
+
+    assert sign(client, full_name=name).status_code == 303
+    assert db.session.scalar(select(Signature)).full_name in ("AdaLovelace", "Ada Lovelace")
