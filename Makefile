@@ -9,7 +9,7 @@ DEMO   := petitions/demo/petition.json
 export PETITIONS_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-browser test-all translations compile-translations check-translations bench clean
+.PHONY: help venv lint run test test-browser test-all translations compile-translations check-translations bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -32,7 +32,10 @@ run: compile-translations ## Migrate a SQLite database, load the demo petition a
 	@echo "Mailbox:     http://$(HOST):$(PORT)/dev/mail"
 	$(BIN)/petitions run --host $(HOST) --port $(PORT)
 
-test: compile-translations ## Run the test suite (SQLite, in-memory rate limits; no browser)
+lint: $(STAMP) ## Check the code for mistakes (ruff: unused or undefined names, likely bugs)
+	$(BIN)/ruff check petitions tests migrations wsgi.py
+
+test: compile-translations lint ## Run the test suite (SQLite, in-memory rate limits; no browser)
 	PETITIONS_ENV=testing $(BIN)/pytest -m "not browser" -q
 
 test-browser: compile-translations ## Run the real-browser tests (needs /usr/bin/chromium)

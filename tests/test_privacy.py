@@ -3,13 +3,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from petitions import counting, privacy
 from petitions.extensions import db
 from petitions.mail.worker import deliver_all
 from petitions.models import DailyKey, OutboxMessage, Petition, Signature, SignatureStatus, utcnow
-from petitions.signing import services
 from petitions.tokens import FormStamp
 
 from .helpers import last_confirm_path, page_text, sign, signature_count
