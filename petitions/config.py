@@ -194,6 +194,9 @@ def load(profile=None, overrides=None):
     if name == "testing":
         settings["RATELIMIT_ENABLED"] = _bool(os.environ.get("TEST_RATELIMIT_ENABLED"), False)
     settings.update(overrides or {})
+    if name == "production" and settings.get("SECRET_KEY_FALLBACKS") and not settings.get("HASH_KEY"):
+        # Rotating SECRET_KEY without pinning HASH_KEY would let every address sign again.
+        raise ConfigError("SECRET_KEY_FALLBACKS is set, so HASH_KEY must be set too (to the original SECRET_KEY)")
     # The look-up hash key must outlive SECRET_KEY rotations; see security.lookup_key.
     settings["HASH_KEY"] = settings.get("HASH_KEY") or settings["SECRET_KEY"]
     settings["SESSION_COOKIE_SECURE"] = settings["BASE_URL"].startswith("https://")

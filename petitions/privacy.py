@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import counting
@@ -85,21 +85,38 @@ def withdraw(signature, now=None):
     """Withdraw a signature: it stops counting and keeps nothing that names its signer.
 
     Returns False if it was already withdrawn. Country, language and dates
-    stay, so the statistics an organiser reports remain true.
+    stay, so the statistics an organiser reports remain true. The update is
+    conditional on the status just read, and retried if a confirmation
+    landed in between, so the count moves exactly once.
     """
-    if signature.status == SignatureStatus.WITHDRAWN:
-        return False
-    previous = signature.status
-    changed = db.session.execute(
-        update(Signature)
-        .where(Signature.id == signature.id, Signature.status == previous)
-        .values(status=SignatureStatus.WITHDRAWN, withdrawn_at=now or utcnow(), **_SCRUBBED)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed and previous == SignatureStatus.CONFIRMED:
-        counting.add_to_count(signature.petition_id, current_app.config["COUNTER_SHARDS"], -1)
-    db.session.refresh(signature)
-    return bool(changed)
+    address_hash = signature.email_hash
+    for _ in range(3):
+        previous = signature.status
+        if previous == SignatureStatus.WITHDRAWN:
+            return False
+        changed = db.session.execute(
+            update(Signature)
+            .where(Signature.id == signature.id, Signature.status == previous)
+            .values(status=SignatureStatus.WITHDRAWN, withdrawn_at=now or utcnow(), **_SCRUBBED)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.refresh(signature)
+        if changed:
+            if previous == SignatureStatus.CONFIRMED:
+                counting.add_to_count(signature.petition_id, current_app.config["COUNTER_SHARDS"], -1)
+            if address_hash:
+                _forget_queued_mail(address_hash)
+            return True
+    return False
+
+
+def _forget_queued_mail(address_hash):
+    """Delete unsent mail to an address: it names the person and is no longer wanted."""
+    secret = current_app.config["HASH_KEY"]
+    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))):
+        if message.recipient and email_hash(secret, message.recipient) == address_hash:
+            db.session.delete(message)
+    db.session.flush()
 
 
 def signatures_of(address_hash):
@@ -107,28 +124,38 @@ def signatures_of(address_hash):
 
 
 def erase_everything(address_hash):
-    """Delete every signature made with an address, and any mail still queued to it. Returns how many."""
-    signatures = signatures_of(address_hash)
+    """Delete every signature made with an address, and any mail still queued to it. Returns how many.
+
+    Each confirmed row is deleted on condition that it is still confirmed, and
+    the count moves only when that delete happened, so a double click or a
+    concurrent withdrawal can never take the count below the truth.
+    """
     shards = current_app.config["COUNTER_SHARDS"]
-    for signature in signatures:
-        if signature.status == SignatureStatus.CONFIRMED:
-            counting.add_to_count(signature.petition_id, shards, -1)
-        db.session.delete(signature)
-    secret = current_app.config["HASH_KEY"]
-    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))):
-        if message.recipient and email_hash(secret, message.recipient) == address_hash:
-            db.session.delete(message)
-    db.session.flush()
-    return len(signatures)
+    erased = 0
+    for signature_id, petition_id in db.session.execute(
+        select(Signature.id, Signature.petition_id).where(Signature.email_hash == address_hash)
+    ).all():
+        confirmed = db.session.execute(
+            delete(Signature).where(Signature.id == signature_id, Signature.status == SignatureStatus.CONFIRMED)
+        ).rowcount
+        if confirmed:
+            counting.add_to_count(petition_id, shards, -1)
+        others = db.session.execute(delete(Signature).where(Signature.id == signature_id)).rowcount
+        erased += confirmed + others
+    _forget_queued_mail(address_hash)
+    db.session.expire_all()
+    return erased
 
 
 def purge(now=None, unconfirmed_days=7, anonymise_after_days=180, sent_mail_days=1):
     """Apply the retention rules once. Returns what was done, as counts."""
     now = now or utcnow()
     done = {}
+    # Counted from the newest confirmation email, so a link re-sent on day 6 still works.
+    last_asked = func.coalesce(Signature.confirmation_sent_at, Signature.created_at)
     done["unconfirmed_deleted"] = db.session.execute(
         delete(Signature).where(Signature.status == SignatureStatus.PENDING,
-                                Signature.created_at < now - timedelta(days=unconfirmed_days))
+                                last_asked < now - timedelta(days=unconfirmed_days))
     ).rowcount
     ended = db.session.scalars(
         select(Petition).where(Petition.status.in_(PetitionStatus.ENDED), Petition.closed_at.is_not(None),

@@ -181,7 +181,7 @@ def test_purge_deletes_old_unconfirmed_and_anonymises_long_ended_petitions(app, 
     sign(client, slug="fresh", email="stale@example.org")
     sign(client, slug="fresh", email="recent@example.org")
     stale = db.session.scalar(select(Signature).where(Signature.email == "stale@example.org"))
-    stale.created_at = utcnow() - timedelta(days=8)
+    stale.created_at = stale.confirmation_sent_at = utcnow() - timedelta(days=8)
     set_status(db.session.get(Petition, old.id), "closed", now=utcnow() - timedelta(days=181))
     db.session.commit()
 
@@ -265,3 +265,63 @@ def test_pages_load_nothing_from_other_hosts(client, petition):
             assert url.startswith("/") and not url.startswith("//"), (path, url)
         assert "url(http" not in html and "@import" not in html
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+# --- review findings --------------------------------------------------------------------------
+
+def test_resubmitting_an_address_cannot_change_what_an_earlier_link_confirms(client, petition):
+    sign(client, full_name="Real Owner")
+    first_link = last_confirm_path("ada@example.org")
+    sign(client, full_name="Someone Else", show_name="y", country="RU")
+    assert client.get(first_link).status_code == 409
+    assert db.session.scalar(select(Signature)).status == SignatureStatus.PENDING
+    newest = client.get(last_confirm_path("ada@example.org"))
+    assert newest.status_code == 200 and counting.confirmed_count(petition.id) == 1
+
+
+def test_the_confirmation_email_says_whether_the_name_will_be_public(client, petition):
+    sign(client, show_name="y")
+    assert "Your name will be shown publicly" in db.session.scalar(select(OutboxMessage)).text_body
+
+
+def test_erasing_twice_never_takes_the_count_below_the_truth(client, petition, app):
+    sign(client, email="twice@example.org")
+    client.get(last_confirm_path("twice@example.org"))
+    sign(client, email="other@example.org")
+    client.get(last_confirm_path("other@example.org"))
+    key = privacy.email_hash(app.config["HASH_KEY"], "twice@example.org")
+    assert privacy.erase_everything(key) == 1
+    assert privacy.erase_everything(key) == 0
+    db.session.commit()
+    assert counting.confirmed_count(petition.id) == 1
+
+
+def test_withdrawing_forgets_mail_still_queued_to_the_signer(client, petition):
+    sign(client)
+    path = re.search(r"(/en/withdraw/\S+)", db.session.scalar(select(OutboxMessage)).text_body).group(1)
+    client.post(path)
+    assert db.session.scalar(select(OutboxMessage)) is None
+
+
+def test_a_resent_link_outlives_the_original_retention_window(app, client, petition):
+    sign(client)
+    signature = db.session.scalar(select(Signature))
+    signature.created_at = utcnow() - timedelta(days=8)
+    signature.confirmation_sent_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    assert privacy.purge()["unconfirmed_deleted"] == 0
+    signature.confirmation_sent_at = utcnow() - timedelta(days=8)
+    db.session.commit()
+    assert privacy.purge()["unconfirmed_deleted"] == 1
+
+
+def test_production_refuses_a_key_rotation_without_a_pinned_hash_key(monkeypatch):
+    from petitions import create_app
+    from petitions.config import ConfigError
+
+    monkeypatch.setenv("SECRET_KEY", "n" * 48)
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", "o" * 48)
+    monkeypatch.setenv("MAIL_URL", "smtp://127.0.0.1:25")
+    monkeypatch.delenv("HASH_KEY", raising=False)
+    with pytest.raises(ConfigError, match="HASH_KEY"):
+        create_app("production")

@@ -32,6 +32,7 @@ def upgrade():
         batch_op.add_column(sa.Column('public_name', sa.String(length=10), nullable=False, server_default='full'))
         batch_op.add_column(sa.Column('anonymised_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('ip_hash', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('confirmation_sent_at', sa.DateTime(), nullable=True))
         batch_op.alter_column('email_hash',
                existing_type=sa.VARCHAR(length=64),
                nullable=True)
@@ -50,6 +51,7 @@ def downgrade():
         batch_op.alter_column('email_hash',
                existing_type=sa.VARCHAR(length=64),
                nullable=False)
+        batch_op.drop_column('confirmation_sent_at')
         batch_op.drop_column('ip_hash')
         batch_op.drop_column('anonymised_at')
         batch_op.drop_column('public_name')

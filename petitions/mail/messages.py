@@ -21,6 +21,7 @@ def queue_confirmation(signature, title, confirm_url, withdraw_url, now=None):
         "confirm", signature.language,
         lambda: gettext("Please confirm your signature: %(title)s", title=title),
         name=signature.full_name, title=title, confirm_url=confirm_url, withdraw_url=withdraw_url,
+        show_name=signature.show_name,
         max_age_days=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 86400,
     )
     return outbox.queue("confirm", signature.email, subject, text, html, now=now)

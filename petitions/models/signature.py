@@ -49,6 +49,8 @@ class Signature(db.Model):
     wants_updates: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=SignatureStatus.PENDING)
     confirmation_sends: Mapped[int] = mapped_column(Integer, default=0)
+    # When the newest confirmation link went out; retention counts from here.
+    confirmation_sent_at = mapped_column(UTCDateTime, nullable=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     confirmed_at = mapped_column(UTCDateTime, nullable=True)
     withdrawn_at = mapped_column(UTCDateTime, nullable=True)

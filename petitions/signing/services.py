@@ -1,4 +1,5 @@
 """The rules of signing: who may sign, what counts, and what gets emailed."""
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,6 +18,10 @@ from ..tokens import TokenExpired, TokenInvalid, confirmation_tokens, withdrawal
 
 class PetitionNotSignable(Exception):
     """The petition is closed (or not yet open) and takes no more signatures."""
+
+
+class TokenSuperseded(TokenInvalid):
+    """The signature's details changed after this link was sent; only the newest link confirms."""
 
 
 @dataclass(frozen=True)
@@ -140,11 +145,24 @@ def _sign_again(signature, petition, details, language, now):
     return SignOutcome.RESENT
 
 
+def details_digest(signature):
+    """A short digest of what the signer is asked to confirm.
+
+    Anyone who knows an address can submit it again with other details while
+    it is pending. The confirmation link carries this digest, so a link only
+    confirms the details its email showed; an older link stops working.
+    """
+    fields = (signature.full_name, signature.country, signature.city or "", signature.show_name,
+              signature.public_name, signature.wants_updates, signature.language)
+    return hashlib.sha256(repr(fields).encode()).hexdigest()[:12]
+
+
 def _send_confirmation(signature, petition, now):
     db.session.flush()
-    token = confirmation_tokens(current_app).make(_token_payload(signature))
+    token = confirmation_tokens(current_app).make({**_token_payload(signature), "d": details_digest(signature)})
     url = external_url("signing.confirm", lang=signature.language, token=token)
     signature.confirmation_sends += 1
+    signature.confirmation_sent_at = now
     messages.queue_confirmation(signature, _title(petition, signature.language), url, withdraw_url(signature), now=now)
     db.session.flush()
 
@@ -203,6 +221,7 @@ def confirm(token, now=None):
 
     Confirming twice is harmless: only the first click changes anything.
     The count moves in the same transaction as the signature's status.
+    Raises TokenSuperseded for a link older than the signature's details.
     """
     signature = signature_from_token(token)
     petition = signature.petition
@@ -210,6 +229,8 @@ def confirm(token, now=None):
         return signature, False
     if signature.status != SignatureStatus.PENDING:
         raise TokenInvalid("signature withdrawn")
+    if confirmation_tokens(current_app).read(token).get("d") != details_digest(signature):
+        raise TokenSuperseded("details changed since this link was sent")
     if not petition.is_signable:
         raise PetitionNotSignable(petition.slug)
     now = now or utcnow()

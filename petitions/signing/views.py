@@ -141,6 +141,8 @@ def confirm(token):
         signature, newly = services.confirm(token)
     except TokenExpired:
         return render_template("signing/link_expired.html", token=token), 410
+    except services.TokenSuperseded:
+        return render_template("signing/link_superseded.html"), 409
     except TokenInvalid:
         return render_template("signing/link_invalid.html"), 400
     except services.PetitionNotSignable:
@@ -179,8 +181,8 @@ def withdraw(token):
     text, _ = services.petition_text(signature.petition, current_language())
     if request.method == "GET":
         return render_template("signing/withdraw.html", text=text, token=token)
-    privacy.withdraw(signature)
-    return render_template("signing/withdrawn.html", already=False, text=text)
+    withdrawn = privacy.withdraw(signature)
+    return render_template("signing/withdrawn.html", already=not withdrawn, text=text)
 
 
 def _erase_limit():
