@@ -58,25 +58,18 @@ def create_app(profile=None, overrides=None):
 def _install_request_transaction(app):
     """Commit once per request, after the view succeeded; roll back otherwise."""
     from .extensions import db
+    from .mail.worker import InProcessDelivery
     from .security import add_security_headers
+
+    delivery = InProcessDelivery(app) if app.config["MAIL_DELIVER_AFTER_REQUEST"] else None
+    app.extensions["petitions.mail_delivery"] = delivery
 
     @app.after_request
     def finish_transaction(response):
         if response.status_code < 400:
             db.session.commit()
-            if app.config["MAIL_DELIVER_AFTER_REQUEST"] and request.method == "POST":
-                response.call_on_close(lambda: _deliver_in_background(app))
+            if delivery is not None and request.method == "POST":
+                delivery.nudge()
         else:
             db.session.rollback()
         return add_security_headers(response, secure=request.is_secure)
-
-
-def _deliver_in_background(app):
-    """Development convenience: deliver queued mail right after the response went out."""
-    from .mail.worker import deliver_all
-
-    with app.app_context():
-        try:
-            deliver_all()
-        except Exception:  # a failed delivery stays queued; the request already succeeded
-            app.logger.exception("mail delivery after request failed")

@@ -1,4 +1,5 @@
 """Delivering the outbox: the one place that commits what delivery changed."""
+import threading
 import time
 
 from flask import current_app
@@ -42,3 +43,47 @@ def run_forever(poll_seconds=2.0, stop=lambda: False, on_batch=None):
             on_batch(sent, failed)
         if not sent or failed:
             time.sleep(poll_seconds)
+
+
+class InProcessDelivery:
+    """Development convenience: a thread in the web process that delivers the outbox.
+
+    Each successful POST wakes it, and it also looks every few seconds, so a
+    newcomer running `make run` sees their email at once without starting a
+    worker. Production runs `petitions mail worker` instead.
+    """
+
+    def __init__(self, app, poll_seconds=2.0):
+        self.app = app
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._thread = None
+        self._lock = threading.Lock()
+
+    def nudge(self):
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="petitions-mail", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def stop(self):
+        self._stopped.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self):
+        while not self._stopped.is_set():
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+            if self._stopped.is_set():
+                return
+            with self.app.app_context():
+                try:
+                    deliver_all()
+                except Exception:  # a failed delivery stays queued and is retried
+                    self.app.logger.exception("in-process mail delivery failed")
+                finally:
+                    db.session.remove()

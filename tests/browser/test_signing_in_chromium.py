@@ -41,6 +41,7 @@ def live_server(make_app, smtp_server):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
+    app.extensions["petitions.mail_delivery"].stop()
     server.shutdown()
     thread.join(timeout=5)
     server.server_close()

@@ -76,3 +76,23 @@ def test_smtp_urls_select_the_right_connection():
     assert (plain.host, plain.port, plain.username) == ("relay.example", 2525, None)
     assert (starttls.port, starttls.username, starttls.password) == (587, "user@org", "p:ss")
     assert (implicit.scheme, implicit.port) == ("smtps", 465)
+
+
+def test_development_delivers_from_inside_the_web_process(make_app, smtp_server):
+    import time
+
+    from petitions.organiser.services import import_petition
+
+    from ..conftest import petition_data
+
+    app = make_app(MAIL_DELIVER_AFTER_REQUEST=True, MAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}")
+    with app.app_context():
+        import_petition(petition_data(), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        db.session.commit()
+    try:
+        started = time.monotonic()
+        assert sign(app.test_client()).status_code == 303
+        assert len(smtp_server.wait_for(1, timeout=10)) == 1
+        assert time.monotonic() - started < 10
+    finally:
+        app.extensions["petitions.mail_delivery"].stop()
