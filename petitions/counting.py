@@ -45,6 +45,19 @@ def confirmed_count(petition_id):
     return int(total or 0)
 
 
+def confirmed_counts(petition_ids):
+    """Confirmed counts for several petitions in one query: {petition_id: count}."""
+    counts = dict.fromkeys(petition_ids, 0)
+    if petition_ids:
+        rows = db.session.execute(
+            select(CounterShard.petition_id, func.sum(CounterShard.count))
+            .where(CounterShard.petition_id.in_(petition_ids))
+            .group_by(CounterShard.petition_id)
+        ).all()
+        counts.update({petition_id: int(total or 0) for petition_id, total in rows})
+    return counts
+
+
 def add_to_count(petition_id, shards, delta=1):
     """Add ``delta`` to one randomly chosen shard of the petition's count."""
     db.session.execute(

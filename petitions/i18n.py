@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pyuca
 from babel import Locale
-from flask import current_app, g, request
+from flask import current_app, g, request, url_for
 from flask_babel import format_decimal, get_locale, refresh
 from werkzeug.routing import BaseConverter
 
@@ -92,13 +92,30 @@ def init_app(app):
     app.url_map.converters["lang"] = LanguageConverter
 
     @app.url_value_preprocessor
-    def pull_language(endpoint, values):
-        # Start each request with no language chosen: Flask-Babel caches the
-        # locale on `g`, which outlives a request when an app context is shared.
-        g.pop("lang", None)
+    def choose_language(endpoint, values):
+        """A language prefix in the path decides. This runs before every before_request
+        hook (CSRF included) and also when no route matched, so error pages know it too.
+
+        Flask-Babel caches the locale on `g`, which outlives a request when an
+        app context is shared, so every request starts from a clean slate.
+        """
         refresh()
-        if values and "lang" in values:
-            g.lang = values.pop("lang")
+        prefix = request.path.split("/", 2)[1] if request.path.count("/") >= 2 else ""
+        if prefix in app.config["LANGUAGES"]:
+            g.lang = prefix
+        else:
+            g.pop("lang", None)
+        if values:
+            values.pop("lang", None)  # views never take the language as an argument
+
+    @app.template_global()
+    def page_alternates():
+        """This page in every interface language, for pages that do not name their own."""
+        rule = request.url_rule
+        # Links with tokens are not pages to offer in other languages.
+        if rule is None or "lang" not in rule.arguments or request.method != "GET" or "token" in rule.arguments:
+            return []
+        return [(code, url_for(request.endpoint, **{**(request.view_args or {}), "lang": code})) for code in languages()]
 
     @app.url_defaults
     def add_language(endpoint, values):

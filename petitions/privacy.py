@@ -17,8 +17,11 @@ from sqlalchemy.exc import IntegrityError
 
 from . import counting
 from .extensions import db
+from .links import external_url
+from .mail import messages, outbox
 from .models import DailyKey, OutboxMessage, Petition, PetitionStatus, PublicName, Signature, SignatureStatus, utcnow
 from .security import email_hash
+from .tokens import TokenInvalid, erasure_tokens
 
 _key_cache = {}
 
@@ -75,7 +78,8 @@ def recent_public_signers(petition_id, limit=10):
         .order_by(Signature.confirmed_at.desc())
         .limit(limit)
     ).all()
-    return [(public_name(row), row.country) for row in rows if public_name(row)]
+    named = [(public_name(row), row.country) for row in rows]
+    return [(name, country) for name, country in named if name]
 
 
 _SCRUBBED = {"email": "", "full_name": "", "city": None, "email_hash": None, "ip_hash": None}
@@ -89,7 +93,6 @@ def withdraw(signature, now=None):
     conditional on the status just read, and retried if a confirmation
     landed in between, so the count moves exactly once.
     """
-    address_hash = signature.email_hash
     for _ in range(3):
         previous = signature.status
         if previous == SignatureStatus.WITHDRAWN:
@@ -104,23 +107,38 @@ def withdraw(signature, now=None):
         if changed:
             if previous == SignatureStatus.CONFIRMED:
                 counting.add_to_count(signature.petition_id, current_app.config["COUNTER_SHARDS"], -1)
-            if address_hash:
-                _forget_queued_mail(address_hash)
+            outbox.forget_unsent([signature.id])
             return True
     return False
 
 
-def _forget_queued_mail(address_hash):
-    """Delete unsent mail to an address: it names the person and is no longer wanted."""
-    secret = current_app.config["HASH_KEY"]
-    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))):
-        if message.recipient and email_hash(secret, message.recipient) == address_hash:
-            db.session.delete(message)
-    db.session.flush()
+def signature_count_of(address_hash):
+    """How many signatures were made with an address (by its keyed hash)."""
+    return db.session.scalar(select(func.count()).select_from(Signature).where(Signature.email_hash == address_hash))
 
 
-def signatures_of(address_hash):
-    return db.session.scalars(select(Signature).where(Signature.email_hash == address_hash)).all()
+def request_erasure(address, language):
+    """Email the owner of ``address`` a link to erase everything made with it. Returns True if sent.
+
+    Only an address that signed gets mail, so the form cannot be used to
+    send mail to strangers; the page shown is the same either way.
+    """
+    address_hash = email_hash(current_app.config["HASH_KEY"], address)
+    count = signature_count_of(address_hash)
+    if not count:
+        return False
+    token = erasure_tokens(current_app).make({"h": address_hash})
+    messages.queue_erasure_request(address, language, external_url("signing.erase", lang=language, token=token), count)
+    return True
+
+
+def erasure_target(token):
+    """The address hash an erasure token names. Raises TokenInvalid or TokenExpired."""
+    payload = erasure_tokens(current_app).read(token)
+    address_hash = payload.get("h") if isinstance(payload, dict) else None
+    if not isinstance(address_hash, str):
+        raise TokenInvalid("malformed payload")
+    return address_hash
 
 
 def erase_everything(address_hash):
@@ -132,9 +150,11 @@ def erase_everything(address_hash):
     """
     shards = current_app.config["COUNTER_SHARDS"]
     erased = 0
-    for signature_id, petition_id in db.session.execute(
+    rows = db.session.execute(
         select(Signature.id, Signature.petition_id).where(Signature.email_hash == address_hash)
-    ).all():
+    ).all()
+    outbox.forget_unsent([signature_id for signature_id, _ in rows])
+    for signature_id, petition_id in rows:
         confirmed = db.session.execute(
             delete(Signature).where(Signature.id == signature_id, Signature.status == SignatureStatus.CONFIRMED)
         ).rowcount
@@ -142,7 +162,6 @@ def erase_everything(address_hash):
             counting.add_to_count(petition_id, shards, -1)
         others = db.session.execute(delete(Signature).where(Signature.id == signature_id)).rowcount
         erased += confirmed + others
-    _forget_queued_mail(address_hash)
     db.session.expire_all()
     return erased
 

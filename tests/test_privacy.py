@@ -325,3 +325,12 @@ def test_production_refuses_a_key_rotation_without_a_pinned_hash_key(monkeypatch
     monkeypatch.delenv("HASH_KEY", raising=False)
     with pytest.raises(ConfigError, match="HASH_KEY"):
         create_app("production")
+
+
+def test_withdrawing_keeps_other_signers_queued_mail(client, petition):
+    sign(client, email="leaving@example.org")
+    sign(client, email="staying@example.org")
+    path = re.search(r"(/en/withdraw/\S+)", db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.recipient == "leaving@example.org")).text_body).group(1)
+    client.post(path)
+    assert [m.recipient for m in db.session.scalars(select(OutboxMessage))] == ["staying@example.org"]

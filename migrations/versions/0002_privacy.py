@@ -24,6 +24,12 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('purpose', 'day', name=op.f('pk_daily_keys'))
     )
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('signature_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_outbox_messages_signature_id'), ['signature_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_outbox_messages_signature_id_signatures'), 'signatures',
+                                    ['signature_id'], ['id'], ondelete='CASCADE')
+
     with op.batch_alter_table('petitions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('closed_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('signers_anonymised_at', sa.DateTime(), nullable=True))
@@ -59,5 +65,10 @@ def downgrade():
     with op.batch_alter_table('petitions', schema=None) as batch_op:
         batch_op.drop_column('signers_anonymised_at')
         batch_op.drop_column('closed_at')
+
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_outbox_messages_signature_id_signatures'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_signature_id'))
+        batch_op.drop_column('signature_id')
 
     op.drop_table('daily_keys')

@@ -1,25 +1,18 @@
 """Read-only JSON views of public petitions."""
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from ..extensions import csrf, limiter
 from ..signing import services
-from ..signing.views import client_key
+from ..web import client_key, configured_limit, petition_or_404
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-limiter.limit(lambda: current_app.config["RATELIMIT_API"], key_func=client_key)(bp)
-
-
-def _petition_or_404(slug):
-    petition = services.find_public_petition(slug)
-    if petition is None:
-        abort(404)
-    return petition
+limiter.limit(configured_limit("RATELIMIT_API"), key_func=client_key)(bp)
 
 
 @bp.get("/petitions/<slug>")
 def petition(slug):
-    petition = _petition_or_404(slug)
+    petition = petition_or_404(slug)
     lang = request.args.get("lang") or petition.primary_language
     if lang not in current_app.config["LANGUAGES"]:
         lang = petition.primary_language
@@ -41,7 +34,7 @@ def petition(slug):
 
 @bp.get("/petitions/<slug>/count")
 def count(slug):
-    petition = _petition_or_404(slug)
+    petition = petition_or_404(slug)
     count, next_goal = services.public_counts(petition)
     response = jsonify(signature_count=count, goal=petition.goal, next_goal=next_goal)
     response.headers["Cache-Control"] = "public, max-age=2"

@@ -15,6 +15,11 @@ def _render(template, language, subject, **context):
         )
 
 
+def _days(seconds):
+    """Whole days a link works, never shown as 0."""
+    return max(1, seconds // 86400)
+
+
 def queue_confirmation(signature, title, confirm_url, withdraw_url, now=None):
     """Queue the email that asks a signer to confirm their signature."""
     subject, text, html = _render(
@@ -22,9 +27,9 @@ def queue_confirmation(signature, title, confirm_url, withdraw_url, now=None):
         lambda: gettext("Please confirm your signature: %(title)s", title=title),
         name=signature.full_name, title=title, confirm_url=confirm_url, withdraw_url=withdraw_url,
         show_name=signature.show_name,
-        max_age_days=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 86400,
+        max_age_days=_days(current_app.config["CONFIRM_TOKEN_MAX_AGE"]),
     )
-    return outbox.queue("confirm", signature.email, subject, text, html, now=now)
+    return outbox.queue("confirm", signature.email, subject, text, html, now=now, signature_id=signature.id)
 
 
 def queue_already_signed(signature, title, petition_url, withdraw_url, now=None):
@@ -34,7 +39,8 @@ def queue_already_signed(signature, title, petition_url, withdraw_url, now=None)
         lambda: gettext("You have already signed: %(title)s", title=title),
         name=signature.full_name, title=title, petition_url=petition_url, withdraw_url=withdraw_url,
     )
-    return outbox.queue("already_signed", signature.email, subject, text, html, now=now)
+    return outbox.queue("already_signed", signature.email, subject, text, html, now=now,
+                        signature_id=signature.id)
 
 
 def queue_erasure_request(address, language, erase_url, count, now=None):
@@ -42,6 +48,6 @@ def queue_erasure_request(address, language, erase_url, count, now=None):
     subject, text, html = _render(
         "erase", language, lambda: gettext("Confirm the erasure of your data"),
         erase_url=erase_url, count=count,
-        max_age_days=max(1, current_app.config["ERASE_TOKEN_MAX_AGE"] // 86400),
+        max_age_days=_days(current_app.config["ERASE_TOKEN_MAX_AGE"]),
     )
     return outbox.queue("erase", address, subject, text, html, now=now)

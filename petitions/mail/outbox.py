@@ -8,7 +8,7 @@ down it stays queued and is retried with growing delays.
 from datetime import timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
@@ -17,11 +17,11 @@ from .transport import ConnectionFailed, TransportError, stamp
 FIRST_RETRY_SECONDS = 30
 
 
-def queue(kind, recipient, subject, text_body, html_body, now=None):
+def queue(kind, recipient, subject, text_body, html_body, now=None, signature_id=None):
     """Add a message to the outbox (flushes; the caller's transaction commits it)."""
     message = OutboxMessage(
         kind=kind, recipient=recipient, subject=subject, text_body=text_body, html_body=html_body,
-        created_at=now or utcnow(), next_attempt_at=now or utcnow(),
+        created_at=now or utcnow(), next_attempt_at=now or utcnow(), signature_id=signature_id,
     )
     db.session.add(message)
     db.session.flush()
@@ -98,6 +98,14 @@ def _failed(row, exc, now, max_backoff):
     row.attempts += 1
     row.last_error = str(exc)[:500]
     row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts, max_backoff))
+
+
+def forget_unsent(signature_ids):
+    """Delete unsent mail about these signatures: it names people who took their signature back."""
+    if signature_ids:
+        db.session.execute(
+            delete(OutboxMessage).where(OutboxMessage.signature_id.in_(signature_ids), OutboxMessage.sent_at.is_(None))
+        )
 
 
 def pending_count():

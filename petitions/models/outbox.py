@@ -1,5 +1,5 @@
 """Outgoing email, queued in the same transaction as the change that caused it."""
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -12,6 +12,11 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
+    # The signature a message is about, so withdrawing or erasing it can drop
+    # its unsent mail directly. None for mail about no one signature.
+    signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signatures.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)

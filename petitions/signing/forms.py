@@ -47,10 +47,9 @@ class KnownCountry:
             raise ValidationError(_l("Please choose a country from the list."))
 
 
-class EmailForm(FlaskForm):
-    """Just an address: for asking that everything about it be erased."""
-
-    email = EmailField(
+def email_field():
+    """The email field both forms ask for, with the same checks and messages."""
+    return EmailField(
         _l("Email address"),
         filters=[_strip],
         validators=[
@@ -59,6 +58,12 @@ class EmailForm(FlaskForm):
             ValidEmail(),
         ],
     )
+
+
+class EmailForm(FlaskForm):
+    """Just an address: for asking that everything about it be erased."""
+
+    email = email_field()
 
 
 class SignForm(FlaskForm):
@@ -70,15 +75,7 @@ class SignForm(FlaskForm):
             Length(max=NAME_MAX, message=_l("Your name can be at most %(max)d characters long.")),
         ],
     )
-    email = EmailField(
-        _l("Email address"),
-        filters=[_strip],
-        validators=[
-            DataRequired(message=_l("Please enter your email address.")),
-            Length(max=EMAIL_MAX, message=_l("Please enter a valid email address, like name@example.org.")),
-            ValidEmail(),
-        ],
-    )
+    email = email_field()
     country = SelectField(
         _l("Country"),
         validate_choice=False,

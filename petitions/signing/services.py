@@ -3,12 +3,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import counting
 from ..extensions import db
+from ..links import external_url
 from ..mail import messages
 from ..models import Petition, PetitionStatus, Signature, SignatureStatus, utcnow
 from ..models.petition import SLUG_RE
@@ -59,13 +60,6 @@ def petition_text(petition, language):
     if translation is not None:
         return translation, False
     return petition.translation(petition.primary_language) or petition.translations[0], True
-
-
-def external_url(endpoint, **values):
-    """An absolute link for an email, built on BASE_URL rather than the request's host."""
-    with current_app.test_request_context("/"):
-        path = url_for(endpoint, **values)
-    return current_app.config["BASE_URL"] + path
 
 
 def _title(petition, language):
@@ -132,7 +126,6 @@ def _sign_again(signature, petition, details, language, now):
         messages.queue_already_signed(
             signature, _title(petition, signature.language), petition_url, withdraw_url(signature), now=now
         )
-        db.session.flush()
         return SignOutcome.NOTIFIED
     if signature.confirmation_sends >= config["MAX_CONFIRMATION_SENDS"]:
         return SignOutcome.SUPPRESSED
@@ -164,7 +157,6 @@ def _send_confirmation(signature, petition, now):
     signature.confirmation_sends += 1
     signature.confirmation_sent_at = now
     messages.queue_confirmation(signature, _title(petition, signature.language), url, withdraw_url(signature), now=now)
-    db.session.flush()
 
 
 def _token_payload(signature):
@@ -179,41 +171,48 @@ def withdraw_url(signature):
     return external_url("signing.withdraw", lang=signature.language, token=token)
 
 
+def _signature_named_by(payload):
+    """The signature a genuine token's payload names, or None if it no longer exists.
+
+    Raises TokenInvalid for a malformed payload, or one whose address hash
+    no longer matches (the row was withdrawn, anonymised, or its id reused).
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
+        raise TokenInvalid("malformed payload")
+    signature = db.session.get(Signature, payload["s"])
+    if signature is not None and signature.status != SignatureStatus.WITHDRAWN \
+            and (signature.email_hash or "")[:16] != payload.get("h"):
+        raise TokenInvalid("no such signature")
+    return signature
+
+
 def signature_for_withdrawal(token):
     """The signature a withdrawal token names, or None if it is already withdrawn or erased.
 
     Raises TokenInvalid or TokenExpired for a link that is not genuine or too old.
     """
-    payload = withdrawal_tokens(current_app).read(token)
-    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
-        raise TokenInvalid("malformed payload")
-    signature = db.session.get(Signature, payload["s"])
+    signature = _signature_named_by(withdrawal_tokens(current_app).read(token))
     if signature is None or signature.status == SignatureStatus.WITHDRAWN:
         return None
-    if (signature.email_hash or "")[:16] != payload.get("h"):
-        raise TokenInvalid("no such signature")
     return signature
 
 
-def signature_from_token(token, allow_expired=False):
-    """The signature a confirmation token names. Raises TokenInvalid or TokenExpired.
+def _read_confirmation(token, allow_expired=False):
+    """(signature, payload) for a confirmation token. Raises TokenInvalid or TokenExpired.
 
     With ``allow_expired`` an expired but genuine token still names its
     signature, which is what "send me a new link" needs.
     """
-    tokens = confirmation_tokens(current_app)
     try:
-        payload = tokens.read(token)
+        payload = confirmation_tokens(current_app).read(token)
     except TokenExpired as exc:
         if not allow_expired:
             raise
         payload = exc.payload
-    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
-        raise TokenInvalid("malformed payload")
-    signature = db.session.get(Signature, payload["s"])
-    if signature is None or (signature.email_hash or "")[:16] != payload.get("h"):
+    signature = _signature_named_by(payload)
+    if signature is None or signature.status == SignatureStatus.WITHDRAWN:
         raise TokenInvalid("no such signature")
-    return signature
+    return signature, payload
 
 
 def confirm(token, now=None):
@@ -223,13 +222,11 @@ def confirm(token, now=None):
     The count moves in the same transaction as the signature's status.
     Raises TokenSuperseded for a link older than the signature's details.
     """
-    signature = signature_from_token(token)
+    signature, payload = _read_confirmation(token)
     petition = signature.petition
     if signature.status == SignatureStatus.CONFIRMED:
         return signature, False
-    if signature.status != SignatureStatus.PENDING:
-        raise TokenInvalid("signature withdrawn")
-    if confirmation_tokens(current_app).read(token).get("d") != details_digest(signature):
+    if payload.get("d") != details_digest(signature):
         raise TokenSuperseded("details changed since this link was sent")
     if not petition.is_signable:
         raise PetitionNotSignable(petition.slug)
@@ -252,7 +249,7 @@ def confirm(token, now=None):
 
 def resend_confirmation(token, now=None):
     """Send a fresh confirmation link for a (possibly expired) token. Returns True if queued."""
-    signature = signature_from_token(token, allow_expired=True)
+    signature, _ = _read_confirmation(token, allow_expired=True)
     if signature.status != SignatureStatus.PENDING:
         return False
     if signature.confirmation_sends >= current_app.config["MAX_CONFIRMATION_SENDS"]:

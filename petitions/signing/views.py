@@ -1,38 +1,21 @@
 """Public pages: the petition, signing, and the confirmation link."""
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
-from sqlalchemy import select
-
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from .. import privacy
+from .. import counting, privacy
 from ..extensions import db, limiter
 from ..i18n import best_language, country_name, current_language, languages
-from ..mail import messages
 from ..markup import render_markdown
 from ..models import Petition, PetitionStatus
 from ..security import email_hash
-from ..tokens import TokenExpired, TokenInvalid, erasure_tokens
+from ..tokens import TokenExpired, TokenInvalid
+from ..web import client_key, configured_limit, petition_or_404
 from . import services
 from .forms import EmailForm, SignForm
 
 bp = Blueprint("signing", __name__)
-
-
-def _sign_limit():
-    return current_app.config["RATELIMIT_SIGN"]
-
-
-def _sign_email_limit():
-    return current_app.config["RATELIMIT_SIGN_EMAIL"]
-
-
-def _resend_limit():
-    return current_app.config["RATELIMIT_RESEND"]
-
-
-def client_key():
-    """Rate-limit key for the client: a keyed hash, so no raw address reaches the limiter's storage."""
-    return "client:" + privacy.client_hash(get_remote_address())
 
 
 def _email_key():
@@ -43,13 +26,6 @@ def _email_key():
 def _token_key():
     # The first part of a token is its payload: the same for every link to one signature.
     return "resend:" + request.form.get("token", "").split(".", 1)[0][:100]
-
-
-def _petition_or_404(slug):
-    petition = services.find_public_petition(slug)
-    if petition is None:
-        abort(404)
-    return petition
 
 
 def _reading_languages(petition):
@@ -81,17 +57,19 @@ def root():
 @bp.get("/<lang:lang>/")
 def index():
     petitions = db.session.scalars(
-        select(Petition).where(Petition.status == PetitionStatus.OPEN).order_by(Petition.created_at.desc()).limit(50)
+        select(Petition).options(selectinload(Petition.translations))
+        .where(Petition.status == PetitionStatus.OPEN).order_by(Petition.created_at.desc()).limit(50)
     ).all()
     lang = current_language()
-    items = [(p, services.petition_text(p, lang)[0], services.public_counts(p)) for p in petitions]
+    counts = counting.confirmed_counts([p.id for p in petitions])
+    items = [(p, services.petition_text(p, lang)[0], counts[p.id]) for p in petitions]
     alternates = [(code, url_for("signing.index", lang=code)) for code in languages()]
     return render_template("signing/index.html", items=items, alternates=alternates)
 
 
 @bp.get("/p/<slug>")
 def petition_redirect(slug):
-    petition = _petition_or_404(slug)
+    petition = petition_or_404(slug)
     readable = _reading_languages(petition)
     fallback = readable[0] if readable else current_app.config["DEFAULT_LANGUAGE"]
     lang = best_language(readable, fallback) if readable else fallback
@@ -104,10 +82,10 @@ def _vary(response):
 
 
 @bp.route("/<lang:lang>/p/<slug>", methods=["GET", "POST"])
-@limiter.limit(_sign_limit, key_func=client_key, methods=["POST"])
-@limiter.limit(_sign_email_limit, key_func=_email_key, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_SIGN"), key_func=client_key, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_SIGN_EMAIL"), key_func=_email_key, methods=["POST"])
 def petition(slug):
-    petition = _petition_or_404(slug)
+    petition = petition_or_404(slug)
     form = SignForm(current_language())
     if request.method == "GET":
         return _page(petition, form)
@@ -130,9 +108,7 @@ def petition(slug):
 
 @bp.get("/<lang:lang>/p/<slug>/check-inbox")
 def check_inbox(slug):
-    petition = _petition_or_404(slug)
-    text, _ = services.petition_text(petition, current_language())
-    return render_template("signing/check_inbox.html", petition=petition, text=text)
+    return render_template("signing/check_inbox.html", petition=petition_or_404(slug))
 
 
 @bp.get("/<lang:lang>/confirm/<token>")
@@ -156,8 +132,8 @@ def confirm(token):
 
 
 @bp.post("/<lang:lang>/confirm/resend")
-@limiter.limit(_resend_limit, key_func=_token_key)
-@limiter.limit(_resend_limit, key_func=client_key)
+@limiter.limit(configured_limit("RATELIMIT_RESEND"), key_func=_token_key)
+@limiter.limit(configured_limit("RATELIMIT_RESEND"), key_func=client_key)
 def resend():
     token = request.form.get("token", "")
     try:
@@ -166,7 +142,7 @@ def resend():
         return render_template("signing/link_invalid.html"), 400
     # The same page whether or not a message went out: the limit on re-sends
     # is not something to reveal or to probe.
-    return render_template("signing/check_inbox.html", petition=None, text=None)
+    return render_template("signing/check_inbox.html", petition=None)
 
 
 @bp.route("/<lang:lang>/withdraw/<token>", methods=["GET", "POST"])
@@ -185,62 +161,27 @@ def withdraw(token):
     return render_template("signing/withdrawn.html", already=not withdrawn, text=text)
 
 
-def _erase_limit():
-    return current_app.config["RATELIMIT_ERASE"]
-
-
-def _erase_email_limit():
-    return current_app.config["RATELIMIT_ERASE_EMAIL"]
-
-
 @bp.route("/<lang:lang>/my-data", methods=["GET", "POST"])
-@limiter.limit(_erase_limit, key_func=client_key, methods=["POST"])
-@limiter.limit(_erase_email_limit, key_func=_email_key, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_ERASE"), key_func=client_key, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_ERASE_EMAIL"), key_func=_email_key, methods=["POST"])
 def erase_request():
     """Ask for everything about an address to be erased; the owner confirms by email."""
     form = EmailForm()
     if request.method == "GET" or not form.validate():
         status = 400 if request.method == "POST" else 200
         return render_template("signing/erase_request.html", form=form), status
-    key = email_hash(current_app.config["HASH_KEY"], form.email.data)
-    found = privacy.signatures_of(key)
-    # Mail goes only to an address that signed, and the page is the same either way.
-    if found:
-        token = erasure_tokens(current_app).make({"h": key})
-        url = services.external_url("signing.erase", lang=current_language(), token=token)
-        messages.queue_erasure_request(form.email.data, current_language(), url, len(found))
-    return render_template("signing/check_inbox.html", petition=None, text=None, erasure=True)
+    privacy.request_erasure(form.email.data, current_language())
+    return render_template("signing/check_inbox.html", petition=None, erasure=True)
 
 
 @bp.route("/<lang:lang>/erase/<token>", methods=["GET", "POST"])
 def erase(token):
     try:
-        payload = erasure_tokens(current_app).read(token)
+        address_hash = privacy.erasure_target(token)
     except (TokenInvalid, TokenExpired):
         return render_template("signing/link_invalid.html"), 400
-    key = payload.get("h") if isinstance(payload, dict) else None
-    if not isinstance(key, str):
-        return render_template("signing/link_invalid.html"), 400
     if request.method == "GET":
-        return render_template("signing/erase_confirm.html", token=token, count=len(privacy.signatures_of(key)))
-    erased = privacy.erase_everything(key)
+        count = privacy.signature_count_of(address_hash)
+        return render_template("signing/erase_confirm.html", token=token, count=count)
+    erased = privacy.erase_everything(address_hash)
     return render_template("signing/erased.html", count=erased)
-
-
-@bp.app_template_global()
-def page_alternates():
-    """This page in every interface language, for pages that do not name their own."""
-    rule = request.url_rule
-    # Links with tokens are not pages to offer in other languages.
-    if rule is None or "lang" not in rule.arguments or request.method != "GET" or "token" in rule.arguments:
-        return []
-    return [(code, url_for(request.endpoint, **{**(request.view_args or {}), "lang": code})) for code in languages()]
-
-
-@bp.before_app_request
-def _remember_language_for_errors():
-    # Error pages raised before routing (404 on an unknown path) still learn the prefix.
-    if "lang" not in g and request.path.count("/") >= 2:
-        prefix = request.path.split("/", 2)[1]
-        if prefix in languages():
-            g.lang = prefix

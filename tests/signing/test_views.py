@@ -217,3 +217,27 @@ def test_a_wrong_method_gets_a_translated_page_not_a_crash(client, petition):
     assert '<html lang="de"' in page_text(response)
     api = client.post("/api/v1/petitions/free-them")
     assert api.status_code == 405 and api.get_json()["status"] == 405
+
+
+def test_check_inbox_for_an_unknown_petition_is_a_404(client, petition):
+    assert client.get("/en/p/no-such-petition/check-inbox").status_code == 404
+    assert client.get("/en/p/Bad%00Slug/check-inbox").status_code == 404
+
+
+def test_development_mailbox_refuses_names_that_are_not_its_own(make_app):
+    client = make_app(DEV_MAILBOX=True).test_client()
+    for name in ("..%2F..%2Fetc%2Fpasswd", "nope.eml", "123-zzzzzzzz.eml", "1795-0123abcd.eml"):
+        assert client.get(f"/dev/mail/{name}").status_code == 404
+        assert client.get(f"/dev/mail/{name}/html").status_code == 404
+
+
+def test_the_index_lists_open_petitions_with_their_own_counts(client, make_petition):
+    make_petition(slug="first")
+    make_petition(slug="second")
+    make_petition(slug="draft-one", status="draft")
+    sign(client, slug="second")
+    client.get(last_confirm_path("ada@example.org"))
+    html = page_text(client.get("/en/"))
+    assert html.count("Free the prisoners of conscience") == 2
+    assert "1 signature" in html and "0 signatures" in html
+    assert "draft-one" not in html
