@@ -32,11 +32,15 @@ def create_app(profile=None, overrides=None):
     i18n.init_app(app)
     errors.init_app(app)
 
+    from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
+    from .organiser.views import bp as organiser_bp
     from .signing.views import bp as signing_bp
 
     app.register_blueprint(signing_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(organiser_bp)
     if app.config["DEV_MAILBOX"]:
         from .mail.devmail import bp as devmail_bp
 

@@ -14,6 +14,7 @@ from .extensions import db
 
 petition_cli = AppGroup("petition", help="Create, update and inspect petitions.")
 mail_cli = AppGroup("mail", help="Deliver queued email.")
+organiser_cli = AppGroup("organiser", help="Manage organiser accounts.")
 
 
 @petition_cli.command("import")
@@ -108,9 +109,82 @@ def purge_command():
         click.echo(f"{name.replace('_', ' ')}: {count}")
 
 
+@organiser_cli.command("create")
+@click.option("--email", required=True, help="The owner's email address (their sign-in).")
+@click.option("--name", required=True, help="The owner's name, as other members see it.")
+@click.option("--organisation", required=True, help="The organisation's name; created if it does not exist.")
+@click.option("--language", default="en", show_default=True, help="Language of the organiser pages for this account.")
+@click.password_option(help="The password (asked for when not given; at least MIN_PASSWORD_LENGTH characters).")
+def organiser_create_command(email, name, organisation, language, password):
+    """Bootstrap an owner: create (or reuse) the account and make it an owner of the organisation."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from .accounts.services import WeakPassword, bootstrap_owner
+
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise click.ClickException(f"{email!r} is not a valid email address: {exc}") from None
+    if language not in current_app.config["LANGUAGES"]:
+        raise click.ClickException(f"language must be one of {', '.join(current_app.config['LANGUAGES'])}")
+    try:
+        account, org = bootstrap_owner(email, name, password, organisation, language)
+        db.session.commit()
+    except WeakPassword:
+        db.session.rollback()
+        raise click.ClickException(
+            f"the password must have at least {current_app.config['MIN_PASSWORD_LENGTH']} characters; nothing was changed"
+        ) from None
+    click.echo(f"{email} is an owner of {org.name!r}; sign in at {current_app.config['BASE_URL']}/organiser/sign-in")
+
+
+@click.command("export")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["csv", "pdf"]), default="csv", show_default=True)
+@click.option("--lang", "language", default=None, help="Language of the PDF delivery pack (default: the petition's).")
+@click.option("--with-emails", is_flag=True, help="CSV only: add the signers' email addresses.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="File to write ('-' for standard output).")
+def export_command(slug, fmt, language, with_emails, output):
+    """Export a petition's verified signatures (confirmed, not withdrawn) as CSV or as a PDF delivery pack.
+
+    The export is written to the organisation's audit log as done from the command line.
+    """
+    import getpass
+
+    from sqlalchemy import select
+
+    from .models import Petition
+    from .organiser import exports
+
+    petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
+    if petition is None:
+        raise click.ClickException(f"no petition with slug {slug!r}")
+    language = language or petition.primary_language
+    if language not in current_app.config["LANGUAGES"]:
+        raise click.ClickException(f"--lang must be one of {', '.join(current_app.config['LANGUAGES'])}")
+    total = exports.count(petition)
+    to_stdout = output == "-"
+    with click.progressbar(length=total, label=f"exporting {slug}", file=sys.stderr) as bar:
+        export = exports.start(petition, fmt, language, with_emails, f"command line ({getpass.getuser()})",
+                               progress=bar.update)
+        db.session.commit()  # the audit line stands even if writing the file fails
+        handle = sys.stdout.buffer if to_stdout else open(output, "wb")
+        try:
+            for chunk in export.chunks:
+                handle.write(chunk)
+        finally:
+            if not to_stdout:
+                handle.close()
+    db.session.rollback()
+    click.echo(f"wrote {export.rows} signatures to {output}", err=to_stdout)
+
+
 def register(app):
     app.cli.add_command(petition_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(organiser_cli)
+    app.cli.add_command(export_command)
     app.cli.add_command(purge_command)
 
 

@@ -54,6 +54,19 @@ class Config:
     BLOCK_DISPOSABLE_EMAILS = False
     RECENT_SIGNERS_SHOWN = 10
 
+    # Organisers
+    INVITE_TOKEN_MAX_AGE = 7 * 24 * 3600
+    UNSUBSCRIBE_TOKEN_MAX_AGE = 2 * 365 * 24 * 3600
+    MIN_PASSWORD_LENGTH = 12
+    # A signed-in organiser is asked again after this long.
+    ORGANISER_SESSION_SECONDS = 12 * 3600
+    # argon2id parameters: "default" is argon2-cffi's RFC 9106 low-memory profile;
+    # "cheapest" exists only so the test suite does not spend minutes hashing.
+    PASSWORD_HASH_PROFILE = "default"
+    UPDATE_MAIL_BATCH = 500
+    # An export of signer data on the web needs a sign-in with a second factor this recent.
+    EXPORT_TOTP_MAX_AGE = 12 * 3600
+
     # Retention (petitions purge)
     UNCONFIRMED_RETENTION_DAYS = 7
     ANONYMISE_AFTER_DAYS = 180
@@ -79,8 +92,13 @@ class Config:
     RATELIMIT_ERASE = "5 per hour"
     RATELIMIT_ERASE_EMAIL = "3 per day"
     RATELIMIT_API = "300 per minute"
+    # Failed organiser sign-ins, per client address and per account.
+    RATELIMIT_SIGN_IN = "10 per minute;100 per hour"
+    RATELIMIT_SIGN_IN_ACCOUNT = "5 per minute;20 per hour"
 
     WTF_CSRF_TIME_LIMIT = 6 * 3600
+    # Uploads (paper signature lists) larger than this are refused with a 413.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -114,7 +132,7 @@ class Config:
         settings["UNCONFIRMED_RETENTION_DAYS"] = _int("UNCONFIRMED_RETENTION_DAYS", cls.UNCONFIRMED_RETENTION_DAYS)
         settings["ANONYMISE_AFTER_DAYS"] = _int("ANONYMISE_AFTER_DAYS", cls.ANONYMISE_AFTER_DAYS)
         for name in ("RATELIMIT_SIGN", "RATELIMIT_SIGN_EMAIL", "RATELIMIT_RESEND", "RATELIMIT_ERASE",
-                     "RATELIMIT_ERASE_EMAIL", "RATELIMIT_API"):
+                     "RATELIMIT_ERASE_EMAIL", "RATELIMIT_API", "RATELIMIT_SIGN_IN", "RATELIMIT_SIGN_IN_ACCOUNT"):
             settings[name] = env.get(name) or getattr(cls, name)
         if env.get("PETITIONS_LANGUAGES"):
             settings["LANGUAGES"] = [x.strip() for x in env["PETITIONS_LANGUAGES"].split(",") if x.strip()]
@@ -171,6 +189,7 @@ class TestConfig(DevelopmentConfig):
     RATELIMIT_ENABLED = False
     FORM_MIN_SECONDS = 0
     WTF_CSRF_ENABLED = False
+    PASSWORD_HASH_PROFILE = "cheapest"
 
 
 PROFILES = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}

@@ -133,3 +133,27 @@ def init_app(app):
             "language_name": language_name,
             "number": number,
         }
+
+
+@lru_cache(maxsize=1)
+def _country_index():
+    """Case-folded country names in every interface language (and ISO codes) → ISO code."""
+    index = {}
+    for lang in ("en", "ru", "be", "de"):
+        for code, name in countries(lang):
+            index.setdefault(_fold(name), code)
+    for code in country_codes():
+        index[code.casefold()] = code
+    return index
+
+
+def _fold(text):
+    return " ".join(text.replace("ё", "е").replace("Ё", "Е").split()).casefold()
+
+
+def recognise_country(text):
+    """The ISO code for a country written as its code or its English, Russian, Belarusian or German name.
+
+    None when it is not recognised; callers report that rather than guess.
+    """
+    return _country_index().get(_fold(text or ""))

@@ -172,10 +172,14 @@ def purge(now=None, unconfirmed_days=7, anonymise_after_days=180, sent_mail_days
     done = {}
     # Counted from the newest confirmation email, so a link re-sent on day 6 still works.
     last_asked = func.coalesce(Signature.confirmation_sent_at, Signature.created_at)
-    done["unconfirmed_deleted"] = db.session.execute(
-        delete(Signature).where(Signature.status == SignatureStatus.PENDING,
-                                last_asked < now - timedelta(days=unconfirmed_days))
-    ).rowcount
+    stale = (Signature.status == SignatureStatus.PENDING) & (last_asked < now - timedelta(days=unconfirmed_days))
+    # Each petition keeps how many went unconfirmed, so its dashboard's "never confirmed" survives the purge.
+    for petition_id, expired in db.session.execute(
+        select(Signature.petition_id, func.count()).where(stale).group_by(Signature.petition_id)
+    ).all():
+        db.session.execute(update(Petition).where(Petition.id == petition_id)
+                           .values(expired_unconfirmed=Petition.expired_unconfirmed + expired))
+    done["unconfirmed_deleted"] = db.session.execute(delete(Signature).where(stale)).rowcount
     ended = db.session.scalars(
         select(Petition).where(Petition.status.in_(PetitionStatus.ENDED), Petition.closed_at.is_not(None),
                                Petition.closed_at < now - timedelta(days=anonymise_after_days),

@@ -74,6 +74,16 @@ def erasure_tokens(app):
     return TokenService(signing_keys(app), "erase-signer", app.config["ERASE_TOKEN_MAX_AGE"])
 
 
+def invitation_tokens(app):
+    """Tokens in invitation emails: they let one address join one organisation."""
+    return TokenService(signing_keys(app), "invitation", app.config["INVITE_TOKEN_MAX_AGE"])
+
+
+def unsubscribe_tokens(app):
+    """Tokens in update emails: they stop updates to one signature."""
+    return TokenService(signing_keys(app), "unsubscribe", app.config["UNSUBSCRIBE_TOKEN_MAX_AGE"])
+
+
 class FormStamp:
     """A signed "this form was served at" time, to spot forms filled faster than a person can."""
 

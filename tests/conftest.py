@@ -179,3 +179,79 @@ def run_in_threads(target, count):
     for t in threads:
         t.join()
     return errors
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_member(app):
+    """An account with ``role`` in the organisation named ``organisation`` (created if need be), committed."""
+    from petitions.accounts import services as accounts
+    from petitions.models import Membership
+
+    def factory(email="owner@rights.example", role="owner", organisation="Test Rights Group", name="Olga Owner",
+                totp=False, language="en"):
+        org = accounts.find_or_create_organisation(organisation)
+        account = accounts.find_account(email) or accounts.create_account(email, name, PASSWORD, language)
+        db.session.add(Membership(organisation=org, account=account, role=role))
+        if totp:
+            import pyotp
+
+            secret = pyotp.random_base32()
+            accounts.enable_totp(account, secret, pyotp.TOTP(secret).now())
+            account.totp_last_step = None
+        db.session.commit()
+        return account
+
+    return factory
+
+
+def totp_code(account, offset_steps=0):
+    import time as _time
+
+    import pyotp
+
+    return pyotp.TOTP(account.totp_secret).at(_time.time() + 30 * offset_steps)
+
+
+def sign_in(client, account, password=PASSWORD, code=None):
+    """Sign in through the real pages (and the code step when the account has TOTP)."""
+    response = client.post("/organiser/sign-in", data={"email": account.email, "password": password})
+    if account.has_totp:
+        assert response.status_code == 302 and "/sign-in/code" in response.location, response.status_code
+        response = client.post(response.location, data={"code": code or totp_code(account)})
+    return response
+
+
+@pytest.fixture
+def add_signatures(app):
+    """Store ``count`` confirmed signatures quickly (bypassing the flow, which has its own tests)."""
+    from datetime import timedelta
+
+    from petitions import counting
+    from petitions.models import Signature, utcnow
+
+    def factory(petition, count=1, status="confirmed", at=None, **fields):
+        at = at or utcnow()
+        start = db.session.scalar(text("SELECT COALESCE(MAX(id), 0) FROM signatures")) or 0
+        rows = []
+        for i in range(count):
+            n = start + i + 1
+            row = {"petition_id": petition.id, "email": f"s{n}@example.org", "email_hash": f"{n:064x}",
+                   "full_name": f"Signer {n}", "country": "DE", "city": "Berlin", "language": "en",
+                   "status": status, "created_at": at + timedelta(seconds=i), "show_name": False,
+                   "wants_updates": False, "public_name": "full", "confirmation_sends": 1}
+            if status == "confirmed":
+                row["confirmed_at"] = at + timedelta(seconds=i)
+            row.update(fields)
+            rows.append(row)
+        db.session.execute(Signature.__table__.insert(), [
+            {**r, "created_at": r["created_at"].replace(tzinfo=None),
+             **({"confirmed_at": r["confirmed_at"].replace(tzinfo=None)} if "confirmed_at" in r else {})}
+            for r in rows])
+        if status == "confirmed":
+            counting.add_to_count(petition.id, 1, delta=count)
+        db.session.commit()
+
+    return factory

@@ -25,6 +25,8 @@ def petition(slug):
         goal=petition.goal,
         next_goal=next_goal,
         signature_count=count,
+        online_count=count - petition.paper_count,
+        paper_count=petition.paper_count,
         languages=petition.languages,
         title=text.title,
         title_language=text.language,
@@ -36,6 +38,7 @@ def petition(slug):
 def count(slug):
     petition = petition_or_404(slug)
     count, next_goal = services.public_counts(petition)
-    response = jsonify(signature_count=count, goal=petition.goal, next_goal=next_goal)
+    response = jsonify(signature_count=count, online_count=count - petition.paper_count,
+                       paper_count=petition.paper_count, goal=petition.goal, next_goal=next_goal)
     response.headers["Cache-Control"] = "public, max-age=2"
     return response

@@ -51,3 +51,29 @@ def queue_erasure_request(address, language, erase_url, count, now=None):
         max_age_days=_days(current_app.config["ERASE_TOKEN_MAX_AGE"]),
     )
     return outbox.queue("erase", address, subject, text, html, now=now)
+
+
+def queue_invitation(address, language, organisation, inviter, role, accept_url, now=None):
+    """Invite someone to join an organisation's organisers."""
+    subject, text, html = _render(
+        "invitation", language,
+        lambda: gettext("%(inviter)s invites you to organise petitions with %(organisation)s",
+                        inviter=inviter, organisation=organisation),
+        organisation=organisation, inviter=inviter, role=role, accept_url=accept_url,
+        max_age_days=_days(current_app.config["INVITE_TOKEN_MAX_AGE"]),
+    )
+    return outbox.queue("invitation", address, subject, text, html, now=now)
+
+
+def queue_update(signature, petition_title, update_title, body_html, body_text, petition_url, withdraw_url,
+                 unsubscribe_url, language, now=None):
+    """An organisers' update to one signer who asked for updates, with one-click unsubscribe (RFC 8058)."""
+    subject, text, html = _render(
+        "update", language, lambda: f"{update_title} – {petition_title}",
+        name=signature.full_name, petition_title=petition_title, update_title=update_title,
+        body_html=body_html, body_text=body_text, petition_url=petition_url, withdraw_url=withdraw_url,
+        unsubscribe_url=unsubscribe_url,
+    )
+    headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return outbox.queue("update", signature.email, subject, text, html, now=now, signature_id=signature.id,
+                        headers=headers)

@@ -17,11 +17,12 @@ from .transport import ConnectionFailed, TransportError, stamp
 FIRST_RETRY_SECONDS = 30
 
 
-def queue(kind, recipient, subject, text_body, html_body, now=None, signature_id=None):
+def queue(kind, recipient, subject, text_body, html_body, now=None, signature_id=None, headers=None):
     """Add a message to the outbox (flushes; the caller's transaction commits it)."""
     message = OutboxMessage(
         kind=kind, recipient=recipient, subject=subject, text_body=text_body, html_body=html_body,
         created_at=now or utcnow(), next_attempt_at=now or utcnow(), signature_id=signature_id,
+        headers=headers or None,
     )
     db.session.add(message)
     db.session.flush()
@@ -37,6 +38,8 @@ def build_email(row, sender):
     message = EmailMessage()
     message["To"] = row.recipient
     message["Subject"] = row.subject
+    for name, value in (row.headers or {}).items():
+        message[name] = value
     stamp(message, sender)
     message.set_content(row.text_body)
     message.add_alternative(row.html_body, subtype="html")

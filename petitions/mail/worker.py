@@ -5,15 +5,20 @@ import time
 from flask import current_app
 
 from ..extensions import db
-from . import outbox
+from . import outbox, updates
 from .transport import transport_from_config
 
 
 def deliver_once(limit=None):
-    """Deliver one batch of due messages and commit. Returns (sent, failed)."""
+    """Queue the next batch of any update being mailed, then deliver one batch of due messages.
+
+    Commits each step. Returns (sent, failed, queued).
+    """
     config = current_app.config
     try:
-        result = outbox.deliver_due(
+        queued = updates.queue_next_batch()
+        db.session.commit()
+        sent, failed = outbox.deliver_due(
             transport_from_config(config), config["MAIL_FROM"],
             limit=limit or config["MAIL_BATCH_SIZE"], max_backoff=config["MAIL_MAX_BACKOFF"],
         )
@@ -21,17 +26,17 @@ def deliver_once(limit=None):
     except Exception:
         db.session.rollback()
         raise
-    return result
+    return sent, failed, queued
 
 
 def deliver_all(limit=None):
     """Deliver batches until nothing due is left or a batch fails. Returns (sent, failed)."""
     total_sent = total_failed = 0
     while True:
-        sent, failed = deliver_once(limit)
+        sent, failed, queued = deliver_once(limit)
         total_sent += sent
         total_failed += failed
-        if failed or not sent:
+        if failed or not (sent or queued):
             return total_sent, total_failed
 
 

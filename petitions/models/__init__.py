@@ -1,21 +1,36 @@
 """The data model. Import from here so every table is registered."""
+from .campaign import PaperBatch, PaperSignature, PetitionUpdate, UpdateTranslation
 from .keys import DailyKey
+from .organisation import Account, AuditEvent, Invitation, Membership, Organisation, Role
 from .outbox import OutboxMessage
-from .petition import CounterShard, GoalMilestone, Petition, PetitionStatus, PetitionTranslation
+from .petition import (
+    CounterShard, GoalMilestone, Petition, PetitionStatus, PetitionTranslation, PetitionVersion,
+)
 from .signature import PublicName, Signature, SignatureStatus
 from .types import UTCDateTime, utcnow
 
 __all__ = [
+    "Account",
+    "AuditEvent",
     "CounterShard",
     "DailyKey",
     "GoalMilestone",
+    "Invitation",
+    "Membership",
+    "Organisation",
     "OutboxMessage",
+    "PaperBatch",
+    "PaperSignature",
     "Petition",
     "PetitionStatus",
     "PetitionTranslation",
+    "PetitionUpdate",
+    "PetitionVersion",
     "PublicName",
+    "Role",
     "Signature",
     "SignatureStatus",
     "UTCDateTime",
+    "UpdateTranslation",
     "utcnow",
 ]

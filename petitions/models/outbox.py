@@ -1,5 +1,5 @@
 """Outgoing email, queued in the same transaction as the change that caused it."""
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -18,6 +18,8 @@ class OutboxMessage(db.Model):
         ForeignKey("signatures.id", ondelete="CASCADE"), nullable=True, index=True
     )
     recipient: Mapped[str] = mapped_column(String(320))
+    # Extra headers, such as List-Unsubscribe on updates (RFC 8058).
+    headers: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)

@@ -35,6 +35,11 @@ class Petition(db.Model):
     kind: Mapped[str] = mapped_column(String(20), default="petition")
     status: Mapped[str] = mapped_column(String(20), default=PetitionStatus.DRAFT)
     organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    # The organisation whose members may see and change it. Set for every
+    # petition made since accounts exist; older rows were given one by 0003.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
     primary_language: Mapped[str] = mapped_column(String(16))
     # The organiser's goal, and the goal currently shown. next_goal moves up
     # the ladder (see counting.next_goal_for) as goals are reached.
@@ -45,6 +50,12 @@ class Petition(db.Model):
     # When the petition stopped taking signatures; retention counts from here.
     closed_at = mapped_column(UTCDateTime, nullable=True)
     signers_anonymised_at = mapped_column(UTCDateTime, nullable=True)
+    # First left draft; from then on every change of text is kept as a version.
+    published_at = mapped_column(UTCDateTime, nullable=True)
+    # Signatures collected on paper, summed from paper_batches; shown apart and added to the total.
+    paper_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Unconfirmed signatures that retention deleted, so "signed vs confirmed" stays honest after purge.
+    expired_unconfirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     translations: Mapped[list["PetitionTranslation"]] = relationship(
         back_populates="petition", cascade="all, delete-orphan", order_by="PetitionTranslation.language"
@@ -52,6 +63,7 @@ class Petition(db.Model):
     milestones: Mapped[list["GoalMilestone"]] = relationship(
         back_populates="petition", cascade="all, delete-orphan", order_by="GoalMilestone.goal"
     )
+    organisation = relationship("Organisation")
 
     @property
     def languages(self):
@@ -132,3 +144,28 @@ class CounterShard(db.Model):
 
     def __repr__(self):
         return f"<CounterShard {self.petition_id}/{self.shard}={self.count}>"
+
+
+class PetitionVersion(db.Model):
+    """The text of one language as it stood from ``created_at`` on, kept once the petition is public.
+
+    Signers can read what the petition said when they signed it.
+    """
+
+    __tablename__ = "petition_versions"
+    __table_args__ = (UniqueConstraint("petition_id", "language", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    addressee: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    demands: Mapped[list] = mapped_column(JSON, default=list)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True)
+
+    def __repr__(self):
+        return f"<PetitionVersion {self.petition_id}:{self.language} #{self.number}>"

@@ -1,10 +1,13 @@
-"""Creating and inspecting petitions (from the command line for now)."""
+"""Creating, editing and inspecting petitions: the rules the editor and the command line share."""
 from sqlalchemy import func, select
 
 from .. import counting
 from ..extensions import db
 from ..models.petition import SLUG_RE
-from ..models import Petition, PetitionStatus, PetitionTranslation, Signature, SignatureStatus, utcnow
+from ..models import (
+    Membership, Petition, PetitionStatus, PetitionTranslation, PetitionVersion, Role, Signature, SignatureStatus,
+    utcnow,
+)
 
 TEXT_LIMITS = {"title": 200, "addressee": 200, "summary": 2000, "body": 100_000}
 MAX_DEMANDS = 30
@@ -100,6 +103,12 @@ def import_petition(data, languages, shards):
     petition.primary_language = clean["primary_language"]
     set_status(petition, clean["status"])
     petition.organisation_name = clean["organisation"]
+    if petition.organisation_id is None:
+        from ..accounts.services import find_or_create_organisation
+
+        petition.organisation = find_or_create_organisation(clean["organisation"] or f"Organisation of {petition.slug}")
+    if petition.published_at is None and petition.status != PetitionStatus.DRAFT:
+        petition.published_at = utcnow()
     for lang, text in clean["translations"].items():
         translation = petition.translation(lang)
         if translation is None:
@@ -162,3 +171,143 @@ def petition_summary(slug):
         "missing_text": missing_text(petition),
         "goals_reached": [(m.goal, m.reached_at) for m in petition.milestones],
     }
+
+
+# --- the web editor ----------------------------------------------------------
+
+class EditorError(ValueError):
+    """An edit is refused; nothing was changed. ``code`` says which rule, for a translated message."""
+
+    def __init__(self, code, **details):
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+# Where a petition may go from each status. It never returns to draft once
+# published, and a delivered petition stays delivered.
+TRANSITIONS = {
+    PetitionStatus.DRAFT: (PetitionStatus.OPEN,),
+    PetitionStatus.OPEN: (PetitionStatus.CLOSED,),
+    PetitionStatus.CLOSED: (PetitionStatus.OPEN, PetitionStatus.DELIVERED),
+    PetitionStatus.DELIVERED: (),
+}
+
+
+def petitions_for(account):
+    """(petition, role) for every petition of every organisation the account belongs to, newest first."""
+    rows = db.session.execute(
+        select(Petition, Membership.role)
+        .join(Membership, Membership.organisation_id == Petition.organisation_id)
+        .where(Membership.account_id == account.id)
+        .order_by(Petition.created_at.desc(), Petition.id.desc())
+    ).all()
+    return [(petition, role) for petition, role in rows]
+
+
+def petition_for(account, slug, wanted=Role.VIEWER):
+    """(petition, role) if the account's organisation owns it and the role is enough; else None.
+
+    Every organiser route goes through here, so no URL or id reaches another
+    organisation's petition.
+    """
+    if account is None or not SLUG_RE.match(slug or ""):
+        return None
+    row = db.session.execute(
+        select(Petition, Membership.role)
+        .join(Membership, Membership.organisation_id == Petition.organisation_id)
+        .where(Petition.slug == slug, Membership.account_id == account.id)
+    ).first()
+    if row is None or not Role.at_least(row[1], wanted):
+        return None
+    return row[0], row[1]
+
+
+def create_petition(organisation, slug, primary_language, goal, title, shards):
+    """A new draft with its primary text's title; the rest is written in the editor."""
+    if db.session.scalar(select(Petition.id).where(Petition.slug == slug)) is not None:
+        raise EditorError("slug_taken")
+    petition = Petition(slug=slug, primary_language=primary_language, goal=goal, next_goal=goal,
+                        organisation=organisation, organisation_name=organisation.name,
+                        status=PetitionStatus.DRAFT)
+    petition.translations.append(PetitionTranslation(language=primary_language, title=title.strip()))
+    db.session.add(petition)
+    db.session.flush()
+    counting.create_shards(petition, shards)
+    db.session.flush()
+    return petition
+
+
+def update_settings(petition, goal, primary_language, organisation_name):
+    """Change the goal, primary language and the name shown as the petition's starter.
+
+    A goal below the signatures already counted would be a goal already met:
+    it is refused, and nothing changes.
+    """
+    count = counting.confirmed_count(petition.id) + petition.paper_count
+    if goal < count:
+        raise EditorError("goal_below_count", count=count)
+    if petition.translation(primary_language) is None:
+        raise EditorError("primary_without_text")
+    petition.goal = goal
+    petition.primary_language = primary_language
+    petition.organisation_name = organisation_name.strip()
+    petition.next_goal = counting.next_goal_for(count, goal)
+
+
+def change_status(petition, status, now=None):
+    """Move along draft → open → closed → delivered (closed may reopen)."""
+    if status not in TRANSITIONS.get(petition.status, ()):
+        raise EditorError("bad_transition")
+    now = now or utcnow()
+    if petition.published_at is None and status in PetitionStatus.PUBLIC:
+        petition.published_at = now
+    set_status(petition, status, now=now)
+
+
+def _snapshot(translation):
+    return {field: (list(getattr(translation, field)) if field == "demands" else getattr(translation, field))
+            for field in TEXT_FIELDS}
+
+
+def save_text(petition, language, fields, account=None, now=None):
+    """Write one language's text. Once the petition is public, the text before and after is kept as versions.
+
+    Returns True if anything changed. The first edit after publication first
+    stores the published text as version 1, so every version a signer may
+    have read is on record.
+    """
+    now = now or utcnow()
+    translation = petition.translation(language)
+    before = _snapshot(translation) if translation is not None else None
+    after = {field: fields[field] for field in TEXT_FIELDS}
+    if before == after:
+        return False
+    if translation is None:
+        translation = PetitionTranslation(language=language)
+        petition.translations.append(translation)
+    if petition.published_at is not None:
+        numbers = db.session.scalars(
+            select(PetitionVersion.number).where(PetitionVersion.petition_id == petition.id,
+                                                 PetitionVersion.language == language)
+        ).all()
+        number = max(numbers, default=0)
+        if number == 0 and before is not None:
+            number = 1
+            db.session.add(PetitionVersion(petition_id=petition.id, language=language, number=1,
+                                           created_at=max(petition.published_at, translation.updated_at), **before))
+        db.session.add(PetitionVersion(petition_id=petition.id, language=language, number=number + 1,
+                                       created_at=now, created_by_id=account.id if account else None, **after))
+    for field, value in after.items():
+        setattr(translation, field, value)
+    translation.updated_at = now
+    db.session.flush()
+    return True
+
+
+def versions(petition, language):
+    """Every kept version of one language's text, newest first."""
+    return db.session.scalars(
+        select(PetitionVersion).where(PetitionVersion.petition_id == petition.id, PetitionVersion.language == language)
+        .order_by(PetitionVersion.number.desc())
+    ).all()

@@ -11,10 +11,10 @@ from .. import counting
 from ..extensions import db
 from ..links import external_url
 from ..mail import messages
-from ..models import Petition, PetitionStatus, Signature, SignatureStatus, utcnow
+from ..models import Petition, PetitionStatus, PetitionUpdate, PetitionVersion, Signature, SignatureStatus, utcnow
 from ..models.petition import SLUG_RE
 from ..security import email_hash
-from ..tokens import TokenExpired, TokenInvalid, confirmation_tokens, withdrawal_tokens
+from ..tokens import TokenExpired, TokenInvalid, confirmation_tokens, unsubscribe_tokens, withdrawal_tokens
 
 
 class PetitionNotSignable(Exception):
@@ -197,6 +197,26 @@ def signature_for_withdrawal(token):
     return signature
 
 
+def unsubscribe(token):
+    """Stop updates to the signature a link names. Returns the signature, or None if it is gone.
+
+    Raises TokenInvalid for a link that is not genuine. Unsubscribing twice is harmless.
+    """
+    signature = unsubscribe_preview(token)
+    if signature is not None:
+        signature.wants_updates = False
+    return signature
+
+
+def unsubscribe_preview(token):
+    """Check an unsubscribe link without acting on it (raises TokenInvalid if it is not genuine)."""
+    try:
+        payload = unsubscribe_tokens(current_app).read(token)
+    except TokenExpired as exc:
+        payload = exc.payload
+    return _signature_named_by(payload)
+
+
 def _read_confirmation(token, allow_expired=False):
     """(signature, payload) for a confirmation token. Raises TokenInvalid or TokenExpired.
 
@@ -243,7 +263,7 @@ def confirm(token, now=None):
     db.session.refresh(signature)
     config = current_app.config
     counting.add_to_count(petition.id, config["COUNTER_SHARDS"])
-    counting.record_goals_reached(petition, counting.confirmed_count(petition.id), now=now)
+    counting.record_goals_reached(petition, counting.confirmed_count(petition.id) + petition.paper_count, now=now)
     return signature, True
 
 
@@ -262,6 +282,24 @@ def resend_confirmation(token, now=None):
 
 
 def public_counts(petition):
-    """(count, next goal) for display; the goal is computed from the live count."""
-    count = counting.confirmed_count(petition.id)
+    """(count, next goal) for display: online and paper signatures together; the goal follows the live count."""
+    count = counting.confirmed_count(petition.id) + petition.paper_count
     return count, counting.next_goal_for(count, petition.goal)
+
+
+def text_versions(petition, language):
+    """The kept versions of one language's text, newest first (empty if it was never edited after publication)."""
+    return db.session.scalars(
+        select(PetitionVersion).where(PetitionVersion.petition_id == petition.id, PetitionVersion.language == language)
+        .order_by(PetitionVersion.number.desc())
+    ).all()
+
+
+def public_updates(petition, language, limit=20):
+    """The organisers' updates, newest first, each as (update, its text in ``language`` or the closest)."""
+    updates = db.session.scalars(
+        select(PetitionUpdate).where(PetitionUpdate.petition_id == petition.id)
+        .order_by(PetitionUpdate.created_at.desc(), PetitionUpdate.id.desc()).limit(limit)
+    ).all()
+    return [(u, u.translation(language) or u.translation(petition.primary_language) or u.translations[0])
+            for u in updates if u.translations]

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import counting, privacy
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from ..i18n import best_language, country_name, current_language, languages
 from ..markup import render_markdown
 from ..models import Petition, PetitionStatus
@@ -42,9 +42,12 @@ def _page(petition, form, status=200, notice=None):
                   for code in _reading_languages(petition)]
     recent = [(name, country_name(code, lang))
               for name, code in privacy.recent_public_signers(petition.id, current_app.config["RECENT_SIGNERS_SHOWN"])]
+    versions = services.text_versions(petition, text.language)
+    updates = [(u, t, render_markdown(t.body)) for u, t in services.public_updates(petition, lang)]
     context = dict(
         petition=petition, text=text, fallback=fallback, body_html=render_markdown(text.body),
         count=count, next_goal=next_goal, form=form, alternates=alternates, notice=notice, recent=recent,
+        edited_at=versions[0].created_at if len(versions) > 1 else None, updates=updates,
     )
     return render_template("signing/petition.html", **context), status
 
@@ -106,6 +109,17 @@ def petition(slug):
     return done
 
 
+@bp.get("/<lang:lang>/p/<slug>/versions")
+def versions(slug):
+    """Every kept version of the text, so a signer can read what they signed."""
+    petition = petition_or_404(slug)
+    text, _ = services.petition_text(petition, current_language())
+    kept = services.text_versions(petition, text.language)
+    items = [(v, render_markdown(v.body)) for v in kept]
+    alternates = [(code, url_for("signing.versions", lang=code, slug=slug)) for code in _reading_languages(petition)]
+    return render_template("signing/versions.html", petition=petition, text=text, items=items, alternates=alternates)
+
+
 @bp.get("/<lang:lang>/p/<slug>/check-inbox")
 def check_inbox(slug):
     return render_template("signing/check_inbox.html", petition=petition_or_404(slug))
@@ -159,6 +173,23 @@ def withdraw(token):
         return render_template("signing/withdraw.html", text=text, token=token)
     withdrawn = privacy.withdraw(signature)
     return render_template("signing/withdrawn.html", already=not withdrawn, text=text)
+
+
+@bp.route("/<lang:lang>/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058 one-click: the mail program POSTs without a form token; the link's token authorises it
+def unsubscribe(token):
+    """GET asks, POST stops updates (a mail program's one-click unsubscribe POSTs here directly)."""
+    if request.method == "GET":
+        try:
+            services.unsubscribe_preview(token)
+        except TokenInvalid:
+            return render_template("signing/link_invalid.html"), 400
+        return render_template("signing/unsubscribe.html", token=token)
+    try:
+        services.unsubscribe(token)
+    except TokenInvalid:
+        return render_template("signing/link_invalid.html"), 400
+    return render_template("signing/unsubscribed.html")
 
 
 @bp.route("/<lang:lang>/my-data", methods=["GET", "POST"])

@@ -19,7 +19,8 @@ def test_lang_parameter_picks_the_title_language(client, petition):
 
 
 def test_count_endpoint_follows_confirmations(client, petition):
-    assert client.get("/api/v1/petitions/free-them/count").get_json() == {"signature_count": 0, "goal": 1000, "next_goal": 1000}
+    assert client.get("/api/v1/petitions/free-them/count").get_json() == {
+        "signature_count": 0, "online_count": 0, "paper_count": 0, "goal": 1000, "next_goal": 1000}
     sign(client)
     assert client.get("/api/v1/petitions/free-them/count").get_json()["signature_count"] == 0
     client.get(last_confirm_path("ada@example.org"))

@@ -1,0 +1,1 @@
+"""Organiser accounts: signing in, second factors, members and invitations."""

@@ -1,0 +1,106 @@
+"""Forms of the organiser's account pages. Every message is translatable."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from ..i18n import language_name
+from ..models import Role
+from ..signing.forms import _strip, email_field
+
+NAME_MAX = 120
+
+
+def role_choices():
+    return [SelectChoice(Role.VIEWER, _l("Viewer: sees counts, no personal data")),
+            SelectChoice(Role.EDITOR, _l("Editor: writes petitions and exports signatures")),
+            SelectChoice(Role.OWNER, _l("Owner: also manages members and reads the audit log"))]
+
+
+class LongEnough:
+    """A password at least MIN_PASSWORD_LENGTH characters long (length is what makes it strong)."""
+
+    def __call__(self, form, field):
+        minimum = current_app.config["MIN_PASSWORD_LENGTH"]
+        if len(field.data or "") < minimum:
+            raise ValidationError(_l("Use at least %(min)d characters.", min=minimum))
+        if len(field.data) > 1024:
+            raise ValidationError(_l("Use at most %(max)d characters.", max=1024))
+
+
+def new_password_field(label):
+    return PasswordField(label, validators=[DataRequired(message=_l("Please choose a password.")), LongEnough()])
+
+
+def code_field():
+    return StringField(_l("Six-digit code from your authenticator app"), filters=[_strip],
+                       validators=[DataRequired(message=_l("Please enter the code."))])
+
+
+class SignInForm(FlaskForm):
+    # Not email_field(): a sign-in never says whether an address is well-formed or known.
+    email = EmailField(_l("Email address"), filters=[_strip],
+                       validators=[DataRequired(message=_l("Please enter your email address.")), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Please enter your password."))])
+
+
+class CodeForm(FlaskForm):
+    code = code_field()
+
+
+class LanguageChoice:
+    @staticmethod
+    def choices():
+        return [SelectChoice(code, language_name(code)) for code in current_app.config["LANGUAGES"]]
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Your name"), filters=[_strip], validators=[
+        DataRequired(message=_l("Please enter your name.")),
+        Length(max=NAME_MAX, message=_l("Your name can be at most %(max)d characters long."))])
+    language = SelectField(_l("Language of these pages"), validate_choice=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = LanguageChoice.choices()
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(message=_l("Please enter your password."))])
+    new = new_password_field(_l("New password"))
+
+
+class EnableTotpForm(FlaskForm):
+    code = code_field()
+
+
+class InviteForm(FlaskForm):
+    email = email_field()
+    role = SelectField(_l("Role"), validate_choice=True, default=Role.EDITOR)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), validate_choice=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+
+
+class AcceptInvitationForm(FlaskForm):
+    """For an address without an account: the name and password of the account made on joining."""
+
+    name = StringField(_l("Your name"), filters=[_strip], validators=[
+        DataRequired(message=_l("Please enter your name.")),
+        Length(max=NAME_MAX, message=_l("Your name can be at most %(max)d characters long."))])
+    password = new_password_field(_l("Choose a password"))
+
+
+class EmptyForm(FlaskForm):
+    """A button that changes something: CSRF token only."""

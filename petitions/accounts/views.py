@@ -1,0 +1,322 @@
+"""Signing in and out, the member's own account, members of an organisation, invitations, audit log."""
+import segno
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from ..extensions import db, limiter
+from ..i18n import current_language
+from ..models import Invitation, Membership, Organisation, Role
+from ..security import email_hash
+from ..web import client_key, configured_limit
+from . import auth, services
+from .forms import (
+    AcceptInvitationForm, CodeForm, EmptyForm, EnableTotpForm, InviteForm, PasswordForm, ProfileForm, RoleForm,
+    SignInForm,
+)
+
+bp = Blueprint("accounts", __name__, url_prefix="/organiser")
+
+TOTP_SETUP_KEY = "totp_setup_secret"
+
+ROLE_LABELS = {Role.OWNER: _l("Owner"), Role.EDITOR: _l("Editor"), Role.VIEWER: _l("Viewer")}
+AUDIT_LABELS = {
+    "export.csv": _l("Exported signatures as CSV"),
+    "export.pdf": _l("Exported a PDF delivery pack"),
+    "member.invite": _l("Invited a member"),
+    "member.uninvite": _l("Withdrew an invitation"),
+    "member.join": _l("Joined"),
+    "member.role": _l("Changed a member's role"),
+    "member.remove": _l("Removed a member"),
+}
+
+
+@bp.app_context_processor
+def organiser_helpers():
+    return {
+        "organiser_account": auth.current_account,
+        "role_label": lambda role: ROLE_LABELS.get(role, role),
+        "audit_action_label": lambda action: AUDIT_LABELS.get(action, action),
+        "format_date": format_date,
+    }
+
+
+@bp.before_request
+def _language():
+    auth.use_account_language()
+
+
+@bp.after_request
+def _no_store(response):
+    return auth.no_store(response)
+
+
+def _failed():
+    """Only failed attempts use up the sign-in limits: a member who types well is never locked out."""
+    return g.get("auth_failed", False)
+
+
+def _account_key():
+    email = request.form.get("email")
+    if email is None:
+        pending = session.get(auth.PENDING_KEY) or {}
+        return f"account:{pending.get('id')}"
+    return "account:" + email_hash(current_app.config["HASH_KEY"], email)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(configured_limit("RATELIMIT_SIGN_IN"), key_func=client_key, methods=["POST"], deduct_when=lambda r: _failed())
+@limiter.limit(configured_limit("RATELIMIT_SIGN_IN_ACCOUNT"), key_func=_account_key, methods=["POST"],
+               deduct_when=lambda r: _failed())
+def sign_in():
+    if auth.current_account() is not None and request.method == "GET":
+        return redirect(url_for("organiser.home"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            account = services.authenticate(form.email.data, form.password.data)
+        except services.InvalidCredentials:
+            g.auth_failed = True
+            return render_template("accounts/sign_in.html", form=form,
+                                   problem=_("That email address and password do not match.")), 200
+        next_page = auth.safe_next(request.args.get("next"))
+        if account.has_totp:
+            auth.begin_second_step(account)
+            return redirect(url_for("accounts.sign_in_code", next=next_page))
+        auth.sign_in(account, with_totp=False)
+        services.record_sign_in(account)
+        return redirect(next_page or url_for("organiser.home"))
+    return render_template("accounts/sign_in.html", form=form, problem=None)
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit(configured_limit("RATELIMIT_SIGN_IN"), key_func=client_key, methods=["POST"], deduct_when=lambda r: _failed())
+@limiter.limit(configured_limit("RATELIMIT_SIGN_IN_ACCOUNT"), key_func=_account_key, methods=["POST"],
+               deduct_when=lambda r: _failed())
+def sign_in_code():
+    account = auth.pending_account()
+    if account is None:
+        return redirect(url_for("accounts.sign_in"))
+    form = CodeForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            services.verify_totp(account, form.code.data)
+        except services.InvalidCode:
+            g.auth_failed = True
+            problem = _("That code is not right, or was already used. Wait for the next code and try again.")
+        else:
+            auth.sign_in(account, with_totp=True)
+            services.record_sign_in(account)
+            return redirect(auth.safe_next(request.args.get("next")) or url_for("organiser.home"))
+    return render_template("accounts/sign_in_code.html", form=form, problem=problem)
+
+
+@bp.post("/sign-out")
+def sign_out():
+    EmptyForm().validate_on_submit()  # CSRF is checked before the view runs
+    auth.sign_out()
+    return redirect(url_for("accounts.sign_in"))
+
+
+# --- the member's own account ----------------------------------------------
+
+@bp.route("/account", methods=["GET", "POST"])
+@auth.login_required
+def account():
+    me = auth.current_account()
+    profile = ProfileForm(prefix="profile", obj=me)
+    password = PasswordForm(prefix="password")
+    problem = None
+    if "profile-name" in request.form and profile.validate_on_submit():
+        me.name, me.language = profile.name.data, profile.language.data
+        flash(_("Saved."))
+        return redirect(url_for("accounts.account"))
+    if "password-new" in request.form and password.validate_on_submit():
+        try:
+            services.change_password(me, password.current.data, password.new.data)
+        except services.InvalidCredentials:
+            problem = _("Your current password is not right.")
+        else:
+            # Every other session ends; this one carries on under the new epoch.
+            auth.sign_in(me, with_totp=auth.totp_is_fresh())
+            flash(_("Your password is changed. Other sessions have been signed out."))
+            return redirect(url_for("accounts.account"))
+    status = 200 if problem is None and not (profile.errors or password.errors) else 400
+    return render_template("accounts/account.html", me=me, profile=profile, password=password, problem=problem,
+                           memberships=services.memberships_of(me), empty=EmptyForm()), status
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@auth.login_required
+def two_factor():
+    me = auth.current_account()
+    form = EnableTotpForm()
+    problem = None
+    if me.has_totp:
+        return render_template("accounts/two_factor_on.html", form=CodeForm())
+    secret = session.get(TOTP_SETUP_KEY)
+    if not secret or request.method == "GET":
+        secret = services.new_totp_secret()
+        session[TOTP_SETUP_KEY] = secret
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.enable_totp(me, secret, form.code.data)
+        except services.InvalidCode:
+            problem = _("That code is not right. Check the time on your phone and try the next code.")
+        else:
+            session.pop(TOTP_SETUP_KEY, None)
+            auth.mark_totp()
+            flash(_("Two-factor authentication is on."))
+            return redirect(url_for("accounts.account"))
+    uri = services.totp_uri(me, secret)
+    qr = Markup(segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", title=_("QR code for your authenticator app")))
+    return render_template("accounts/two_factor_setup.html", form=form, secret=secret, qr=qr, problem=problem), (
+        400 if problem or form.errors else 200)
+
+
+@bp.post("/account/two-factor/off")
+@auth.login_required
+def two_factor_off():
+    me = auth.current_account()
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            services.disable_totp(me, form.code.data)
+        except services.InvalidCode:
+            return render_template("accounts/two_factor_on.html", form=form,
+                                   problem=_("That code is not right, or was already used.")), 400
+        flash(_("Two-factor authentication is off. Exporting signatures on the web needs it on."))
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/two_factor_on.html", form=form), 400
+
+
+# --- members and invitations ------------------------------------------------
+
+def _organisation_for(organisation_id, wanted):
+    """The organisation if the signed-in member has at least the ``wanted`` role in it; 404 otherwise.
+
+    A 404 rather than a 403, so that ids of other organisations reveal nothing.
+    """
+    me = auth.current_account()
+    role = services.role_in(me, organisation_id)
+    if role is None or not Role.at_least(role, wanted):
+        abort(404)
+    return db.session.get(Organisation, organisation_id), role
+
+
+@bp.route("/org/<int:organisation_id>/members", methods=["GET", "POST"])
+@auth.login_required
+def members(organisation_id):
+    organisation, role = _organisation_for(organisation_id, Role.VIEWER)
+    form = InviteForm()
+    status = 200
+    if request.method == "POST":
+        if not Role.at_least(role, Role.OWNER):
+            abort(404)
+        if form.validate_on_submit():
+            try:
+                services.invite(organisation, form.email.data, form.role.data, auth.current_account(),
+                                current_language())
+            except services.AlreadyMember:
+                form.email.errors.append(_("This address already belongs to a member."))
+                status = 400
+            else:
+                flash(_("Invitation sent to %(email)s.", email=form.email.data))
+                return redirect(url_for("accounts.members", organisation_id=organisation_id))
+        else:
+            status = 400
+    return render_template(
+        "accounts/members.html", organisation=organisation, role=role, form=form, empty=EmptyForm(),
+        members=organisation.memberships, invitations=services.open_invitations(organisation_id),
+        role_form=RoleForm, me=auth.current_account(),
+    ), status
+
+
+def _member(organisation_id, member_id):
+    found = db.session.get(Membership, member_id)
+    if found is None or found.organisation_id != organisation_id:
+        abort(404)
+    return found
+
+
+@bp.post("/org/<int:organisation_id>/members/<int:member_id>/role")
+@auth.login_required
+def change_role(organisation_id, member_id):
+    _organisation_for(organisation_id, Role.OWNER)
+    target = _member(organisation_id, member_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            services.set_role(target, form.role.data, auth.current_account())
+        except services.LastOwner:
+            flash(_("An organisation needs at least one owner. Make someone else an owner first."), "error")
+            return redirect(url_for("accounts.members", organisation_id=organisation_id)), 303
+        flash(_("Role changed."))
+    return redirect(url_for("accounts.members", organisation_id=organisation_id))
+
+
+@bp.post("/org/<int:organisation_id>/members/<int:member_id>/remove")
+@auth.login_required
+def remove_member(organisation_id, member_id):
+    _organisation_for(organisation_id, Role.OWNER)
+    target = _member(organisation_id, member_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.remove_member(target, auth.current_account())
+        except services.LastOwner:
+            flash(_("An organisation needs at least one owner. Make someone else an owner first."), "error")
+            return redirect(url_for("accounts.members", organisation_id=organisation_id)), 303
+        flash(_("Member removed."))
+    return redirect(url_for("accounts.members", organisation_id=organisation_id))
+
+
+@bp.post("/org/<int:organisation_id>/invitations/<int:invitation_id>/revoke")
+@auth.login_required
+def revoke_invitation(organisation_id, invitation_id):
+    _organisation_for(organisation_id, Role.OWNER)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organisation_id != organisation_id:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        services.revoke_invitation(invitation, auth.current_account())
+        flash(_("Invitation withdrawn."))
+    return redirect(url_for("accounts.members", organisation_id=organisation_id))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit(configured_limit("RATELIMIT_SIGN_IN"), key_func=client_key, methods=["POST"])
+def accept_invitation(token):
+    try:
+        invitation = services.invitation_from_token(token)
+    except services.InvitationUnusable:
+        return render_template("accounts/invitation_unusable.html"), 404
+    me = auth.current_account()
+    has_account = services.find_account(invitation.email) is not None
+    form = AcceptInvitationForm() if me is None and not has_account else EmptyForm()
+    if form.validate_on_submit():
+        try:
+            account = services.accept_invitation(
+                invitation, account=me, name=getattr(form, "name", None) and form.name.data,
+                password=getattr(form, "password", None) and form.password.data, language=current_language(),
+            )
+        except services.WrongAccount:
+            return render_template("accounts/invitation_wrong_account.html", invitation=invitation), 403
+        if me is None:
+            auth.sign_in(account, with_totp=False)
+        flash(_("Welcome to %(organisation)s.", organisation=invitation.organisation.name))
+        return redirect(url_for("organiser.home"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/invitation.html", invitation=invitation, form=form, me=me,
+                           has_account=has_account, token=token), status
+
+
+@bp.get("/org/<int:organisation_id>/audit")
+@auth.login_required
+def audit_log(organisation_id):
+    organisation, _role = _organisation_for(organisation_id, Role.OWNER)
+    before = request.args.get("before", type=int)
+    events = services.audit_log(organisation_id, before_id=before)
+    return render_template("accounts/audit.html", organisation=organisation, events=events)

@@ -1,0 +1,1 @@
+"""Delivery exports: CSV and PDF, streamed."""

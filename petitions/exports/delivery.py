@@ -1,0 +1,210 @@
+"""Delivery exports of verified signatures: a CSV file and a PDF pack, both streamed.
+
+Only confirmed, not withdrawn signatures are exported, in signing order (the
+order their rows were first stored), so the same signatures always give the
+same CSV, byte for byte. The PDF pack ends with the SHA-256 of that CSV
+(without email addresses), computed from the very rows it lists, so a
+recipient can check that the two agree.
+
+Rows are read with ``yield_per`` (a server-side cursor on PostgreSQL) and
+written out as they come: memory stays flat however many signatures there are.
+"""
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import nh3
+from flask_babel import force_locale, format_date, gettext, ngettext
+from sqlalchemy import func, select
+
+from ..i18n import country_name
+from ..markup import render_markdown
+from ..models import Signature, SignatureStatus
+
+BATCH = 2000
+BOM = "\ufeff"  # lets spreadsheet programs read UTF-8 (Cyrillic names) correctly
+COLUMNS = ("name", "city", "country", "language", "signed_at_utc")
+# A cell a spreadsheet would run as a formula is prefixed with an apostrophe.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _verified(petition_id):
+    return (Signature.petition_id == petition_id) & (Signature.status == SignatureStatus.CONFIRMED)
+
+
+def verified_count(session, petition_id):
+    return session.scalar(select(func.count()).select_from(Signature).where(_verified(petition_id)))
+
+
+def signing_range(session, petition_id):
+    """(first, last) signing time of the verified signatures, or (None, None)."""
+    return tuple(session.execute(
+        select(func.min(Signature.created_at), func.max(Signature.created_at)).where(_verified(petition_id))
+    ).one())
+
+
+def verified_rows(session, petition_id, with_emails=False):
+    """(name, city, country, language, created_at[, email]) of each verified signature, in signing order."""
+    columns = [Signature.full_name, Signature.city, Signature.country, Signature.language, Signature.created_at]
+    if with_emails:
+        columns.append(Signature.email)
+    query = select(*columns).where(_verified(petition_id)).order_by(Signature.id).execution_options(yield_per=BATCH)
+    for row in session.execute(query):
+        yield tuple(row)
+
+
+def _cell(value):
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_START):
+        text = "'" + text
+    if any(ch in text for ch in ',"\r\n'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _utc(value):
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def csv_header(with_emails=False):
+    return BOM + ",".join(COLUMNS + (("email",) if with_emails else ())) + "\r\n"
+
+
+def csv_line(row):
+    """One CSV record (RFC 4180, CRLF) for a row of ``verified_rows``."""
+    name, city, country, language, created_at, *email = row
+    return ",".join(_cell(v) for v in (name, city or "", country, language, _utc(created_at), *email)) + "\r\n"
+
+
+def csv_chunks(rows, with_emails=False, chunk_size=64 * 1024):
+    """The CSV file as UTF-8 chunks of about ``chunk_size`` bytes."""
+    buffer = [csv_header(with_emails)]
+    size = 0
+    for row in rows:
+        line = csv_line(row)
+        buffer.append(line)
+        size += len(line)
+        if size >= chunk_size:
+            yield "".join(buffer).encode("utf-8")
+            buffer, size = [], 0
+    yield "".join(buffer).encode("utf-8")
+
+
+@dataclass
+class PackFacts:
+    """What the cover of a delivery pack states, gathered before the list is streamed."""
+
+    count: int
+    first: datetime | None
+    last: datetime | None
+    paper: int
+    exported_at: datetime
+
+
+def _plain_paragraphs(markdown_text):
+    """The petition body as plain paragraphs: Markdown rendered, then stripped of every tag."""
+    html = str(render_markdown(markdown_text or ""))
+    blocks = re.split(r"</(?:p|h[1-6]|li|blockquote|pre)>", html)
+    out = []
+    for block in blocks:
+        text = nh3.clean(block, tags=set())
+        text = re.sub(r"\s+", " ", _unescape(text)).strip()
+        if text:
+            out.append(text)
+    return out
+
+
+def _unescape(text):
+    import html
+
+    return html.unescape(text)
+
+
+def pdf_pack(petition, text, language, facts, rows, hasher):
+    """The delivery pack's PDF as chunks. ``rows`` come from ``verified_rows`` (without emails).
+
+    Every row listed is also fed, as its CSV record, to ``hasher``; the last
+    page prints the resulting SHA-256, which therefore matches the CSV of
+    exactly the listed signatures.
+    """
+    from .pdf import Heading, ListItem, PageBreak, Paragraph, PdfDocument, Spacer, Table
+
+    with force_locale(language):
+        labels = {
+            "page": lambda n: gettext("Page %(number)s", number=n),
+            "number": gettext("No."), "name": gettext("Name"), "city": gettext("City"),
+            "country": gettext("Country"),
+        }
+        cover = [Heading(text.title, level=1)]
+        if text.addressee:
+            cover.append(Paragraph(gettext("Petition to %(addressee)s", addressee=text.addressee)))
+        if petition.organisation_name:
+            cover.append(Paragraph(gettext("Started by %(organisation)s", organisation=petition.organisation_name)))
+        cover.append(Spacer(8))
+        if text.summary:
+            cover.append(Paragraph(text.summary, bold=True))
+        cover.extend(Paragraph(p) for p in _plain_paragraphs(text.body))
+        if text.demands:
+            cover.append(Heading(gettext("Our demands"), level=2))
+            cover.extend(ListItem(f"{i}.", demand) for i, demand in enumerate(text.demands, 1))
+        cover.append(Spacer(12))
+        cover.append(Paragraph(ngettext("%(num)s verified signature", "%(num)s verified signatures",
+                                        facts.count, num=_number(facts.count, language)), bold=True))
+        if facts.first and facts.last:
+            cover.append(Paragraph(gettext("Signed between %(first)s and %(last)s (UTC).",
+                                           first=format_date(facts.first, "long"),
+                                           last=format_date(facts.last, "long"))))
+        if facts.paper:
+            cover.append(Paragraph(ngettext(
+                "A further %(num)s signature was collected on paper and is not listed here.",
+                "A further %(num)s signatures were collected on paper and are not listed here.",
+                facts.paper, num=_number(facts.paper, language))))
+        cover.append(Paragraph(gettext("Exported on %(date)s.", date=format_date(facts.exported_at, "long"))))
+        closing_heading = gettext("Checking this list")
+        closing_text = gettext(
+            "The SHA-256 checksum of the matching CSV file (the same signatures, without email addresses) is:")
+        signatories = gettext("Signatories")
+    countries = {}
+
+    def table_rows():
+        for position, row in enumerate(rows, 1):
+            hasher.update(csv_line(row).encode("utf-8"))
+            code = row[2]
+            if code not in countries:
+                countries[code] = country_name(code, language)
+            yield (str(position), row[0], row[1] or "", countries[code])
+
+    def closing():
+        # Built only once the table is consumed, when the hash is complete.
+        yield Heading(closing_heading, level=2)
+        yield Paragraph(closing_text)
+        yield Paragraph(hasher.hexdigest())
+
+    def blocks():
+        yield from cover
+        yield PageBreak()
+        yield Heading(signatories, level=2)
+        yield Table(columns=[0.1, 0.4, 0.25, 0.25],
+                    header=[labels["number"], labels["name"], labels["city"], labels["country"]],
+                    rows=table_rows())
+        yield from closing()
+
+    def footer(number):
+        with force_locale(language):
+            return labels["page"](_number(number, language))
+
+    document = PdfDocument(title=text.title, language=language, author=petition.organisation_name,
+                           created_at=facts.exported_at, footer=footer)
+    hasher.update(csv_header(False).encode("utf-8"))
+    yield from document.render(blocks())
+
+
+def _number(value, language):
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=language)
+
+
+def new_hasher():
+    return hashlib.sha256()

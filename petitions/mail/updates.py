@@ -1,0 +1,64 @@
+"""Mailing organisers' updates to the signers who asked for them, a batch at a time.
+
+An update to a petition with a million signers must not need one enormous
+transaction, nor a process the operator might forget: whoever delivers mail
+(the worker, or the development thread) first queues the next batch of each
+update still being mailed. The batch is claimed with FOR UPDATE SKIP LOCKED,
+so two workers never queue the same signer twice.
+"""
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..links import external_url
+from ..markup import render_markdown
+from ..models import Petition, PetitionUpdate, Signature, SignatureStatus, utcnow
+from ..tokens import unsubscribe_tokens
+from . import messages
+
+
+def unsubscribe_url(signature):
+    token = unsubscribe_tokens(current_app).make({"s": signature.id, "h": signature.email_hash[:16]})
+    return external_url("signing.unsubscribe", lang=signature.language, token=token)
+
+
+def _text_for(update, petition, language):
+    return (update.translation(language) or update.translation(petition.primary_language)
+            or update.translations[0])
+
+
+def queue_next_batch(limit=None, now=None):
+    """Queue the next batch of one update still being mailed. Returns how many messages were queued."""
+    from ..signing.services import petition_text, withdraw_url
+
+    limit = limit or current_app.config["UPDATE_MAIL_BATCH"]
+    now = now or utcnow()
+    update = db.session.scalar(
+        select(PetitionUpdate).where(PetitionUpdate.mailing_done_at.is_(None))
+        .order_by(PetitionUpdate.id).limit(1).with_for_update(skip_locked=True)
+    )
+    if update is None:
+        return 0
+    petition = db.session.get(Petition, update.petition_id)
+    signers = db.session.scalars(
+        select(Signature).where(
+            Signature.petition_id == update.petition_id, Signature.status == SignatureStatus.CONFIRMED,
+            Signature.wants_updates.is_(True), Signature.confirmed_at <= update.created_at,
+            Signature.id > update.mailing_after_id,
+        ).order_by(Signature.id).limit(limit)
+    ).all()
+    for signature in signers:
+        text = _text_for(update, petition, signature.language)
+        body_html = render_markdown(text.body)
+        messages.queue_update(
+            signature, petition_text(petition, signature.language)[0].title, text.title, body_html, text.body,
+            external_url("signing.petition", lang=signature.language, slug=petition.slug),
+            withdraw_url(signature), unsubscribe_url(signature), signature.language, now=now,
+        )
+    if signers:
+        update.mailing_after_id = signers[-1].id
+        update.mailed_count += len(signers)
+    if len(signers) < limit:
+        update.mailing_done_at = now
+    db.session.flush()
+    return len(signers)

@@ -1,0 +1,130 @@
+"""Organisations, the people who work in them, invitations and the audit log."""
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class Role:
+    """What a member may do in an organisation. Each role can do everything the ones before it can."""
+
+    VIEWER = "viewer"   # counts and charts, no personal data
+    EDITOR = "editor"   # writes petitions, posts updates, records paper signatures, exports
+    OWNER = "owner"     # invites and removes members, reads the audit log
+
+    ALL = (OWNER, EDITOR, VIEWER)
+    RANK = {VIEWER: 1, EDITOR: 2, OWNER: 3}
+
+    @classmethod
+    def at_least(cls, role, wanted):
+        return cls.RANK.get(role, 0) >= cls.RANK[wanted]
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="Membership.id"
+    )
+
+    def __repr__(self):
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class Account(db.Model):
+    """A person who signs in to organise. Not a signer: signers have no accounts."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Looked up by a keyed hash of the normalised address, like signatures.
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    # Base32 TOTP secret; None until the member has set up a second factor.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_enabled_at = mapped_column(UTCDateTime, nullable=True)
+    # The last time step a code was accepted for, so a code works only once.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Bumped on password change or "sign out everywhere": older sessions stop working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    last_sign_in_at = mapped_column(UTCDateTime, nullable=True)
+
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="account", cascade="all, delete-orphan")
+
+    @property
+    def has_totp(self):
+        return self.totp_enabled_at is not None
+
+    def __repr__(self):
+        return f"<Account {self.id}>"
+
+
+class Membership(db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("organisation_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+    account: Mapped[Account] = relationship(back_populates="memberships")
+
+    def __repr__(self):
+        return f"<Membership org={self.organisation_id} account={self.account_id} {self.role}>"
+
+
+class Invitation(db.Model):
+    """An emailed invitation to join an organisation; its link carries a signed token."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    email_hash: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    accepted_at = mapped_column(UTCDateTime, nullable=True)
+    revoked_at = mapped_column(UTCDateTime, nullable=True)
+
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def is_open(self):
+        return self.accepted_at is None and self.revoked_at is None
+
+    def __repr__(self):
+        return f"<Invitation {self.id} org={self.organisation_id} {self.role}>"
+
+
+class AuditEvent(db.Model):
+    """Who did what with personal data or membership, for the organisation's owners to read."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_organisation_created", "organisation_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    petition_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id", ondelete="SET NULL"), nullable=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True)
+    # Who, in words that survive the account's deletion: a name and address, or "command line (user)".
+    actor: Mapped[str] = mapped_column(String(400))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    def __repr__(self):
+        return f"<AuditEvent {self.id} {self.action} org={self.organisation_id}>"

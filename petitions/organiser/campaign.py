@@ -1,0 +1,145 @@
+"""Updates to signers and signatures collected on paper."""
+import csv
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..i18n import recognise_country
+from ..models import PaperBatch, PaperSignature, PetitionUpdate, UpdateTranslation
+from ..signing.forms import _strip
+
+MAX_PAPER_ROWS = 200_000
+
+
+@dataclass
+class PaperProblem:
+    line: int
+    code: str      # "name", "country", "columns", "too_long"
+    text: str = ""
+
+
+class PaperImportRefused(ValueError):
+    """The file could not be imported; nothing was stored. ``problems`` lists each bad line."""
+
+    def __init__(self, problems=None, reason=None):
+        super().__init__(reason or "refused")
+        self.problems = problems or []
+        self.reason = reason
+
+
+def post_update(petition, language, title, body, author):
+    """Publish an update in one language; it is mailed (in batches) to signers who opted in."""
+    update = PetitionUpdate(petition_id=petition.id, author_id=author.id if author else None)
+    update.translations.append(UpdateTranslation(language=language, title=title, body=body))
+    db.session.add(update)
+    db.session.flush()
+    return update
+
+
+def translate_update(update, language, title, body):
+    """Add or replace an update's text in another language (used for mail not yet sent, and the page)."""
+    existing = update.translation(language)
+    if existing is None:
+        update.translations.append(UpdateTranslation(language=language, title=title, body=body))
+    else:
+        existing.title, existing.body = title, body
+    db.session.flush()
+
+
+def updates_of(petition_id):
+    return db.session.scalars(
+        select(PetitionUpdate).where(PetitionUpdate.petition_id == petition_id)
+        .order_by(PetitionUpdate.created_at.desc(), PetitionUpdate.id.desc())
+    ).all()
+
+
+def _refresh_paper_count(petition):
+    petition.paper_count = db.session.scalar(
+        select(func.coalesce(func.sum(PaperBatch.count), 0)).where(PaperBatch.petition_id == petition.id)
+    ) or 0
+
+
+def record_paper_count(petition, count, note, author):
+    """Add signatures collected on paper, as a bare number."""
+    batch = PaperBatch(petition_id=petition.id, count=count, note=note or "", source="count",
+                       created_by_id=author.id if author else None)
+    db.session.add(batch)
+    db.session.flush()
+    _refresh_paper_count(petition)
+    return batch
+
+
+def parse_paper_csv(data):
+    """Rows (name, city, country code) from a CSV file, or PaperImportRefused listing every bad line.
+
+    Columns: name, city, country (a header row naming them is optional). The
+    country may be an ISO code or a name in English, Russian, Belarusian or German.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PaperImportRefused(reason="encoding") from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows, problems = [], []
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        for number, record in enumerate(reader, 1):
+            cells = [_strip(cell) for cell in record]
+            if not any(cells):
+                continue
+            if number == 1 and [c.casefold() for c in cells[:3]] == ["name", "city", "country"]:
+                continue
+            if len(cells) != 3:
+                problems.append(PaperProblem(number, "columns", ",".join(record)[:200]))
+                continue
+            name, city, country = cells
+            code = recognise_country(country)
+            if not name:
+                problems.append(PaperProblem(number, "name", ",".join(record)[:200]))
+            elif len(name) > 120 or len(city) > 80:
+                problems.append(PaperProblem(number, "too_long", ",".join(record)[:200]))
+            elif code is None:
+                problems.append(PaperProblem(number, "country", country[:100]))
+            else:
+                rows.append((name, city, code))
+            if len(rows) > MAX_PAPER_ROWS:
+                raise PaperImportRefused(reason="too_many")
+    except csv.Error:
+        raise PaperImportRefused(reason="malformed") from None
+    if problems:
+        raise PaperImportRefused(problems)
+    if not rows:
+        raise PaperImportRefused(reason="empty")
+    return rows
+
+
+def import_paper_csv(petition, data, note, author):
+    """Store a paper list; all of it or, if any line is bad, none of it."""
+    rows = parse_paper_csv(data)
+    batch = PaperBatch(petition_id=petition.id, count=len(rows), note=note or "", source="csv",
+                       created_by_id=author.id if author else None)
+    db.session.add(batch)
+    db.session.flush()
+    db.session.execute(PaperSignature.__table__.insert(), [
+        {"batch_id": batch.id, "full_name": name, "city": city, "country": code} for name, city, code in rows
+    ])
+    _refresh_paper_count(petition)
+    return batch
+
+
+def paper_batches(petition_id):
+    return db.session.scalars(
+        select(PaperBatch).where(PaperBatch.petition_id == petition_id).order_by(PaperBatch.created_at.desc())
+    ).all()
+
+
+def delete_paper_batch(petition, batch):
+    """Take back a batch entered by mistake."""
+    db.session.delete(batch)
+    db.session.flush()
+    _refresh_paper_count(petition)

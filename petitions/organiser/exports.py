@@ -1,0 +1,61 @@
+"""Starting a delivery export, from the web or the command line, and writing it to the audit log."""
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..accounts.services import audit
+from ..exports import delivery
+from ..extensions import db
+from ..models import utcnow
+from ..signing.services import petition_text
+
+FORMATS = ("csv", "pdf")
+
+
+@dataclass
+class Export:
+    chunks: Iterator[bytes]
+    mimetype: str
+    filename: str
+    rows: int
+
+
+def count(petition):
+    return delivery.verified_count(db.session, petition.id)
+
+
+def start(petition, fmt, language, with_emails, actor, progress=None):
+    """Log the export in the organisation's audit log and return its (lazy) chunks.
+
+    ``progress``, if given, is called with the number of rows written so far
+    every thousand rows (the command line's progress bar).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    now = utcnow()
+    rows_total = count(petition)
+    with_emails = bool(with_emails) and fmt == "csv"
+    audit(petition.organisation_id, actor, f"export.{fmt}", petition=petition,
+          detail={"rows": rows_total, "language": language, "with_emails": with_emails, "slug": petition.slug})
+    stem = f"{petition.slug}-{now:%Y%m%d}"
+    rows = _counted(delivery.verified_rows(db.session, petition.id, with_emails), progress)
+    if fmt == "csv":
+        return Export(delivery.csv_chunks(rows, with_emails), "text/csv; charset=utf-8",
+                      f"{stem}{'-with-emails' if with_emails else ''}.csv", rows_total)
+    first, last = delivery.signing_range(db.session, petition.id)
+    facts = delivery.PackFacts(count=rows_total, first=first, last=last, paper=petition.paper_count, exported_at=now)
+    text = petition_text(petition, language)[0]
+    return Export(delivery.pdf_pack(petition, text, language, facts, rows, delivery.new_hasher()),
+                  "application/pdf", f"{stem}-{language}.pdf", rows_total)
+
+
+def _counted(rows, progress):
+    if progress is None:
+        yield from rows
+        return
+    done = 0
+    for row in rows:
+        yield row
+        done += 1
+        if done % 1000 == 0:
+            progress(1000)
+    progress(done % 1000)

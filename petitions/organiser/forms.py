@@ -1,0 +1,124 @@
+"""Forms of the organiser's pages: the petition editor, updates, paper signatures and exports."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..i18n import language_name
+from ..models.petition import SLUG_RE
+from ..signing.forms import _strip
+from .services import MAX_DEMAND_LENGTH, MAX_DEMANDS, TEXT_LIMITS
+
+GOAL_MAX = 1_000_000_000
+
+
+def _language_choices(codes=None):
+    return [SelectChoice(code, language_name(code)) for code in (codes or current_app.config["LANGUAGES"])]
+
+
+def _goal_field():
+    return IntegerField(_l("Goal (signatures)"), validators=[
+        DataRequired(message=_l("Please enter a goal.")),
+        NumberRange(min=1, max=GOAL_MAX, message=_l("The goal must be a whole number from 1 to 1,000,000,000."))])
+
+
+class NewPetitionForm(FlaskForm):
+    organisation = SelectField(_l("Organisation"), coerce=int, validate_choice=True)
+    title = StringField(_l("Title"), filters=[_strip], validators=[
+        DataRequired(message=_l("Please enter a title.")),
+        Length(max=TEXT_LIMITS["title"], message=_l("At most %(max)d characters."))])
+    slug = StringField(_l("Web address (letters a–z, digits and hyphens)"), filters=[lambda v: _strip(v).lower() if v else v],
+                       validators=[DataRequired(message=_l("Please choose a web address.")),
+                                   Regexp(SLUG_RE, message=_l("Use lowercase letters a–z, digits and hyphens only."))])
+    primary_language = SelectField(_l("Main language"), validate_choice=True)
+    goal = _goal_field()
+
+    def __init__(self, organisations, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation.choices = [(o.id, o.name) for o in organisations]
+        self.primary_language.choices = _language_choices()
+
+
+class SettingsForm(FlaskForm):
+    goal = _goal_field()
+    primary_language = SelectField(_l("Main language"), validate_choice=True)
+    organisation_name = StringField(_l("Started by (shown on the page)"), filters=[_strip],
+                                    validators=[Length(max=200, message=_l("At most %(max)d characters."))])
+
+    def __init__(self, languages, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.primary_language.choices = _language_choices(languages)
+
+
+class TextForm(FlaskForm):
+    title = StringField(_l("Title"), filters=[_strip], validators=[
+        DataRequired(message=_l("Please enter a title.")),
+        Length(max=TEXT_LIMITS["title"], message=_l("At most %(max)d characters."))])
+    addressee = StringField(_l("Addressed to"), filters=[_strip], validators=[
+        Length(max=TEXT_LIMITS["addressee"], message=_l("At most %(max)d characters."))])
+    summary = TextAreaField(_l("Summary (one or two sentences)"), filters=[_strip], validators=[
+        Length(max=TEXT_LIMITS["summary"], message=_l("At most %(max)d characters."))])
+    body = TextAreaField(_l("Text (Markdown)"), filters=[_strip], validators=[
+        Length(max=TEXT_LIMITS["body"], message=_l("At most %(max)d characters."))])
+    demands = TextAreaField(_l("Demands, one per line"), filters=[_strip])
+
+    def validate_demands(self, field):
+        lines = self.demand_list()
+        if len(lines) > MAX_DEMANDS:
+            raise ValidationError(_l("At most %(max)d demands.", max=MAX_DEMANDS))
+        if any(len(line) > MAX_DEMAND_LENGTH for line in lines):
+            raise ValidationError(_l("Each demand can be at most %(max)d characters long.", max=MAX_DEMAND_LENGTH))
+
+    def demand_list(self):
+        return [line.strip() for line in (self.demands.data or "").splitlines() if line.strip()]
+
+    def fields(self):
+        return {"title": self.title.data, "addressee": self.addressee.data or "", "summary": self.summary.data or "",
+                "body": self.body.data or "", "demands": self.demand_list()}
+
+
+class StatusForm(FlaskForm):
+    status = StringField(validators=[DataRequired()])
+
+
+class UpdateForm(FlaskForm):
+    language = SelectField(_l("Language"), validate_choice=True)
+    title = StringField(_l("Title"), filters=[_strip], validators=[
+        DataRequired(message=_l("Please enter a title.")),
+        Length(max=200, message=_l("At most %(max)d characters."))])
+    body = TextAreaField(_l("Text (Markdown)"), filters=[_strip], validators=[
+        DataRequired(message=_l("Please write the update.")),
+        Length(max=20_000, message=_l("At most %(max)d characters."))])
+
+    def __init__(self, languages, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = _language_choices(languages)
+
+
+class PaperCountForm(FlaskForm):
+    count = IntegerField(_l("Number of paper signatures"), validators=[
+        DataRequired(message=_l("Please enter how many.")),
+        NumberRange(min=1, max=10_000_000, message=_l("Enter a whole number from 1 to 10,000,000."))])
+    note = StringField(_l("Note (where and when they were collected)"), filters=[_strip],
+                       validators=[Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
+
+
+class PaperCsvForm(FlaskForm):
+    file = FileField(_l("CSV file with the columns name, city, country"))
+    note = StringField(_l("Note (where and when they were collected)"), filters=[_strip],
+                       validators=[Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
+
+
+class ExportForm(FlaskForm):
+    format = SelectField(_l("Format"), validate_choice=True,
+                         choices=[SelectChoice("csv", _l("CSV (spreadsheet)")),
+                                  SelectChoice("pdf", _l("PDF delivery pack"))])
+    language = SelectField(_l("Language of the delivery pack"), validate_choice=True)
+    with_emails = BooleanField(_l("Include email addresses (CSV only; only if the recipient needs them)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = _language_choices()
