@@ -233,7 +233,7 @@ def add_signatures(app):
     from petitions.models import Signature, utcnow
 
     def factory(petition, count=1, status="confirmed", at=None, **fields):
-        at = at or utcnow()
+        at = at or (utcnow() - timedelta(seconds=count + 1))  # all in the past
         start = db.session.scalar(text("SELECT COALESCE(MAX(id), 0) FROM signatures")) or 0
         rows = []
         for i in range(count):
@@ -246,10 +246,7 @@ def add_signatures(app):
                 row["confirmed_at"] = at + timedelta(seconds=i)
             row.update(fields)
             rows.append(row)
-        db.session.execute(Signature.__table__.insert(), [
-            {**r, "created_at": r["created_at"].replace(tzinfo=None),
-             **({"confirmed_at": r["confirmed_at"].replace(tzinfo=None)} if "confirmed_at" in r else {})}
-            for r in rows])
+        db.session.execute(Signature.__table__.insert(), rows)
         if status == "confirmed":
             counting.add_to_count(petition.id, 1, delta=count)
         db.session.commit()

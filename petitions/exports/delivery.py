@@ -149,17 +149,17 @@ def pdf_pack(petition, text, language, facts, rows, hasher):
             cover.append(Heading(gettext("Our demands"), level=2))
             cover.extend(ListItem(f"{i}.", demand) for i, demand in enumerate(text.demands, 1))
         cover.append(Spacer(12))
-        cover.append(Paragraph(ngettext("%(num)s verified signature", "%(num)s verified signatures",
-                                        facts.count, num=_number(facts.count, language)), bold=True))
+        cover.append(Paragraph(ngettext("%(count)s verified signature", "%(count)s verified signatures",
+                                        facts.count, count=_number(facts.count, language)), bold=True))
         if facts.first and facts.last:
             cover.append(Paragraph(gettext("Signed between %(first)s and %(last)s (UTC).",
                                            first=format_date(facts.first, "long"),
                                            last=format_date(facts.last, "long"))))
         if facts.paper:
             cover.append(Paragraph(ngettext(
-                "A further %(num)s signature was collected on paper and is not listed here.",
-                "A further %(num)s signatures were collected on paper and are not listed here.",
-                facts.paper, num=_number(facts.paper, language))))
+                "A further %(count)s signature was collected on paper and is not listed here.",
+                "A further %(count)s signatures were collected on paper and are not listed here.",
+                facts.paper, count=_number(facts.paper, language))))
         cover.append(Paragraph(gettext("Exported on %(date)s.", date=format_date(facts.exported_at, "long"))))
         closing_heading = gettext("Checking this list")
         closing_text = gettext(
@@ -173,7 +173,7 @@ def pdf_pack(petition, text, language, facts, rows, hasher):
             code = row[2]
             if code not in countries:
                 countries[code] = country_name(code, language)
-            yield (str(position), row[0], row[1] or "", countries[code])
+            yield (position, row[0], row[1] or "", countries[code])
 
     def closing():
         # Built only once the table is consumed, when the hash is complete.

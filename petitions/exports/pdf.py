@@ -38,6 +38,7 @@ __all__ = [
     "PdfDocument",
     "Spacer",
     "Table",
+    "clean_text",
 ]
 
 A4 = (595.28, 841.89)
@@ -714,7 +715,8 @@ class _Renderer:
 
         for row in table.rows:
             if len(row) > ncols:
-                raise ValueError(f"table row has {len(row)} cells for {ncols} columns: {row!r}")
+                # The row itself stays out of the message: it holds a signatory's personal data.
+                raise ValueError(f"table row has {len(row)} cells for {ncols} columns")
             drawn_cells: list[str] = []
             nlines = 1
             for i, value in enumerate(row):

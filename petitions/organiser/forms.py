@@ -1,4 +1,6 @@
 """Forms of the organiser's pages: the petition editor, updates, paper signatures and exports."""
+import unicodedata
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,6 +15,14 @@ from ..signing.forms import _strip
 from .services import MAX_DEMAND_LENGTH, MAX_DEMANDS, TEXT_LIMITS
 
 GOAL_MAX = 1_000_000_000
+
+
+def _strip_text(value):
+    """Like the one-line filter, but a text keeps its line breaks and tabs (Markdown needs them)."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
 
 
 def _language_choices(codes=None):
@@ -59,11 +69,11 @@ class TextForm(FlaskForm):
         Length(max=TEXT_LIMITS["title"], message=_l("At most %(max)d characters."))])
     addressee = StringField(_l("Addressed to"), filters=[_strip], validators=[
         Length(max=TEXT_LIMITS["addressee"], message=_l("At most %(max)d characters."))])
-    summary = TextAreaField(_l("Summary (one or two sentences)"), filters=[_strip], validators=[
+    summary = TextAreaField(_l("Summary (one or two sentences)"), filters=[_strip_text], validators=[
         Length(max=TEXT_LIMITS["summary"], message=_l("At most %(max)d characters."))])
-    body = TextAreaField(_l("Text (Markdown)"), filters=[_strip], validators=[
+    body = TextAreaField(_l("Text (Markdown)"), filters=[_strip_text], validators=[
         Length(max=TEXT_LIMITS["body"], message=_l("At most %(max)d characters."))])
-    demands = TextAreaField(_l("Demands, one per line"), filters=[_strip])
+    demands = TextAreaField(_l("Demands, one per line"), filters=[_strip_text])
 
     def validate_demands(self, field):
         lines = self.demand_list()
@@ -89,7 +99,7 @@ class UpdateForm(FlaskForm):
     title = StringField(_l("Title"), filters=[_strip], validators=[
         DataRequired(message=_l("Please enter a title.")),
         Length(max=200, message=_l("At most %(max)d characters."))])
-    body = TextAreaField(_l("Text (Markdown)"), filters=[_strip], validators=[
+    body = TextAreaField(_l("Text (Markdown)"), filters=[_strip_text], validators=[
         DataRequired(message=_l("Please write the update.")),
         Length(max=20_000, message=_l("At most %(max)d characters."))])
 

@@ -45,13 +45,13 @@ def _as_date(value):
 
 
 def daily_series(petition_id, today):
-    """Confirmations per UTC day from the first one (at most a year back) to today, gaps filled with 0."""
+    """Signatures confirmed (and still counting) per UTC day, from the first one (at most a year back) to today, gaps filled with 0."""
     start = today - timedelta(days=CHART_DAYS_MAX - 1)
     since = datetime.combine(start, datetime.min.time(), tzinfo=timezone.utc)
     day = func.date(Signature.confirmed_at)
     rows = db.session.execute(
         select(day, func.count()).where(
-            Signature.petition_id == petition_id, Signature.confirmed_at.is_not(None),
+            Signature.petition_id == petition_id, Signature.status == SignatureStatus.CONFIRMED,
             Signature.confirmed_at >= since,
         ).group_by(day)
     ).all()

@@ -16,7 +16,7 @@ from ..accounts import auth
 from ..accounts import services as accounts
 from ..accounts.forms import EmptyForm
 from ..extensions import db
-from ..i18n import country_name, current_language, language_name
+from ..i18n import country_name, current_language, language_name, number
 from ..markup import render_markdown
 from ..models import PaperBatch, PetitionStatus, Role, utcnow
 from ..signing.services import petition_text
@@ -142,9 +142,11 @@ def edit_text(slug, code):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     translation = petition.translation(code)
-    form = TextForm(obj=translation)
-    if request.method == "GET" and translation is not None:
-        form.demands.data = "\n".join(translation.demands)
+    saved = {}
+    if translation is not None:
+        saved = {field: getattr(translation, field) for field in ("title", "addressee", "summary", "body")}
+        saved["demands"] = "\n".join(translation.demands)
+    form = TextForm(data=saved)
     preview = None
     if form.validate_on_submit():
         if "preview" in request.form:
@@ -251,8 +253,8 @@ def paper(slug):
                 problems = [reasons[refused.reason]] if refused.reason else \
                     [_paper_problem_text(p) for p in refused.problems]
             else:
-                flash(ngettext("%(num)s paper signature imported.", "%(num)s paper signatures imported.",
-                               batch.count, num=batch.count))
+                flash(ngettext("%(count)s paper signature imported.", "%(count)s paper signatures imported.",
+                               batch.count, count=number(batch.count)))
                 return redirect(url_for("organiser.paper", slug=slug))
     status = 400 if (problems or count_form.errors or csv_form.errors) else 200
     return render_template("organiser/paper.html", petition=petition, role=role, count_form=count_form,

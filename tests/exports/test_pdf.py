@@ -373,6 +373,23 @@ def test_structure_errors_are_reported():
         render(["not a block"])
 
 
+def test_measure_and_custom_fonts():
+    widths, upem = font_widths(REGULAR_TTF)
+    font = TTFont(REGULAR_TTF)
+    order, cmap = font.getGlyphOrder(), font.getBestCmap()
+    expected = sum(widths[order.index(cmap[ord(c)])] for c in "Ўё") * 11 / upem
+    doc = make_doc()
+    assert doc.measure("Ўё") == pytest.approx(expected)
+    assert doc.measure("Ў\u200bё\x00") == pytest.approx(expected)
+    assert doc.measure("Ўё", bold=True, size=22) > 2 * expected
+    assert doc.text_width == pytest.approx(A4[0] - 100)
+
+    reader = read(render([Paragraph("Bold as regular")], regular_font=BOLD_TTF))
+    assert reader.pages[0]["/Resources"]["/Font"]["/F1"]["/BaseFont"] == "/SourceSansPro-Bold"
+    with pytest.raises(ValueError, match="TrueType"):
+        make_doc(regular_font=os.path.join(FONT_DIR, "SourceSansPro-Regular.otf"))
+
+
 def test_empty_table_shows_header_and_empty_document_has_a_page():
     reader = read(render([Table(COLUMNS, HEADER, [])]))
     assert squash(reader.pages[0].extract_text()) == "№ Імя Горад Краіна"
