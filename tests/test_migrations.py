@@ -48,3 +48,22 @@ def test_every_migration_has_a_docstring_and_a_downgrade():
             with open(os.path.join(folder, name), encoding="utf-8") as handle:
                 source = handle.read()
             assert source.startswith('"""') and "def downgrade():" in source, name
+
+
+def test_0003_gives_existing_petitions_an_organisation_named_as_they_name_theirs(empty_database_url, tmp_path):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
+    with app.app_context():
+        upgrade(revision="0002_privacy")
+        with db.engine.begin() as conn:
+            for slug, org, status in [("a", "Viasna", "open"), ("b", "Viasna", "draft"), ("c", "", "closed")]:
+                conn.execute(text(
+                    "INSERT INTO petitions (slug, kind, status, organisation_name, primary_language, goal, next_goal,"
+                    " created_at, updated_at) VALUES (:slug, 'petition', :status, :org, 'en', 10, 10,"
+                    " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"), {"slug": slug, "org": org, "status": status})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT p.slug, o.name, p.published_at IS NOT NULL FROM petitions p"
+                " JOIN organisations o ON o.id = p.organisation_id ORDER BY p.slug")).all()
+        db.engine.dispose()
+    assert [tuple(r) for r in rows] == [("a", "Viasna", True), ("b", "Viasna", False), ("c", "Organisation of c", True)]

@@ -3,59 +3,13 @@
 Runs Debian's Chromium through Playwright (`make test-browser`, and `.ci/run`).
 """
 import re
-import threading
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from ..conftest import free_port
 from ..smtp import text_part
+from .conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture
-def live_server(make_app, smtp_server):
-    """The application served over real HTTP on loopback, mailing through the test SMTP server."""
-    port = free_port()
-    app = make_app(
-        BASE_URL=f"http://127.0.0.1:{port}",
-        MAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}",
-        MAIL_DELIVER_AFTER_REQUEST=True,
-        WTF_CSRF_ENABLED=True,
-    )
-    with app.app_context():
-        from petitions.extensions import db
-        from petitions.organiser.services import import_petition
-
-        from ..conftest import petition_data
-
-        import_petition(petition_data(languages=("en", "ru", "be", "de")), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
-        db.session.commit()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    app.extensions["petitions.mail_delivery"].stop()
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
 
 COUNT = {"en": "{} of 1,000", "ru": "{} из 1\xa0000", "be": "{} з 1\xa0000", "de": "{} von 1.000"}
 SIGN_BUTTON = {"en": "Sign", "ru": "Подписать", "be": "Падпісаць", "de": "Unterschreiben"}
