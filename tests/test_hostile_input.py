@@ -83,3 +83,44 @@ def test_control_characters_are_removed_from_names(client, petition, name):
 
     assert sign(client, full_name=name).status_code == 303
     assert db.session.scalar(select(Signature)).full_name in ("AdaLovelace", "Ada Lovelace")
+
+
+@pytest.fixture
+def organiser_client(app, petition, make_member):
+    from .conftest import sign_in
+
+    client = app.test_client()
+    sign_in(client, make_member())
+    return client
+
+
+def _petition_state():
+    from petitions.models import PaperBatch, Petition, PetitionVersion
+
+    petition = db.session.scalar(select(Petition))
+    db.session.refresh(petition)
+    return (petition.goal, petition.status, petition.primary_language, petition.organisation_name,
+            [(t.language, t.title, t.body, list(t.demands)) for t in petition.translations],
+            db.session.scalar(select(func.count()).select_from(PaperBatch)),
+            db.session.scalar(select(func.count()).select_from(PetitionVersion)))
+
+
+@COMMON
+@given(goal=TEXT, language=TEXT, name=TEXT, title=TEXT, body=TEXT, demands=TEXT, code=TEXT, status=TEXT)
+def test_organiser_forms_never_fail_and_rejections_change_nothing(
+        organiser_client, goal, language, name, title, body, demands, code, status):
+    client = organiser_client
+    before = _petition_state()
+    responses = [
+        client.post("/organiser/p/free-them/settings", data={"goal": goal, "primary_language": language,
+                                                              "organisation_name": name}),
+        client.post(f"/organiser/p/free-them/text/{quote(code, safe='')}", data={
+            "title": title, "body": body, "demands": demands, "save": "1"}),
+        client.post("/organiser/p/free-them/paper", data={"count-count": goal, "count-note": name}),
+        client.post("/organiser/p/free-them/status", data={"status": status}),
+        client.post("/organiser/p/free-them/updates", data={"language": language, "title": title, "body": ""}),
+    ]
+    assert all(r.status_code < 500 for r in responses), [r.status_code for r in responses]
+    if all(r.status_code >= 400 or r.status_code == 303 for r in responses):
+        assert _petition_state() == before
+    db.session.rollback()

@@ -30,14 +30,18 @@ bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
 STATUS_LABELS = {PetitionStatus.DRAFT: _l("Draft"), PetitionStatus.OPEN: _l("Open for signing"),
                  PetitionStatus.CLOSED: _l("Closed"), PetitionStatus.DELIVERED: _l("Delivered")}
-TRANSITION_LABELS = {PetitionStatus.OPEN: _l("Open for signing"), PetitionStatus.CLOSED: _l("Close"),
-                     PetitionStatus.DELIVERED: _l("Mark as delivered")}
+# Button labels, by where the petition goes and where it comes from.
+TRANSITION_LABELS = {(PetitionStatus.DRAFT, PetitionStatus.OPEN): _l("Publish and open for signing"),
+                     (PetitionStatus.CLOSED, PetitionStatus.OPEN): _l("Reopen for signing"),
+                     (PetitionStatus.OPEN, PetitionStatus.CLOSED): _l("Close"),
+                     (PetitionStatus.CLOSED, PetitionStatus.DELIVERED): _l("Mark as delivered")}
 
 
 @bp.app_context_processor
 def _labels():
     return {"status_label": lambda s: STATUS_LABELS.get(s, s),
-            "transition_label": lambda s: TRANSITION_LABELS.get(s, s), "format_percent": format_percent}
+            "transition_label": lambda old, new: TRANSITION_LABELS.get((old, new), new),
+            "format_percent": format_percent}
 
 
 @bp.before_request

@@ -1,0 +1,105 @@
+"""Delivery exports at 100, 100,000 and 1,000,000 signatures: time and peak memory.
+
+Runs the real `petitions export` command in a child process against a database
+filled here with bulk inserts, and prints wall time and the child's peak RSS.
+
+    .venv/bin/python benchmarks/export_memory.py                       # SQLite, temporary file
+    .venv/bin/python benchmarks/export_memory.py --database-url postgresql://postgres@127.0.0.1:5432/bench
+    .venv/bin/python benchmarks/export_memory.py --sizes 100,100000 --formats csv
+
+The PostgreSQL database is emptied and refilled; never point this at real data.
+"""
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PETITIONS = str(ROOT / ".venv" / "bin" / "petitions")
+
+FILL_SQLITE = """
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)
+INSERT INTO signatures (petition_id, email_hash, email, full_name, country, city, language, show_name,
+                        public_name, wants_updates, status, confirmation_sends, created_at, confirmed_at)
+SELECT :pid, printf('%064x', i), 'signer' || i || '@example.org',
+       CASE i % 3 WHEN 0 THEN 'Алесь Бяляцкі ' || i WHEN 1 THEN 'Jürgen Groß ' || i ELSE 'Anna Nowak ' || i END,
+       CASE i % 4 WHEN 0 THEN 'BY' WHEN 1 THEN 'DE' WHEN 2 THEN 'PL' ELSE 'RU' END,
+       'Minsk', 'be', 0, 'full', 0, 'confirmed', 1,
+       datetime('2026-01-01', '+' || (i / 10) || ' seconds'), datetime('2026-01-01', '+' || (i / 10) || ' seconds')
+FROM n
+"""
+FILL_POSTGRES = """
+INSERT INTO signatures (petition_id, email_hash, email, full_name, country, city, language, show_name,
+                        public_name, wants_updates, status, confirmation_sends, created_at, confirmed_at)
+SELECT :pid, lpad(to_hex(i), 64, '0'), 'signer' || i || '@example.org',
+       CASE i % 3 WHEN 0 THEN 'Алесь Бяляцкі ' || i WHEN 1 THEN 'Jürgen Groß ' || i ELSE 'Anna Nowak ' || i END,
+       (ARRAY['BY','DE','PL','RU'])[i % 4 + 1], 'Minsk', 'be', false, 'full', false, 'confirmed', 1,
+       timestamp '2026-01-01' + (i / 10) * interval '1 second', timestamp '2026-01-01' + (i / 10) * interval '1 second'
+FROM generate_series(1, :count) AS i
+"""
+
+
+def environment(url, instance):
+    return {**os.environ, "PETITIONS_ENV": "testing", "DATABASE_URL": url, "PETITIONS_INSTANCE": instance,
+            "SECRET_KEY": "benchmark-secret-key-benchmark-secret-key"}
+
+
+def fill(url, instance, count):
+    """Empty the database, create the schema and one petition with ``count`` confirmed signatures."""
+    env = environment(url, instance)
+    code = f"""
+from sqlalchemy import text
+from petitions import create_app
+from petitions.extensions import db
+from petitions.organiser.services import import_petition
+app = create_app()
+with app.app_context():
+    db.drop_all(); db.create_all()
+    data = {{"slug": "bench", "goal": 1000, "primary_language": "en", "organisation": "Bench", "status": "open",
+            "translations": {{"en": {{"title": "Benchmark petition", "body": "Text", "demands": ["One"]}},
+                              "be": {{"title": "Тэставая петыцыя", "body": "Тэкст", "demands": ["Адно"]}}}}}}
+    petition, _ = import_petition(data, app.config["LANGUAGES"], 16)
+    sql = {FILL_POSTGRES!r} if db.engine.dialect.name == "postgresql" else {FILL_SQLITE!r}
+    db.session.execute(text(sql), {{"pid": petition.id, "count": {count}}})
+    db.session.commit()
+"""
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
+
+
+def export(url, instance, fmt, output):
+    """Run `petitions export` in a child; return (seconds, peak RSS in MB of that child, output bytes)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    args = [PETITIONS, "export", "bench", "--format", fmt, "--lang", "be", "-o", output]
+    subprocess.run(args, env=environment(url, instance), check=True, cwd=ROOT, stderr=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the largest of any child so far; runs go from small to large, so it is this one's.
+    return seconds, max(peak, before) / 1024, os.path.getsize(output)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--sizes", default="100,100000,1000000")
+    parser.add_argument("--formats", default="csv,pdf")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
+        kind = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+        print(f"{kind}: rows, format, seconds, peak RSS of the export process (MB), file size (MB)")
+        for size in [int(s) for s in args.sizes.split(",")]:
+            fill(url, tmp, size)
+            for fmt in args.formats.split(","):
+                seconds, peak, size_bytes = export(url, tmp, fmt, f"{tmp}/out.{fmt}")
+                print(f"{kind:10} {size:>9,} {fmt:4} {seconds:7.2f} s {peak:7.1f} MB {size_bytes / 1e6:8.1f} MB",
+                      flush=True)
+
+
+if __name__ == "__main__":
+    main()
