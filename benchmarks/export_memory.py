@@ -11,7 +11,6 @@ The PostgreSQL database is emptied and refilled; never point this at real data.
 """
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -72,15 +71,17 @@ with app.app_context():
 
 def export(url, instance, fmt, output):
     """Run `petitions export` in a child; return (seconds, peak RSS in MB of that child, output bytes)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     args = [PETITIONS, "export", "bench", "--format", fmt, "--lang", "be", "-o", output]
-    subprocess.run(args, env=environment(url, instance), check=True, cwd=ROOT, stderr=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(args, env=environment(url, instance), cwd=ROOT, stderr=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL)
+    # wait4 gives this child's own resource usage (RUSAGE_CHILDREN would mix in the fill processes).
+    _pid, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest of any child so far; runs go from small to large, so it is this one's.
-    return seconds, max(peak, before) / 1024, os.path.getsize(output)
+    if child.returncode:
+        raise SystemExit(f"export failed with {child.returncode}")
+    return seconds, usage.ru_maxrss / 1024, os.path.getsize(output)
 
 
 def main():
