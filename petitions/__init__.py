@@ -34,6 +34,8 @@ def create_app(profile=None, overrides=None):
 
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
+    from .letters.moderation import bp as letters_moderation_bp
+    from .letters.views import bp as letters_bp
     from .organiser.views import bp as organiser_bp
     from .signing.views import bp as signing_bp
 
@@ -41,6 +43,8 @@ def create_app(profile=None, overrides=None):
     app.register_blueprint(api_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organiser_bp)
+    app.register_blueprint(letters_bp)
+    app.register_blueprint(letters_moderation_bp)
     if app.config["DEV_MAILBOX"]:
         from .mail.devmail import bp as devmail_bp
 

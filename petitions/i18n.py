@@ -157,3 +157,8 @@ def recognise_country(text):
     None when it is not recognised; callers report that rather than guess.
     """
     return _country_index().get(_fold(text or ""))
+
+
+def sort_key(text):
+    """Unicode collation key: how a reader sorts names (Cyrillic and Latin, diacritics in place)."""
+    return _collator().sort_key((text or "").casefold())

@@ -74,6 +74,11 @@ def erasure_tokens(app):
     return TokenService(signing_keys(app), "erase-signer", app.config["ERASE_TOKEN_MAX_AGE"])
 
 
+def cosign_tokens(app):
+    """Tokens in co-signing emails: they confirm one sign-on to an open letter."""
+    return TokenService(signing_keys(app), "confirm-cosign", app.config["CONFIRM_TOKEN_MAX_AGE"])
+
+
 def invitation_tokens(app):
     """Tokens in invitation emails: they let one address join one organisation."""
     return TokenService(signing_keys(app), "invitation", app.config["INVITE_TOKEN_MAX_AGE"])

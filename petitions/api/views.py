@@ -1,5 +1,5 @@
 """Read-only JSON views of public petitions."""
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 
 from ..extensions import csrf, limiter
 from ..signing import services
@@ -42,3 +42,27 @@ def count(slug):
                        paper_count=petition.paper_count, goal=petition.goal, next_goal=next_goal)
     response.headers["Cache-Control"] = "public, max-age=2"
     return response
+
+
+@bp.get("/petitions/<slug>/signatories")
+def signatories(slug):
+    """An open letter's public signatory lists, numbered, with country names in ``?lang=``."""
+    from ..letters.services import public_lists
+
+    petition = petition_or_404(slug)
+    if petition.kind != "letter":
+        abort(404)
+    lang = request.args.get("lang") or petition.primary_language
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = petition.primary_language
+    organisations, individuals = public_lists(petition, lang)
+
+    def entry(s):
+        item = {"position": s.position, "name": s.name, "country": s.country, "country_name": s.country_name,
+                "kind": s.kind}
+        if s.kind == "individual":
+            item["title"] = s.title
+        return item
+
+    return jsonify(slug=petition.slug, language=lang, organisations=[entry(s) for s in organisations],
+                   individuals=[entry(s) for s in individuals])

@@ -77,3 +77,28 @@ def queue_update(signature, petition_title, update_title, body_html, body_text, 
     headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return outbox.queue("update", signature.email, subject, text, html, now=now, signature_id=signature.id,
                         headers=headers)
+
+
+def queue_cosign_confirmation(signatory, title, confirm_url, now=None):
+    """Ask whoever signed on to an open letter to confirm their address."""
+    subject, text, html = _render(
+        "cosign_confirm", signatory.language,
+        lambda: gettext("Please confirm your signature: %(title)s", title=title),
+        signatory=signatory, title=title, confirm_url=confirm_url,
+        max_age_days=_days(current_app.config["CONFIRM_TOKEN_MAX_AGE"]),
+    )
+    return outbox.queue("cosign_confirm", signatory.email, subject, text, html, now=now)
+
+
+def queue_cosign_decision(signatory, title, decision, note, letter_url, now=None):
+    """Tell whoever signed on what the organisers decided: listed, not listed, or changes needed."""
+    subjects = {
+        "approve": lambda: gettext("Your signature is now listed: %(title)s", title=title),
+        "reject": lambda: gettext("About your signature: %(title)s", title=title),
+        "changes": lambda: gettext("Changes needed to your signature: %(title)s", title=title),
+    }
+    subject, text, html = _render(
+        "cosign_decision", signatory.language, subjects[decision],
+        signatory=signatory, title=title, decision=decision, note=note, letter_url=letter_url,
+    )
+    return outbox.queue("cosign_decision", signatory.email, subject, text, html, now=now)

@@ -1,6 +1,7 @@
 """The data model. Import from here so every table is registered."""
 from .campaign import PaperBatch, PaperSignature, PetitionUpdate, UpdateTranslation
 from .keys import DailyKey
+from .letter import LetterSignatory, SignatoryKind, SignatoryStatus
 from .organisation import Account, AuditEvent, Invitation, Membership, Organisation, Role
 from .outbox import OutboxMessage
 from .petition import (
@@ -16,6 +17,7 @@ __all__ = [
     "DailyKey",
     "GoalMilestone",
     "Invitation",
+    "LetterSignatory",
     "Membership",
     "Organisation",
     "OutboxMessage",
@@ -28,6 +30,8 @@ __all__ = [
     "PetitionVersion",
     "PublicName",
     "Role",
+    "SignatoryKind",
+    "SignatoryStatus",
     "Signature",
     "SignatureStatus",
     "UTCDateTime",

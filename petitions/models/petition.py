@@ -32,7 +32,9 @@ class Petition(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
-    kind: Mapped[str] = mapped_column(String(20), default="petition")
+    kind: Mapped[str] = mapped_column(String(20), default="petition")  # "petition" or "letter"
+    # How a letter lists its signatories: "alphabetical" (as a reader of the page's language sorts) or "custom".
+    signatory_order: Mapped[str] = mapped_column(String(16), default="alphabetical", server_default="alphabetical")
     status: Mapped[str] = mapped_column(String(20), default=PetitionStatus.DRAFT)
     organisation_name: Mapped[str] = mapped_column(String(200), default="")
     # The organisation whose members may see and change it. Set for every

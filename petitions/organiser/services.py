@@ -40,6 +40,9 @@ def validate_petition_data(data, languages):
     status = data.get("status", PetitionStatus.DRAFT)
     if status not in PetitionStatus.ALL:
         raise InvalidPetition(f"'status' must be one of {', '.join(PetitionStatus.ALL)}, not {status!r}")
+    kind = data.get("kind", "petition")
+    if kind not in ("petition", "letter"):
+        raise InvalidPetition(f"'kind' must be 'petition' or 'letter', not {kind!r}")
     organisation = data.get("organisation", "")
     if not isinstance(organisation, str) or len(organisation) > 200:
         raise InvalidPetition("'organisation' must be a string of at most 200 characters")
@@ -54,7 +57,7 @@ def validate_petition_data(data, languages):
     if primary not in cleaned:
         raise InvalidPetition(f"'primary_language' {primary!r} has no entry in 'translations'")
     return {
-        "slug": slug, "goal": goal, "primary_language": primary, "status": status,
+        "slug": slug, "goal": goal, "primary_language": primary, "status": status, "kind": kind,
         "organisation": organisation.strip(), "translations": cleaned,
     }
 
@@ -100,6 +103,7 @@ def import_petition(data, languages, shards):
         petition = Petition(slug=clean["slug"], next_goal=clean["goal"])
         db.session.add(petition)
     petition.goal = clean["goal"]
+    petition.kind = clean["kind"]
     petition.primary_language = clean["primary_language"]
     set_status(petition, clean["status"])
     petition.organisation_name = clean["organisation"]

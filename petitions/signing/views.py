@@ -76,7 +76,8 @@ def petition_redirect(slug):
     readable = _reading_languages(petition)
     fallback = readable[0] if readable else current_app.config["DEFAULT_LANGUAGE"]
     lang = best_language(readable, fallback) if readable else fallback
-    return _vary(redirect(url_for("signing.petition", lang=lang, slug=slug)))
+    endpoint = "letters.letter" if petition.kind == "letter" else "signing.petition"
+    return _vary(redirect(url_for(endpoint, lang=lang, slug=slug)))
 
 
 def _vary(response):
@@ -89,6 +90,8 @@ def _vary(response):
 @limiter.limit(configured_limit("RATELIMIT_SIGN_EMAIL"), key_func=_email_key, methods=["POST"])
 def petition(slug):
     petition = petition_or_404(slug)
+    if petition.kind == "letter":
+        return redirect(url_for("letters.letter", slug=slug), code=303 if request.method == "POST" else 302)
     form = SignForm(current_language())
     if request.method == "GET":
         return _page(petition, form)

@@ -1,5 +1,6 @@
 """No member of one organisation reaches another's petitions by any URL; roles limit what members do."""
 import pytest
+from sqlalchemy import select
 
 from petitions.extensions import db
 from petitions.models import PaperBatch
@@ -22,6 +23,11 @@ PETITION_ROUTES = [
     ("POST", "/organiser/p/{slug}/paper/{batch}/delete"),
     ("GET", "/organiser/p/{slug}/export"),
     ("POST", "/organiser/p/{slug}/export"),
+    ("GET", "/organiser/p/{slug}/signatories"),
+    ("POST", "/organiser/p/{slug}/signatories/{signatory}/decide"),
+    ("POST", "/organiser/p/{slug}/signatories/import"),
+    ("POST", "/organiser/p/{slug}/signatories/order"),
+    ("GET", "/organiser/p/{slug}/letter.pdf"),
 ]
 ORGANISATION_ROUTES = [
     ("GET", "/organiser/org/{org}/members"),
@@ -33,12 +39,12 @@ ORGANISATION_ROUTES = [
 ]
 # Routes a viewer may not use (personal data or changes).
 EDITOR_ONLY = {route for route in PETITION_ROUTES if route[0] == "POST" or "settings" in route[1]
-               or "text" in route[1] or "export" in route[1]}
+               or "text" in route[1] or "export" in route[1] or "signatories" in route[1]}
 
 
 def test_the_lists_above_cover_every_organiser_route(app):
     listed = {path.split("{")[0].rstrip("/") for _, path in PETITION_ROUTES + ORGANISATION_ROUTES}
-    rules = [r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("organiser.")
+    rules = [r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("organiser")
              and "<slug>" in r.rule]
     assert len({r for r in rules}) == len({p for _, p in PETITION_ROUTES})
     assert all(any(rule.startswith(prefix) for prefix in listed) for rule in rules)
@@ -46,14 +52,24 @@ def test_the_lists_above_cover_every_organiser_route(app):
 
 @pytest.fixture
 def two_organisations(make_petition, make_member):
-    """Organisation A owns 'theirs'; the signed-in member belongs only to organisation B."""
-    theirs = make_petition(slug="theirs", organisation="Group A")
+    """Organisation A owns 'theirs' (an open letter); the signed-in member belongs only to organisation B."""
+    from petitions.letters.services import import_lines
+
+    theirs = make_petition(slug="theirs", organisation="Group A", kind="letter")
     batch = PaperBatch(petition_id=theirs.id, count=5, source="count")
     db.session.add(batch)
+    import_lines(theirs, "Viasna – BY")
     owner_a = make_member(email="a@a.example", organisation="Group A")
     outsider = make_member(email="b@b.example", organisation="Group B", totp=True)
     db.session.commit()
     return theirs, batch, owner_a, outsider
+
+
+def _format(path, **values):
+    from petitions.models import LetterSignatory
+
+    signatory = db.session.scalar(select(LetterSignatory.id))
+    return path.format(signatory=signatory, **values)
 
 
 def _call(client, method, path):
@@ -68,7 +84,7 @@ def test_another_organisations_petition_is_a_404(app, two_organisations, method,
     client = app.test_client()
     sign_in(client, outsider)
     before = (theirs.status, theirs.goal, theirs.paper_count)
-    response = _call(client, method, path.format(slug="theirs", batch=batch.id))
+    response = _call(client, method, _format(path, slug="theirs", batch=batch.id))
     assert response.status_code == 404
     db.session.expire_all()
     assert (theirs.status, theirs.goal, theirs.paper_count) == before
@@ -88,8 +104,8 @@ def test_another_organisations_members_and_audit_are_a_404(app, two_organisation
 def test_signed_out_visitors_are_sent_to_sign_in(app, two_organisations, method, path):
     theirs, batch, owner_a, _outsider = two_organisations
     member = owner_a.memberships[0]
-    response = _call(app.test_client(), method, path.format(slug="theirs", batch=batch.id,
-                                                            org=member.organisation_id, member=member.id))
+    response = _call(app.test_client(), method, _format(path, slug="theirs", batch=batch.id,
+                                                         org=member.organisation_id, member=member.id))
     assert response.status_code == 302 and "/organiser/sign-in" in response.location
 
 
@@ -99,7 +115,7 @@ def test_a_viewer_sees_no_personal_data_and_changes_nothing(app, two_organisatio
     viewer = make_member(email="v@a.example", organisation="Group A", role="viewer", totp=True)
     client = app.test_client()
     sign_in(client, viewer)
-    response = _call(client, method, path.format(slug="theirs", batch=batch.id))
+    response = _call(client, method, _format(path, slug="theirs", batch=batch.id))
     assert response.status_code == 404
 
 
@@ -123,7 +139,10 @@ def test_organiser_pages_are_never_cached(app, two_organisations):
 def test_every_state_changing_form_is_protected_by_csrf(make_app, make_petition, make_member):
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
-        theirs = make_petition(slug="theirs", organisation="Group A")
+        from petitions.letters.services import import_lines
+
+        theirs = make_petition(slug="theirs", organisation="Group A", kind="letter")
+        import_lines(theirs, "Viasna – BY")
         owner = make_member(email="a@a.example", organisation="Group A")
         member = owner.memberships[0]
         client = app.test_client()
@@ -140,8 +159,8 @@ def test_every_state_changing_form_is_protected_by_csrf(make_app, make_petition,
         posts += ["/organiser/new", "/organiser/account", "/organiser/account/two-factor",
                   "/organiser/account/two-factor/off", "/organiser/sign-out"]
         for path in posts:
-            response = _call(client, "POST", path.format(slug="theirs", batch=1, org=member.organisation_id,
-                                                         member=member.id))
+            response = _call(client, "POST", _format(path, slug="theirs", batch=1, org=member.organisation_id,
+                                                      member=member.id))
             assert response.status_code == 400, path
         db.session.expire_all()
         assert theirs.status == "open" and theirs.paper_count == 0

@@ -1,0 +1,1 @@
+"""Open letters: co-signing organisations and individuals, moderation, lists and documents."""

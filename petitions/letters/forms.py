@@ -1,0 +1,67 @@
+"""The co-signing forms of an open letter. Every message is translatable."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, URLField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from ..i18n import countries
+from ..signing.forms import KnownCountry, _strip, email_field
+from ..tokens import FormStamp
+
+
+class PlainWebsite:
+    """An http(s) address or a bare domain; nothing that could run as a link elsewhere."""
+
+    def __call__(self, form, field):
+        value = (field.data or "").strip()
+        if not value:
+            return
+        if "://" not in value:
+            value = "https://" + value
+        if not value.lower().startswith(("http://", "https://")) or " " in value or "." not in value.split("://", 1)[1]:
+            raise ValidationError(_l("Please enter the website's address, like example.org."))
+        field.data = value
+
+
+def _name(label, message, limit=300):
+    return StringField(label, filters=[_strip], validators=[
+        DataRequired(message=message), Length(max=limit, message=_l("At most %(max)d characters."))])
+
+
+class CoSignForm(FlaskForm):
+    """Shared by both kinds: the country, the address to confirm, and the bot defences."""
+
+    country = SelectField(_l("Country"), validate_choice=False,
+                          validators=[InputRequired(message=_l("Please choose a country.")), KnownCountry()])
+    email = email_field()
+    website_hp = StringField(_l("Leave this field empty"))
+    served = HiddenField()
+
+    def __init__(self, language, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [SelectChoice("", _l("Choose a country"))] + [
+            SelectChoice(code, name) for code, name in countries(language)]
+        self.served.data = FormStamp(current_app).make()
+
+    def looks_automated(self, min_seconds):
+        if (self.website_hp.raw_data or [""])[0].strip():
+            return True
+        age = FormStamp(current_app).age((self.served.raw_data or [""])[0])
+        return age is None or age < min_seconds
+
+
+class OrganisationForm(CoSignForm):
+    name = _name(_l("Name of the organisation"), _l("Please enter the organisation's name."))
+    website = URLField(_l("Website of the organisation"), filters=[_strip],
+                       validators=[Optional(), Length(max=300, message=_l("At most %(max)d characters.")),
+                                   PlainWebsite()])
+    contact_name = _name(_l("Your name"), _l("Please enter your name."), 120)
+    contact_role = _name(_l("Your role in the organisation"), _l("Please enter your role."), 120)
+
+
+class IndividualForm(CoSignForm):
+    name = _name(_l("Your full name"), _l("Please enter your name."), 120)
+    title = StringField(_l("Title or affiliation (for example “former UN Special Rapporteur”)"), filters=[_strip],
+                        validators=[Optional(), Length(max=300, message=_l("At most %(max)d characters."))])

@@ -1,0 +1,147 @@
+"""The organiser's side of an open letter: moderation, bulk import, order, and the letter as a document."""
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from ..accounts import auth
+from ..extensions import db
+from ..i18n import current_language, number
+from ..markup import render_markdown
+from ..models import LetterSignatory, Role, SignatoryKind, utcnow
+from ..organiser.services import petition_for
+from ..signing.services import petition_text
+from . import documents, services
+
+bp = Blueprint("organiser_letters", __name__, url_prefix="/organiser")
+
+
+@bp.context_processor
+def _helpers():
+    from ..i18n import country_name
+
+    return {"country_label": lambda code: country_name(code, current_language())}
+
+
+@bp.before_request
+def _language():
+    auth.use_account_language()
+
+
+@bp.after_request
+def _no_store(response):
+    return auth.no_store(response)
+
+
+def _letter(slug, wanted):
+    found = petition_for(auth.current_account(), slug, wanted)
+    if found is None or found[0].kind != "letter":
+        abort(404)
+    return found
+
+
+FLAG_LABELS = {
+    "free_mail": lambda: _("sent from a free email address"),
+    "domain_mismatch": lambda: _("the email domain differs from the website's"),
+    "already_signed": lambda: _("this name has already signed"),
+}
+PROBLEM_LABELS = {
+    "unparsed": lambda: _("could not tell the name from the country"),
+    "country": lambda: _("country not recognised"),
+    "duplicate": lambda: _("already listed"),
+}
+
+
+@bp.get("/p/<slug>/signatories")
+@auth.login_required
+def signatories(slug):
+    letter, role = _letter(slug, Role.EDITOR)
+    queue = [(row, [FLAG_LABELS[f]() for f in found]) for row, found in services.moderation_queue(letter)]
+    return render_template("letters/moderation.html", petition=letter, queue=queue,
+                           approved=services.approved(letter), problems=None)
+
+
+@bp.post("/p/<slug>/signatories/<int:signatory_id>/decide")
+@auth.login_required
+def decide(slug, signatory_id):
+    letter, _role = _letter(slug, Role.EDITOR)
+    row = db.session.get(LetterSignatory, signatory_id)
+    if row is None or row.petition_id != letter.id:
+        abort(404)
+    try:
+        services.decide(letter, row, request.form.get("decision", ""), request.form.get("note", "").strip(),
+                        auth.current_account())
+    except services.LetterError as error:
+        message = (_("An organisation with this name is already listed.") if error.code == "duplicate"
+                   else _("This signature has already been decided."))
+        flash(message, "error")
+        return redirect(url_for("organiser_letters.signatories", slug=slug)), 303
+    flash(_("Decision saved. The signer has been told by email."))
+    return redirect(url_for("organiser_letters.signatories", slug=slug))
+
+
+@bp.post("/p/<slug>/signatories/import")
+@auth.login_required
+def import_list(slug):
+    letter, _role = _letter(slug, Role.EDITOR)
+    upload = request.files.get("file")
+    text = request.form.get("lines", "")
+    if upload and upload.filename:
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            flash(_("The file is not UTF-8 text. Save it as UTF-8 and try again."), "error")
+            return redirect(url_for("organiser_letters.signatories", slug=slug)), 303
+    kind = request.form.get("kind", SignatoryKind.ORGANISATION)
+    try:
+        imported, problems = services.import_lines(letter, text, kind)
+    except services.LetterError:
+        abort(400)
+    flash(ngettext("%(count)s signatory imported.", "%(count)s signatories imported.", imported,
+                   count=number(imported)))
+    if not problems:
+        return redirect(url_for("organiser_letters.signatories", slug=slug))
+    listed = [(p.line, p.text, PROBLEM_LABELS[p.reason]()) for p in problems]
+    return render_template("letters/moderation.html", petition=letter, queue=[], approved=services.approved(letter),
+                           problems=listed)
+
+
+@bp.post("/p/<slug>/signatories/order")
+@auth.login_required
+def order(slug):
+    letter, _role = _letter(slug, Role.EDITOR)
+    positions = {}
+    for key, value in request.form.items():
+        if key.startswith("position-") and key[9:].isdigit() and value.strip().isdigit():
+            positions[int(key[9:])] = min(int(value), 1_000_000)
+    try:
+        services.set_order(letter, request.form.get("mode", ""), positions)
+    except services.LetterError:
+        abort(400)
+    flash(_("Order saved."))
+    return redirect(url_for("organiser_letters.signatories", slug=slug))
+
+
+@bp.get("/p/<slug>/letter.<fmt>")
+@auth.login_required
+def document(slug, fmt):
+    """The letter with its numbered signatories, as HTML or PDF, in ``?lang=`` (public data only)."""
+    letter, _role = _letter(slug, Role.VIEWER)
+    lang = request.args.get("lang") or current_language()
+    if lang not in current_app.config["LANGUAGES"] or fmt not in ("html", "pdf"):
+        abort(404)
+    text = petition_text(letter, lang)[0]
+    organisations, individuals = services.public_lists(letter, lang)
+    now = utcnow()
+    filename = f"{letter.slug}-{lang}.{fmt}"
+    if fmt == "pdf":
+        body = documents.letter_pdf(letter, text, lang, organisations, individuals, now)
+        response = Response(body, mimetype="application/pdf")
+    else:
+        with force_locale(lang):
+            html = render_template("letters/document.html", letter=letter, text=text, language=lang,
+                                   body_html=render_markdown(text.body), organisations=organisations,
+                                   individuals=individuals, date=format_date(now, "long"))
+        response = Response(html, mimetype="text/html")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

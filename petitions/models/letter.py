@@ -1,0 +1,63 @@
+"""Co-signers of an open letter: organisations and individuals, moderated before they appear."""
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class SignatoryKind:
+    ORGANISATION = "organisation"
+    INDIVIDUAL = "individual"
+
+    ALL = (ORGANISATION, INDIVIDUAL)
+
+
+class SignatoryStatus:
+    """A sign-on waits for its email confirmation, then for the organiser's decision."""
+
+    UNCONFIRMED = "unconfirmed"
+    AWAITING = "awaiting"            # confirmed by email, waiting for moderation
+    CHANGES = "changes"              # the organiser asked for changes
+    APPROVED = "approved"            # listed publicly
+    REJECTED = "rejected"            # never listed
+
+    ALL = (UNCONFIRMED, AWAITING, CHANGES, APPROVED, REJECTED)
+    MODERATABLE = frozenset({AWAITING, CHANGES})
+
+
+class LetterSignatory(db.Model):
+    __tablename__ = "letter_signatories"
+    __table_args__ = (
+        Index("ix_letter_signatories_petition_status", "petition_id", "status"),
+        Index("ix_letter_signatories_petition_name_key", "petition_id", "kind", "name_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    # Shown exactly as entered; name_key is the form used to spot the same name twice.
+    name: Mapped[str] = mapped_column(String(300))
+    name_key: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str] = mapped_column(String(2))
+    # An individual's title or affiliation ("former UN Special Rapporteur").
+    title: Mapped[str] = mapped_column(String(300), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    # The person who signed on, for an organisation: their name, role and address.
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    contact_role: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    email_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    language: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(10), default="form")  # "form" or "import"
+    # The organiser's order, when they set one; otherwise lists are alphabetical.
+    position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    moderation_note: Mapped[str] = mapped_column(String(1000), default="")
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    confirmed_at = mapped_column(UTCDateTime, nullable=True)
+    moderated_at = mapped_column(UTCDateTime, nullable=True)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True)
+
+    def __repr__(self):
+        return f"<LetterSignatory {self.id} petition={self.petition_id} {self.kind} {self.status}>"
