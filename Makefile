@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 DEMO   := petitions/demo/petition.json
+LETTER := petitions/demo/letter.json
 export PETITIONS_ENV ?= development
 
 .DEFAULT_GOAL := help
@@ -28,7 +29,11 @@ compile-translations: $(STAMP) ## Compile translations/*/LC_MESSAGES/messages.po
 run: compile-translations ## Migrate a SQLite database, load the demo petition and serve on http://127.0.0.1:5000
 	$(BIN)/petitions db upgrade
 	$(BIN)/petitions petition import $(DEMO)
+	$(BIN)/petitions petition import $(LETTER)
+	# Importing again lists each name as "already listed" and adds nothing.
+	$(BIN)/petitions letter import free-all-political-prisoners petitions/demo/letter-signatories.txt
 	@echo "Petition:    http://$(HOST):$(PORT)/p/letters-behind-bars"
+	@echo "Open letter: http://$(HOST):$(PORT)/p/free-all-political-prisoners"
 	@echo "Mailbox:     http://$(HOST):$(PORT)/dev/mail"
 	$(BIN)/petitions run --host $(HOST) --port $(PORT)
 
