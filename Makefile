@@ -10,7 +10,7 @@ LETTER := petitions/demo/letter.json
 export PETITIONS_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lint run test test-browser test-all translations compile-translations check-translations bench clean
+.PHONY: help venv lint run organiser test test-browser test-all translations compile-translations check-translations bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -36,6 +36,10 @@ run: compile-translations ## Migrate a SQLite database, load the demo petition a
 	@echo "Open letter: http://$(HOST):$(PORT)/p/free-all-political-prisoners"
 	@echo "Mailbox:     http://$(HOST):$(PORT)/dev/mail"
 	$(BIN)/petitions run --host $(HOST) --port $(PORT)
+
+organiser: compile-translations ## Make EMAIL (and NAME) an owner of the demo organisation for `make run`; asks for a password
+	@test -n "$(EMAIL)" || { echo 'usage: make organiser EMAIL=you@example.org NAME="Your Name"'; exit 2; }
+	$(BIN)/petitions organiser create --email "$(EMAIL)" --name "$(or $(NAME),$(EMAIL))" --organisation "Letters Behind Bars"
 
 lint: $(STAMP) ## Check the code for mistakes (ruff: unused or undefined names, likely bugs)
 	$(BIN)/ruff check petitions tests migrations wsgi.py
