@@ -3,6 +3,7 @@
 Numbers, plural forms, country names and text direction all come from
 Babel's CLDR data; nothing here formats by hand.
 """
+import unicodedata
 from functools import lru_cache
 
 import pyuca
@@ -159,6 +160,15 @@ def recognise_country(text):
     return _country_index().get(_fold(text or ""))
 
 
-def sort_key(text):
-    """Unicode collation key: how a reader sorts names (Cyrillic and Latin, diacritics in place)."""
-    return _collator().sort_key((text or "").casefold())
+# Scripts a reader of a language expects first, as CLDR's reordering for these locales does;
+# within a script the Unicode collation order applies (diacritics in place, Belarusian і and ў too).
+SCRIPT_FIRST = {"ru": "CYRILLIC", "be": "CYRILLIC", "uk": "CYRILLIC"}
+
+
+def sort_key(text, lang=None):
+    """Collation key for names as a reader of ``lang`` sorts them: their own script first."""
+    text = (text or "").casefold()
+    first = next((ch for ch in text if ch.isalpha()), "")
+    own = SCRIPT_FIRST.get(lang)
+    rank = 0 if own is None or unicodedata.name(first, "").startswith(own) else 1
+    return (rank, _collator().sort_key(text))

@@ -286,9 +286,9 @@ def public_lists(letter, language):
     for kind in SignatoryKind.ALL:
         mine = [r for r in rows if r.kind == kind]
         if letter.signatory_order == "custom":
-            mine.sort(key=lambda r: (r.position is None, r.position or 0, sort_key(r.name)))
+            mine.sort(key=lambda r: (r.position is None, r.position or 0, sort_key(r.name, language)))
         else:
-            mine.sort(key=lambda r: (sort_key(r.name), r.id))
+            mine.sort(key=lambda r: (sort_key(r.name, language), r.id))
         out[kind] = [Listed(i, r.name, r.country, country_name(r.country, language), r.kind, r.title)
                      for i, r in enumerate(mine, 1)]
     return out[SignatoryKind.ORGANISATION], out[SignatoryKind.INDIVIDUAL]

@@ -185,6 +185,9 @@ def test_alphabetical_order_follows_the_reader_and_a_custom_order_is_kept(app, c
     db.session.commit()
     names = [s.name for s in services.public_lists(letter, "en")[0]]
     assert names == ["Alpha", "Émigré Union", "zebra Group", "Белый", "Яблоко"]
+    # A Russian reader finds Cyrillic names first.
+    assert [s.name for s in services.public_lists(letter, "ru")[0]] == [
+        "Белый", "Яблоко", "Alpha", "Émigré Union", "zebra Group"]
     rows = {r.name: r.id for r in services.approved(letter)}
     services.set_order(letter, "custom", {rows["Яблоко"]: 1, rows["Alpha"]: 2})
     db.session.commit()
