@@ -45,6 +45,11 @@ def confirmed_count(petition_id):
     return int(total or 0)
 
 
+def total_count(petition):
+    """What the public sees and goals are measured by: confirmed online signatures plus those on paper."""
+    return confirmed_count(petition.id) + petition.paper_count
+
+
 def confirmed_counts(petition_ids):
     """Confirmed counts for several petitions in one query: {petition_id: count}."""
     counts = dict.fromkeys(petition_ids, 0)

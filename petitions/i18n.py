@@ -71,6 +71,11 @@ def country_codes():
     return frozenset(code for code, _ in countries("en"))
 
 
+def language_choices(codes=None):
+    """(code, own name) pairs for a language menu: ``codes``, or every interface language."""
+    return [(code, language_name(code)) for code in (codes or languages())]
+
+
 def country_name(code, lang):
     return Locale.parse(lang).territories.get(code, code)
 

@@ -124,3 +124,22 @@ def test_organiser_forms_never_fail_and_rejections_change_nothing(
     if all(r.status_code >= 400 or r.status_code == 303 for r in responses):
         assert _petition_state() == before
     db.session.rollback()
+
+
+@COMMON
+@given(kind=st.sampled_from(["organisation", "individual"]), name=TEXT, country=TEXT, email=TEXT, website=TEXT,
+       title=TEXT, contact=TEXT)
+def test_the_co_signing_form_never_fails_and_rejections_store_nothing(
+        client, make_petition, kind, name, country, email, website, title, contact):
+    from petitions.models import LetterSignatory, Petition
+
+    if db.session.scalar(select(Petition.id).where(Petition.slug == "joint")) is None:
+        make_petition(slug="joint", kind="letter")
+    before = db.session.scalar(select(func.count()).select_from(LetterSignatory))
+    response = client.post(f"/en/letter/joint/sign/{kind}", data={
+        "name": name, "country": country, "email": email, "website": website, "title": title,
+        "contact_name": contact, "contact_role": contact, "served": served_stamp(client.application)})
+    assert response.status_code in (303, 400), response.status_code
+    if response.status_code == 400:
+        assert db.session.scalar(select(func.count()).select_from(LetterSignatory)) == before
+    db.session.rollback()

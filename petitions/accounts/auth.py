@@ -7,7 +7,7 @@ ORGANISER_SESSION_SECONDS.
 import time
 from functools import wraps
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from flask_babel import refresh
 
 from ..extensions import db
@@ -103,3 +103,11 @@ def no_store(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response
+
+
+def organiser_blueprint(name, import_name):
+    """A blueprint under /organiser: pages in the member's language, never cached."""
+    bp = Blueprint(name, import_name, url_prefix="/organiser")
+    bp.before_request(use_account_language)
+    bp.after_request(no_store)
+    return bp

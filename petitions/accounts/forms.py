@@ -6,7 +6,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..i18n import language_name
+from ..i18n import language_choices
 from ..models import Role
 from ..signing.forms import _strip, email_field
 
@@ -50,12 +50,6 @@ class CodeForm(FlaskForm):
     code = code_field()
 
 
-class LanguageChoice:
-    @staticmethod
-    def choices():
-        return [SelectChoice(code, language_name(code)) for code in current_app.config["LANGUAGES"]]
-
-
 class ProfileForm(FlaskForm):
     name = StringField(_l("Your name"), filters=[_strip], validators=[
         DataRequired(message=_l("Please enter your name.")),
@@ -64,7 +58,7 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.language.choices = LanguageChoice.choices()
+        self.language.choices = language_choices()
 
 
 class PasswordForm(FlaskForm):

@@ -7,6 +7,7 @@ or in a log cannot be replayed.
 """
 import hmac
 import time
+from datetime import datetime, timezone
 from functools import lru_cache
 
 import pyotp
@@ -161,17 +162,11 @@ def _matching_step(secret, code, now):
     if not code.isdigit() or len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)
-    step = totp.timecode(_utc_datetime(now))
+    step = totp.timecode(datetime.fromtimestamp(now, tz=timezone.utc))
     for candidate in (step, step - 1, step + 1):
         if hmac.compare_digest(totp.generate_otp(candidate), code):
             return candidate
     return None
-
-
-def _utc_datetime(now):
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(now, tz=timezone.utc)
 
 
 def enable_totp(account, secret, code, now=None):

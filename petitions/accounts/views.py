@@ -1,13 +1,13 @@
 """Signing in and out, the member's own account, members of an organisation, invitations, audit log."""
 import segno
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ..extensions import db, limiter
-from ..i18n import current_language
+from ..i18n import current_language, language_name, number
 from ..models import Invitation, Membership, Organisation, Role
 from ..security import email_hash
 from ..web import client_key, configured_limit
@@ -17,7 +17,7 @@ from .forms import (
     SignInForm,
 )
 
-bp = Blueprint("accounts", __name__, url_prefix="/organiser")
+bp = auth.organiser_blueprint("accounts", __name__)
 
 TOTP_SETUP_KEY = "totp_setup_secret"
 
@@ -33,24 +33,38 @@ AUDIT_LABELS = {
 }
 
 
+AUDIT_DETAIL_LABELS = {
+    "rows": _l("rows"), "language": _l("language"), "with_emails": _l("with email addresses"),
+    "slug": _l("petition"), "email": _l("address"), "member": _l("member"), "role": _l("role"),
+    "from": _l("from"), "to": _l("to"),
+}
+
+
+def audit_details(detail):
+    """An audit line's details as (label, value) pairs a person can read in their language."""
+    pairs = []
+    for key, value in sorted((detail or {}).items()):
+        if isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        elif key in ("role", "from", "to"):
+            value = ROLE_LABELS.get(value, value)
+        elif key == "language":
+            value = language_name(value)
+        elif isinstance(value, int):
+            value = number(value)
+        pairs.append((AUDIT_DETAIL_LABELS.get(key, key), value))
+    return pairs
+
+
 @bp.app_context_processor
 def organiser_helpers():
     return {
         "organiser_account": auth.current_account,
         "role_label": lambda role: ROLE_LABELS.get(role, role),
         "audit_action_label": lambda action: AUDIT_LABELS.get(action, action),
+        "audit_details": audit_details,
         "format_date": format_date,
     }
-
-
-@bp.before_request
-def _language():
-    auth.use_account_language()
-
-
-@bp.after_request
-def _no_store(response):
-    return auth.no_store(response)
 
 
 def _failed():
@@ -242,35 +256,37 @@ def _member(organisation_id, member_id):
     return found
 
 
+def _change_member(organisation_id, member_id, form, change, done):
+    """Apply an owner's change to one member; the last owner is kept, with a message saying why."""
+    _organisation_for(organisation_id, Role.OWNER)
+    target = _member(organisation_id, member_id)
+    if form.validate_on_submit():
+        try:
+            change(target)
+        except services.LastOwner:
+            flash(_("An organisation needs at least one owner. Make someone else an owner first."), "error")
+        else:
+            flash(done)
+    else:
+        flash(_("Nothing was changed: please choose one of the roles offered."), "error")
+    return redirect(url_for("accounts.members", organisation_id=organisation_id), code=303)
+
+
 @bp.post("/org/<int:organisation_id>/members/<int:member_id>/role")
 @auth.login_required
 def change_role(organisation_id, member_id):
-    _organisation_for(organisation_id, Role.OWNER)
-    target = _member(organisation_id, member_id)
     form = RoleForm()
-    if form.validate_on_submit():
-        try:
-            services.set_role(target, form.role.data, auth.current_account())
-        except services.LastOwner:
-            flash(_("An organisation needs at least one owner. Make someone else an owner first."), "error")
-            return redirect(url_for("accounts.members", organisation_id=organisation_id)), 303
-        flash(_("Role changed."))
-    return redirect(url_for("accounts.members", organisation_id=organisation_id))
+    return _change_member(organisation_id, member_id, form,
+                          lambda target: services.set_role(target, form.role.data, auth.current_account()),
+                          _("Role changed."))
 
 
 @bp.post("/org/<int:organisation_id>/members/<int:member_id>/remove")
 @auth.login_required
 def remove_member(organisation_id, member_id):
-    _organisation_for(organisation_id, Role.OWNER)
-    target = _member(organisation_id, member_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            services.remove_member(target, auth.current_account())
-        except services.LastOwner:
-            flash(_("An organisation needs at least one owner. Make someone else an owner first."), "error")
-            return redirect(url_for("accounts.members", organisation_id=organisation_id)), 303
-        flash(_("Member removed."))
-    return redirect(url_for("accounts.members", organisation_id=organisation_id))
+    return _change_member(organisation_id, member_id, EmptyForm(),
+                          lambda target: services.remove_member(target, auth.current_account()),
+                          _("Member removed."))
 
 
 @bp.post("/org/<int:organisation_id>/invitations/<int:invitation_id>/revoke")
@@ -299,8 +315,8 @@ def accept_invitation(token):
     if form.validate_on_submit():
         try:
             account = services.accept_invitation(
-                invitation, account=me, name=getattr(form, "name", None) and form.name.data,
-                password=getattr(form, "password", None) and form.password.data, language=current_language(),
+                invitation, account=me, name=form.data.get("name"), password=form.data.get("password"),
+                language=current_language(),
             )
         except services.WrongAccount:
             return render_template("accounts/invitation_wrong_account.html", invitation=invitation), 403

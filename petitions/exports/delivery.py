@@ -10,11 +10,13 @@ Rows are read with ``yield_per`` (a server-side cursor on PostgreSQL) and
 written out as they come: memory stays flat however many signatures there are.
 """
 import hashlib
+import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import nh3
+from babel.numbers import format_decimal
 from flask_babel import force_locale, format_date, gettext, ngettext
 from sqlalchemy import func, select
 
@@ -104,53 +106,62 @@ class PackFacts:
 
 def _plain_paragraphs(markdown_text):
     """The petition body as plain paragraphs: Markdown rendered, then stripped of every tag."""
-    html = str(render_markdown(markdown_text or ""))
-    blocks = re.split(r"</(?:p|h[1-6]|li|blockquote|pre)>", html)
+    rendered = str(render_markdown(markdown_text or ""))
     out = []
-    for block in blocks:
-        text = nh3.clean(block, tags=set())
-        text = re.sub(r"\s+", " ", _unescape(text)).strip()
+    for block in re.split(r"</(?:p|h[1-6]|li|blockquote|pre)>", rendered):
+        text = re.sub(r"\s+", " ", html.unescape(nh3.clean(block, tags=set()))).strip()
         if text:
             out.append(text)
     return out
 
 
-def _unescape(text):
-    import html
+def text_blocks(text, lines):
+    """A petition's or letter's text as PDF blocks: title, the given ``lines``, summary, body, demands.
 
-    return html.unescape(text)
+    Call inside ``force_locale`` of the document's language.
+    """
+    from .pdf import Heading, ListItem, Paragraph, Spacer
+
+    blocks = [Heading(text.title, level=1), *(Paragraph(line) for line in lines), Spacer(8)]
+    if text.summary:
+        blocks.append(Paragraph(text.summary, bold=True))
+    blocks.extend(Paragraph(p) for p in _plain_paragraphs(text.body))
+    if text.demands:
+        blocks.append(Heading(gettext("Our demands"), level=2))
+        blocks.extend(ListItem(f"{i}.", demand) for i, demand in enumerate(text.demands, 1))
+    return blocks
 
 
-def pdf_pack(petition, text, language, facts, rows, hasher):
+def page_footer(language):
+    """The footer of every page of a document in ``language``: "Page 3"."""
+    def footer(number):
+        with force_locale(language):
+            return gettext("Page %(number)s", number=format_decimal(number, locale=language))
+
+    return footer
+
+
+def pdf_pack(petition, text, language, facts, rows):
     """The delivery pack's PDF as chunks. ``rows`` come from ``verified_rows`` (without emails).
 
-    Every row listed is also fed, as its CSV record, to ``hasher``; the last
-    page prints the resulting SHA-256, which therefore matches the CSV of
-    exactly the listed signatures.
+    Every row listed is also hashed as its CSV record; the last page prints
+    the resulting SHA-256, which therefore matches the CSV of exactly the
+    listed signatures.
     """
-    from .pdf import Heading, ListItem, PageBreak, Paragraph, PdfDocument, Spacer, Table
+    from .pdf import Heading, PageBreak, Paragraph, PdfDocument, Spacer, Table
 
+    hasher = hashlib.sha256(csv_header(False).encode("utf-8"))
     with force_locale(language):
-        labels = {
-            "page": lambda n: gettext("Page %(number)s", number=n),
-            "number": gettext("No."), "name": gettext("Name"), "city": gettext("City"),
-            "country": gettext("Country"),
-        }
-        cover = [Heading(text.title, level=1)]
+        header = [gettext("No."), gettext("Name"), gettext("City"), gettext("Country")]
+        lines = []
         if text.addressee:
-            cover.append(Paragraph(gettext("Petition to %(addressee)s", addressee=text.addressee)))
+            lines.append(gettext("Petition to %(addressee)s", addressee=text.addressee))
         if petition.organisation_name:
-            cover.append(Paragraph(gettext("Started by %(organisation)s", organisation=petition.organisation_name)))
-        cover.append(Spacer(8))
-        if text.summary:
-            cover.append(Paragraph(text.summary, bold=True))
-        cover.extend(Paragraph(p) for p in _plain_paragraphs(text.body))
-        if text.demands:
-            cover.append(Heading(gettext("Our demands"), level=2))
-            cover.extend(ListItem(f"{i}.", demand) for i, demand in enumerate(text.demands, 1))
+            lines.append(gettext("Started by %(organisation)s", organisation=petition.organisation_name))
+        cover = text_blocks(text, lines)
         cover.append(Spacer(12))
         cover.append(Paragraph(ngettext("%(count)s verified signature", "%(count)s verified signatures",
-                                        facts.count, count=_number(facts.count, language)), bold=True))
+                                        facts.count, count=format_decimal(facts.count, locale=language)), bold=True))
         if facts.first and facts.last:
             cover.append(Paragraph(gettext("Signed between %(first)s and %(last)s (UTC).",
                                            first=format_date(facts.first, "long"),
@@ -159,7 +170,7 @@ def pdf_pack(petition, text, language, facts, rows, hasher):
             cover.append(Paragraph(ngettext(
                 "A further %(count)s signature was collected on paper and is not listed here.",
                 "A further %(count)s signatures were collected on paper and are not listed here.",
-                facts.paper, count=_number(facts.paper, language))))
+                facts.paper, count=format_decimal(facts.paper, locale=language))))
         cover.append(Paragraph(gettext("Exported on %(date)s.", date=format_date(facts.exported_at, "long"))))
         closing_heading = gettext("Checking this list")
         closing_text = gettext(
@@ -185,26 +196,9 @@ def pdf_pack(petition, text, language, facts, rows, hasher):
         yield from cover
         yield PageBreak()
         yield Heading(signatories, level=2)
-        yield Table(columns=[0.1, 0.4, 0.25, 0.25],
-                    header=[labels["number"], labels["name"], labels["city"], labels["country"]],
-                    rows=table_rows())
+        yield Table(columns=[0.1, 0.4, 0.25, 0.25], header=header, rows=table_rows())
         yield from closing()
 
-    def footer(number):
-        with force_locale(language):
-            return labels["page"](_number(number, language))
-
     document = PdfDocument(title=text.title, language=language, author=petition.organisation_name,
-                           created_at=facts.exported_at, footer=footer)
-    hasher.update(csv_header(False).encode("utf-8"))
+                           created_at=facts.exported_at, footer=page_footer(language))
     yield from document.render(blocks())
-
-
-def _number(value, language):
-    from babel.numbers import format_decimal
-
-    return format_decimal(value, locale=language)
-
-
-def new_hasher():
-    return hashlib.sha256()

@@ -1,32 +1,31 @@
 """An open letter as a PDF document: the text, the date, and the numbered signatory lists."""
+from babel.numbers import format_decimal
 from flask_babel import force_locale, format_date, gettext, ngettext
 
-from ..exports.delivery import _plain_paragraphs
+from ..exports.delivery import page_footer, text_blocks
+
+
+def counts_line(organisations, individuals, language):
+    """ "161 organisations, 12 individuals", in the current locale (numbers as ``language`` writes them)."""
+    return ", ".join([
+        ngettext("%(count)s organisation", "%(count)s organisations", len(organisations),
+                 count=format_decimal(len(organisations), locale=language)),
+        ngettext("%(count)s individual", "%(count)s individuals", len(individuals),
+                 count=format_decimal(len(individuals), locale=language)),
+    ])
 
 
 def letter_pdf(letter, text, language, organisations, individuals, now):
-    """The PDF as chunks (names are drawn exactly as entered; nothing in them is interpreted)."""
-    from ..exports.pdf import Heading, ListItem, Paragraph, PdfDocument, Spacer, Table
+    """The PDF as bytes (names are drawn exactly as entered; nothing in them is interpreted)."""
+    from ..exports.pdf import Heading, Paragraph, PdfDocument, Table
 
     with force_locale(language):
-        blocks = [Heading(text.title, level=1)]
+        lines = [format_date(now, "long")]
         if text.addressee:
-            blocks.append(Paragraph(gettext("Open letter to %(addressee)s", addressee=text.addressee)))
-        blocks.append(Paragraph(format_date(now, "long")))
-        blocks.append(Spacer(8))
-        if text.summary:
-            blocks.append(Paragraph(text.summary, bold=True))
-        blocks.extend(Paragraph(p) for p in _plain_paragraphs(text.body))
-        if text.demands:
-            blocks.append(Heading(gettext("Our demands"), level=2))
-            blocks.extend(ListItem(f"{i}.", d) for i, d in enumerate(text.demands, 1))
-        counts = ", ".join([
-            ngettext("%(count)s organisation", "%(count)s organisations", len(organisations),
-                     count=str(len(organisations))),
-            ngettext("%(count)s individual", "%(count)s individuals", len(individuals), count=str(len(individuals))),
-        ])
+            lines.insert(0, gettext("Open letter to %(addressee)s", addressee=text.addressee))
+        blocks = text_blocks(text, lines)
         blocks.append(Heading(gettext("Signatories"), level=2))
-        blocks.append(Paragraph(counts))
+        blocks.append(Paragraph(counts_line(organisations, individuals, language)))
         if organisations:
             blocks.append(Heading(gettext("Organisations"), level=3))
             blocks.append(Table(columns=[0.1, 0.6, 0.3], header=[gettext("No."), gettext("Name"), gettext("Country")],
@@ -36,7 +35,6 @@ def letter_pdf(letter, text, language, organisations, individuals, now):
             blocks.append(Table(columns=[0.1, 0.6, 0.3], header=[gettext("No."), gettext("Name"), gettext("Country")],
                                 rows=((s.position, f"{s.name}, {s.title}" if s.title else s.name, s.country_name)
                                       for s in individuals)))
-        page = gettext("Page %(number)s", number="{}")
     document = PdfDocument(title=text.title, language=language, author=letter.organisation_name, created_at=now,
-                           footer=lambda n: page.format(n))
+                           footer=page_footer(language))
     return b"".join(document.render(blocks))

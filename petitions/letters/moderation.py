@@ -1,5 +1,5 @@
 """The organiser's side of an open letter: moderation, bulk import, order, and the letter as a document."""
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -13,7 +13,7 @@ from ..organiser.services import petition_for
 from ..signing.services import petition_text
 from . import documents, services
 
-bp = Blueprint("organiser_letters", __name__, url_prefix="/organiser")
+bp = auth.organiser_blueprint("organiser_letters", __name__)
 
 
 @bp.context_processor
@@ -21,16 +21,6 @@ def _helpers():
     from ..i18n import country_name
 
     return {"country_label": lambda code: country_name(code, current_language())}
-
-
-@bp.before_request
-def _language():
-    auth.use_account_language()
-
-
-@bp.after_request
-def _no_store(response):
-    return auth.no_store(response)
 
 
 def _letter(slug, wanted):
@@ -72,9 +62,12 @@ def decide(slug, signatory_id):
         services.decide(letter, row, request.form.get("decision", ""), request.form.get("note", "").strip(),
                         auth.current_account())
     except services.LetterError as error:
-        message = (_("An organisation with this name is already listed.") if error.code == "duplicate"
-                   else _("This signature has already been decided."))
-        flash(message, "error")
+        messages = {
+            "duplicate": _("An organisation with this name is already listed."),
+            "already_decided": _("This signature has already been decided."),
+            "bad_decision": _("Nothing was changed: please choose approve, ask for changes or reject."),
+        }
+        flash(messages[error.code], "error")
         return redirect(url_for("organiser_letters.signatories", slug=slug)), 303
     flash(_("Decision saved. The signer has been told by email."))
     return redirect(url_for("organiser_letters.signatories", slug=slug))
@@ -141,7 +134,8 @@ def document(slug, fmt):
         with force_locale(lang):
             html = render_template("letters/document.html", letter=letter, text=text, language=lang,
                                    body_html=render_markdown(text.body), organisations=organisations,
-                                   individuals=individuals, date=format_date(now, "long"))
+                                   individuals=individuals, date=format_date(now, "long"),
+                                   counts=documents.counts_line(organisations, individuals, lang))
         response = Response(html, mimetype="text/html")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -162,8 +162,10 @@ DECISIONS = {"approve": SignatoryStatus.APPROVED, "reject": SignatoryStatus.REJE
 
 def decide(letter, row, decision, note, account, now=None):
     """Approve, reject, or ask for changes; the submitter is told by email (politely, in their language)."""
-    if decision not in DECISIONS or row.petition_id != letter.id or row.status not in SignatoryStatus.MODERATABLE:
+    if decision not in DECISIONS or row.petition_id != letter.id:
         raise LetterError("bad_decision")
+    if row.status not in SignatoryStatus.MODERATABLE:
+        raise LetterError("already_decided")
     if decision == "approve" and _approved_twin(row) is not None:
         raise LetterError("duplicate")
     row.status = DECISIONS[decision]

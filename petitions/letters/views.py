@@ -9,6 +9,7 @@ from ..signing.services import petition_text
 from ..tokens import TokenExpired, TokenInvalid
 from ..web import client_key, configured_limit
 from . import services
+from .documents import counts_line
 from .forms import IndividualForm, OrganisationForm
 
 bp = Blueprint("letters", __name__)
@@ -37,7 +38,7 @@ def letter(slug):
     organisations, individuals = services.public_lists(letter, lang)
     return render_template("letters/letter.html", letter=letter, text=text, fallback=fallback,
                            body_html=render_markdown(text.body), organisations=organisations,
-                           individuals=individuals, alternates=_alternates("letters.letter", letter))
+                           individuals=individuals, counts=counts_line(organisations, individuals, lang), alternates=_alternates("letters.letter", letter))
 
 
 @bp.route("/<lang:lang>/letter/<slug>/sign/<kind>", methods=["GET", "POST"])
@@ -57,12 +58,10 @@ def sign(slug, kind):
         if form.looks_automated(current_app.config["FORM_MIN_SECONDS"]):
             return done
         if form.validate():
+            data = form.data  # each kind of form has only some of the optional fields
             details = services.SignOn(
-                kind=kind, name=form.name.data, country=form.country.data, email=form.email.data,
-                title=getattr(form, "title", None) and form.title.data or "",
-                website=getattr(form, "website", None) and form.website.data or "",
-                contact_name=getattr(form, "contact_name", None) and form.contact_name.data or "",
-                contact_role=getattr(form, "contact_role", None) and form.contact_role.data or "",
+                kind=kind, name=data["name"], country=data["country"], email=data["email"],
+                **{key: data.get(key) or "" for key in ("title", "website", "contact_name", "contact_role")},
             )
             services.sign_on(letter, details, lang)
             return done

@@ -47,11 +47,15 @@ def queue_next_batch(limit=None, now=None):
             Signature.id > update.mailing_after_id,
         ).order_by(Signature.id).limit(limit)
     ).all()
+    rendered = {}  # per language: the same few texts for a whole batch of signers
     for signature in signers:
-        text = _text_for(update, petition, signature.language)
-        body_html = render_markdown(text.body)
+        if signature.language not in rendered:
+            text = _text_for(update, petition, signature.language)
+            rendered[signature.language] = (text, render_markdown(text.body),
+                                            petition_text(petition, signature.language)[0].title)
+        text, body_html, petition_title = rendered[signature.language]
         messages.queue_update(
-            signature, petition_text(petition, signature.language)[0].title, text.title, body_html, text.body,
+            signature, petition_title, text.title, body_html, text.body,
             external_url("signing.petition", lang=signature.language, slug=petition.slug),
             withdraw_url(signature), unsubscribe_url(signature), signature.language, now=now,
         )

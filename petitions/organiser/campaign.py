@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from .. import counting
 from ..extensions import db
 from ..i18n import recognise_country
 from ..models import PaperBatch, PaperSignature, PetitionUpdate, UpdateTranslation
@@ -59,6 +60,8 @@ def _refresh_paper_count(petition):
     petition.paper_count = db.session.scalar(
         select(func.coalesce(func.sum(PaperBatch.count), 0)).where(PaperBatch.petition_id == petition.id)
     ) or 0
+    # Paper signatures count toward goals too: a batch that crosses one records it now.
+    counting.record_goals_reached(petition, counting.total_count(petition))
 
 
 def record_paper_count(petition, count, note, author):

@@ -44,7 +44,7 @@ def start(petition, fmt, language, with_emails, actor, progress=None):
     first, last = delivery.signing_range(db.session, petition.id)
     facts = delivery.PackFacts(count=rows_total, first=first, last=last, paper=petition.paper_count, exported_at=now)
     text = petition_text(petition, language)[0]
-    return Export(delivery.pdf_pack(petition, text, language, facts, rows, delivery.new_hasher()),
+    return Export(delivery.pdf_pack(petition, text, language, facts, rows),
                   "application/pdf", f"{stem}-{language}.pdf", rows_total)
 
 

@@ -1,7 +1,6 @@
 """Forms of the organiser's pages: the petition editor, updates, paper signatures and exports."""
 import unicodedata
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -9,7 +8,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..i18n import language_name
+from ..i18n import language_choices
 from ..models.petition import SLUG_RE
 from ..signing.forms import _strip
 from .services import MAX_DEMAND_LENGTH, MAX_DEMANDS, TEXT_LIMITS
@@ -23,10 +22,6 @@ def _strip_text(value):
         return value
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
-
-
-def _language_choices(codes=None):
-    return [SelectChoice(code, language_name(code)) for code in (codes or current_app.config["LANGUAGES"])]
 
 
 def _goal_field():
@@ -49,7 +44,7 @@ class NewPetitionForm(FlaskForm):
     def __init__(self, organisations, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation.choices = [(o.id, o.name) for o in organisations]
-        self.primary_language.choices = _language_choices()
+        self.primary_language.choices = language_choices()
 
 
 class SettingsForm(FlaskForm):
@@ -60,7 +55,7 @@ class SettingsForm(FlaskForm):
 
     def __init__(self, languages, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.primary_language.choices = _language_choices(languages)
+        self.primary_language.choices = language_choices(languages)
 
 
 class TextForm(FlaskForm):
@@ -90,10 +85,6 @@ class TextForm(FlaskForm):
                 "body": self.body.data or "", "demands": self.demand_list()}
 
 
-class StatusForm(FlaskForm):
-    status = StringField(validators=[DataRequired()])
-
-
 class UpdateForm(FlaskForm):
     language = SelectField(_l("Language"), validate_choice=True)
     title = StringField(_l("Title"), filters=[_strip], validators=[
@@ -105,7 +96,7 @@ class UpdateForm(FlaskForm):
 
     def __init__(self, languages, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.language.choices = _language_choices(languages)
+        self.language.choices = language_choices(languages)
 
 
 class PaperCountForm(FlaskForm):
@@ -131,4 +122,4 @@ class ExportForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.language.choices = _language_choices()
+        self.language.choices = language_choices()

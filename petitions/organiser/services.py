@@ -248,7 +248,7 @@ def update_settings(petition, goal, primary_language, organisation_name):
     A goal below the signatures already counted would be a goal already met:
     it is refused, and nothing changes.
     """
-    count = counting.confirmed_count(petition.id) + petition.paper_count
+    count = counting.total_count(petition)
     if goal < count:
         raise EditorError("goal_below_count", count=count)
     if petition.translation(primary_language) is None:
@@ -308,10 +308,3 @@ def save_text(petition, language, fields, account=None, now=None):
     db.session.flush()
     return True
 
-
-def versions(petition, language):
-    """Every kept version of one language's text, newest first."""
-    return db.session.scalars(
-        select(PetitionVersion).where(PetitionVersion.petition_id == petition.id, PetitionVersion.language == language)
-        .order_by(PetitionVersion.number.desc())
-    ).all()

@@ -82,8 +82,8 @@ def estimate_goal_date(total, next_goal, last_7_days, today):
 def dashboard(petition, now):
     """Everything the dashboard shows for one petition, at ``now`` (UTC)."""
     today = now.date()
-    online = counting.confirmed_count(petition.id)
-    total = online + petition.paper_count
+    total = counting.total_count(petition)
+    online = total - petition.paper_count
     next_goal = counting.next_goal_for(total, petition.goal)
     series = daily_series(petition.id, today)
     by_day = dict(series)

@@ -4,7 +4,7 @@ Every page about a petition goes through ``_petition``, which answers 404
 unless the signed-in member's organisation owns it and their role is enough.
 """
 from flask import (
-    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for,
+    Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for,
 )
 from flask_babel import format_percent
 from flask_babel import gettext as _
@@ -18,14 +18,14 @@ from ..accounts.forms import EmptyForm
 from ..extensions import db
 from ..i18n import country_name, current_language, language_name, number
 from ..markup import render_markdown
-from ..models import PaperBatch, PetitionStatus, Role, utcnow
-from ..signing.services import petition_text
+from ..models import PaperBatch, PetitionStatus, PetitionUpdate, Role, utcnow
+from ..signing.services import petition_text, text_versions
 from . import campaign, exports, services, stats
 from .forms import (
     ExportForm, NewPetitionForm, PaperCountForm, PaperCsvForm, SettingsForm, TextForm, UpdateForm,
 )
 
-bp = Blueprint("organiser", __name__, url_prefix="/organiser")
+bp = auth.organiser_blueprint("organiser", __name__)
 
 
 STATUS_LABELS = {PetitionStatus.DRAFT: _l("Draft"), PetitionStatus.OPEN: _l("Open for signing"),
@@ -42,16 +42,6 @@ def _labels():
     return {"status_label": lambda s: STATUS_LABELS.get(s, s),
             "transition_label": lambda old, new: TRANSITION_LABELS.get((old, new), new),
             "format_percent": format_percent}
-
-
-@bp.before_request
-def _language():
-    auth.use_account_language()
-
-
-@bp.after_request
-def _no_store(response):
-    return auth.no_store(response)
 
 
 def _petition(slug, wanted=Role.VIEWER):
@@ -131,8 +121,8 @@ def settings(slug):
         try:
             services.update_settings(petition, form.goal.data, form.primary_language.data, form.organisation_name.data)
         except services.EditorError as error:
-            form.goal.errors.append(_editor_message(error)) if error.code == "goal_below_count" else \
-                form.primary_language.errors.append(_editor_message(error))
+            field = form.goal if error.code == "goal_below_count" else form.primary_language
+            field.errors.append(_editor_message(error))
         else:
             flash(_("Saved."))
             return redirect(url_for("organiser.dashboard", slug=slug))
@@ -161,7 +151,7 @@ def edit_text(slug, code):
             return redirect(url_for("organiser.edit_text", slug=slug, code=code))
     return render_template(
         "organiser/text.html", petition=petition, form=form, code=code, preview=preview,
-        versions=services.versions(petition, code), languages=current_app.config["LANGUAGES"],
+        versions=text_versions(petition, code), languages=current_app.config["LANGUAGES"],
     ), 400 if form.errors else 200
 
 
@@ -202,8 +192,8 @@ def updates(slug):
         if form.validate_on_submit():
             update_id = request.form.get("update", type=int)
             if update_id:
-                update = next((u for u in campaign.updates_of(petition.id) if u.id == update_id), None)
-                if update is None:
+                update = db.session.get(PetitionUpdate, update_id)
+                if update is None or update.petition_id != petition.id:
                     abort(404)
                 campaign.translate_update(update, form.language.data, form.title.data, form.body.data)
                 flash(_("Translation saved."))

@@ -4,14 +4,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
 
 from .. import counting
 from ..extensions import db
 from ..links import external_url
 from ..mail import messages
-from ..models import Petition, PetitionStatus, PetitionUpdate, PetitionVersion, Signature, SignatureStatus, utcnow
+from ..models import (
+    Petition, PetitionStatus, PetitionUpdate, PetitionVersion, Signature, SignatureStatus, utcnow,
+)
 from ..models.petition import SLUG_RE
 from ..security import email_hash
 from ..tokens import TokenExpired, TokenInvalid, confirmation_tokens, unsubscribe_tokens, withdrawal_tokens
@@ -263,7 +266,7 @@ def confirm(token, now=None):
     db.session.refresh(signature)
     config = current_app.config
     counting.add_to_count(petition.id, config["COUNTER_SHARDS"])
-    counting.record_goals_reached(petition, counting.confirmed_count(petition.id) + petition.paper_count, now=now)
+    counting.record_goals_reached(petition, counting.total_count(petition), now=now)
     return signature, True
 
 
@@ -283,7 +286,7 @@ def resend_confirmation(token, now=None):
 
 def public_counts(petition):
     """(count, next goal) for display: online and paper signatures together; the goal follows the live count."""
-    count = counting.confirmed_count(petition.id) + petition.paper_count
+    count = counting.total_count(petition)
     return count, counting.next_goal_for(count, petition.goal)
 
 
@@ -295,10 +298,24 @@ def text_versions(petition, language):
     ).all()
 
 
+def last_edited_at(petition, language):
+    """When the text in ``language`` was last changed after publication, or None if it never was.
+
+    One aggregate query: the petition page asks on every view.
+    """
+    kept, newest = db.session.execute(
+        select(func.count(), func.max(PetitionVersion.created_at))
+        .where(PetitionVersion.petition_id == petition.id, PetitionVersion.language == language)
+    ).one()
+    # Version 1 is the text as published; only a second one means it was edited.
+    return newest if kept > 1 else None
+
+
 def public_updates(petition, language, limit=20):
     """The organisers' updates, newest first, each as (update, its text in ``language`` or the closest)."""
     updates = db.session.scalars(
-        select(PetitionUpdate).where(PetitionUpdate.petition_id == petition.id)
+        select(PetitionUpdate).options(selectinload(PetitionUpdate.translations))
+        .where(PetitionUpdate.petition_id == petition.id)
         .order_by(PetitionUpdate.created_at.desc(), PetitionUpdate.id.desc()).limit(limit)
     ).all()
     return [(u, u.translation(language) or u.translation(petition.primary_language) or u.translations[0])

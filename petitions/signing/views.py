@@ -42,12 +42,11 @@ def _page(petition, form, status=200, notice=None):
                   for code in _reading_languages(petition)]
     recent = [(name, country_name(code, lang))
               for name, code in privacy.recent_public_signers(petition.id, current_app.config["RECENT_SIGNERS_SHOWN"])]
-    versions = services.text_versions(petition, text.language)
     updates = [(u, t, render_markdown(t.body)) for u, t in services.public_updates(petition, lang)]
     context = dict(
         petition=petition, text=text, fallback=fallback, body_html=render_markdown(text.body),
         count=count, next_goal=next_goal, form=form, alternates=alternates, notice=notice, recent=recent,
-        edited_at=versions[0].created_at if len(versions) > 1 else None, updates=updates,
+        edited_at=services.last_edited_at(petition, text.language), updates=updates,
     )
     return render_template("signing/petition.html", **context), status
 

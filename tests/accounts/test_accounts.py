@@ -253,3 +253,27 @@ def test_failed_sign_ins_are_limited_per_client_address(make_app, make_member):
         statuses = [client.post("/organiser/sign-in", data={"email": f"u{i}@x.example", "password": "nope nope"}
                                 ).status_code for i in range(4)]
         assert statuses == [200, 200, 200, 429]
+
+
+def test_an_unknown_role_changes_nothing_and_says_so(client, make_member):
+    owner = make_member()
+    viewer = make_member(email="v@rights.example", role="viewer")
+    org_id = owner.memberships[0].organisation_id
+    target = viewer.memberships[0]
+    sign_in(client, owner)
+    response = client.post(f"/organiser/org/{org_id}/members/{target.id}/role", data={"role": "superuser"},
+                           follow_redirects=True)
+    assert "Nothing was changed" in page_text(response)
+    db.session.expire_all()
+    assert db.session.get(Membership, target.id).role == "viewer"
+
+
+def test_audit_details_are_shown_in_the_members_language(app, make_member):
+    owner = make_member(language="de")
+    org_id = owner.memberships[0].organisation_id
+    accounts.audit(org_id, owner, "export.csv", detail={"rows": 1204, "with_emails": True, "language": "ru"})
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, owner)
+    page = page_text(client.get(f"/organiser/org/{org_id}/audit"))
+    assert "Zeilen: 1.204" in page and "mit E-Mail-Adressen: ja" in page and "Sprache: Русский" in page

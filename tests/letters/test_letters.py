@@ -4,7 +4,7 @@ import re
 
 import pypdf
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from petitions.extensions import db
 from petitions.letters import services
@@ -220,3 +220,23 @@ def test_petition_import_accepts_a_letter_kind_and_refuses_others(app, runner, t
     path.write_text(json.dumps(petition_data(slug="l2", kind="poster")))
     result = runner.invoke(args=["petition", "import", str(path)])
     assert result.exit_code != 0 and "'kind' must be 'petition' or 'letter'" in result.output
+
+
+def test_bad_moderation_input_changes_nothing(app, client, letter, make_member):
+    _sign_on(client)
+    client.get(_confirm_link("ales@spring96.org"))
+    row = db.session.scalar(select(LetterSignatory))
+    organiser = app.test_client()
+    sign_in(organiser, make_member())
+    base = "/organiser/p/end-repression"
+    response = organiser.post(f"{base}/signatories/{row.id}/decide", data={"decision": "delete"}, follow_redirects=True)
+    assert "Nothing was changed: please choose approve" in page_text(response)
+    assert organiser.post(f"{base}/signatories/order", data={"mode": "random"}).status_code == 400
+    assert organiser.post(f"{base}/signatories/import", data={"kind": "robot", "lines": "A – DE"}).status_code == 400
+    assert organiser.get(f"{base}/letter.pdf?lang=xx").status_code == 404
+    assert organiser.get(f"{base}/signatories/999/decide").status_code == 405
+    assert organiser.post(f"{base}/signatories/999/decide", data={"decision": "approve"}).status_code == 404
+    assert client.get("/en/letter/confirm/not-a-token").status_code == 400
+    assert client.get("/en/letter/end-repression/sign/robot").status_code == 404
+    db.session.expire_all()
+    assert (row.status, db.session.scalar(select(func.count()).select_from(LetterSignatory))) == ("awaiting", 1)
