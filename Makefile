@@ -47,7 +47,13 @@ lint: $(STAMP) ## Check the code for mistakes (ruff: unused or undefined names, 
 test: compile-translations lint ## Run the test suite (SQLite, in-memory rate limits; no browser)
 	PETITIONS_ENV=testing $(BIN)/pytest -m "not browser" -q
 
-test-browser: compile-translations ## Run the real-browser tests (needs /usr/bin/chromium)
+# axe-core checks accessibility inside the browser tests. It is fetched from npm
+# at test time and kept out of the repository; delete .cache/ to fetch it again.
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4
+
+test-browser: compile-translations $(AXE) ## Run the real-browser tests, axe-core accessibility checks included (needs /usr/bin/chromium, npm)
 	PETITIONS_ENV=testing $(BIN)/pytest -m browser -q
 
 translations: $(STAMP) ## Extract strings, update every catalogue, compile
