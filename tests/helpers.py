@@ -16,12 +16,12 @@ def served_stamp(app, seconds_ago=10):
     return FormStamp(app).make(time.time() - seconds_ago)
 
 
-def sign(client, slug="free-them", lang="en", **fields):
+def sign(client, slug="free-them", lang="en", headers=None, **fields):
     """Post the signing form as a person would: a stamp from a page served a while ago."""
     data = {"full_name": "Ada Lovelace", "email": "ada@example.org", "country": "GB", "city": "",
             "served": served_stamp(client.application), "website": ""}
     data.update(fields)
-    return client.post(f"/{lang}/p/{slug}", data=data)
+    return client.post(f"/{lang}/p/{slug}", data=data, headers=headers)
 
 
 def queued_to(address):

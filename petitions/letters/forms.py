@@ -1,13 +1,10 @@
 """The co-signing forms of an open letter. Every message is translatable."""
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, URLField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import HiddenField, StringField, URLField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..i18n import countries
-from ..signing.forms import KnownCountry, _strip, email_field
+from ..signing.forms import CountryField, SupporterForm, _strip, email_field
 from ..tokens import FormStamp
 
 
@@ -30,19 +27,17 @@ def _name(label, message, limit=300):
         DataRequired(message=message), Length(max=limit, message=_l("At most %(max)d characters."))])
 
 
-class CoSignForm(FlaskForm):
+class CoSignForm(SupporterForm):
     """Shared by both kinds: the country, the address to confirm, and the bot defences."""
 
-    country = SelectField(_l("Country"), validate_choice=False,
-                          validators=[InputRequired(message=_l("Please choose a country.")), KnownCountry()])
+    country = CountryField(_l("Country"), _l("Please choose a country."), _l("Choose a country"))
     email = email_field()
     website_hp = StringField(_l("Leave this field empty"))
     served = HiddenField()
 
     def __init__(self, language, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [SelectChoice("", _l("Choose a country"))] + [
-            SelectChoice(code, name) for code, name in countries(language)]
+        self.country.for_language(language)
         self.served.data = FormStamp(current_app).make()
 
     def looks_automated(self, min_seconds):

@@ -1,7 +1,7 @@
 """Open letters: the public page with its numbered signatories, co-signing, and confirmation."""
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
-from ..extensions import limiter
+from ..extensions import csrf, limiter
 from ..i18n import current_language, languages
 from ..markup import render_markdown
 from ..models import SignatoryKind
@@ -13,6 +13,7 @@ from .documents import counts_line
 from .forms import IndividualForm, OrganisationForm
 
 bp = Blueprint("letters", __name__)
+csrf.exempt(bp)  # co-signing forms are guarded by forgery.py instead of session tokens
 
 FORMS = {SignatoryKind.ORGANISATION: OrganisationForm, SignatoryKind.INDIVIDUAL: IndividualForm}
 

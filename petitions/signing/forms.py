@@ -1,13 +1,16 @@
 """The signing form. Every message is translatable; none comes from WTForms' own catalogue."""
 import unicodedata
+from functools import lru_cache
 
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import html_params
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..i18n import country_codes, countries
@@ -47,6 +50,46 @@ class KnownCountry:
             raise ValidationError(_l("Please choose a country from the list."))
 
 
+@lru_cache(maxsize=256)
+def _country_options(language, placeholder, selected):
+    """The <option>s of the country list, rendered once per language (and choice).
+
+    Some 250 options drawn through WTForms' widget cost more than everything
+    else on the petition page together; the list only changes with the language.
+    """
+    options = [("", placeholder), *countries(language)]
+    return Markup("").join(
+        Markup('<option value="{}"{}>{}</option>').format(code, Markup(" selected") if code == selected else "", name)
+        for code, name in options
+    )
+
+
+class CountrySelect:
+    """Renders a CountryField from the cached options."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        selected = field.data if field.data in country_codes() else ""
+        options = _country_options(field.language, str(field.placeholder), selected)
+        return Markup("<select {}>{}</select>").format(Markup(html_params(name=field.name, **kwargs)), options)
+
+
+class CountryField(SelectField):
+    """A country chosen from Babel's list in the reader's language; call ``for_language`` before use."""
+
+    widget = CountrySelect()
+
+    def __init__(self, label, required_message, placeholder, **kwargs):
+        super().__init__(label, validate_choice=False,
+                         validators=[InputRequired(message=required_message), KnownCountry()], **kwargs)
+        self.placeholder = placeholder
+        self.language = "en"
+
+    def for_language(self, language):
+        self.language = language
+        self.choices = []  # validated by KnownCountry; the widget draws the list itself
+
+
 def email_field():
     """The email field both forms ask for, with the same checks and messages."""
     return EmailField(
@@ -60,13 +103,20 @@ def email_field():
     )
 
 
-class EmailForm(FlaskForm):
+class SupporterForm(FlaskForm):
+    """A form supporters fill in: no session-bound token (see forgery.py), so the page can be cached and framed."""
+
+    class Meta:
+        csrf = False
+
+
+class EmailForm(SupporterForm):
     """Just an address: for asking that everything about it be erased."""
 
     email = email_field()
 
 
-class SignForm(FlaskForm):
+class SignForm(SupporterForm):
     full_name = StringField(
         _l("Full name"),
         filters=[_strip],
@@ -76,11 +126,7 @@ class SignForm(FlaskForm):
         ],
     )
     email = email_field()
-    country = SelectField(
-        _l("Country"),
-        validate_choice=False,
-        validators=[InputRequired(message=_l("Please choose your country.")), KnownCountry()],
-    )
+    country = CountryField(_l("Country"), _l("Please choose your country."), _l("Choose your country"))
     city = StringField(
         _l("City (optional)"),
         filters=[_strip],
@@ -104,9 +150,7 @@ class SignForm(FlaskForm):
 
     def __init__(self, language, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [SelectChoice("", _l("Choose your country"))] + [
-            SelectChoice(code, name) for code, name in countries(language)
-        ]
+        self.country.for_language(language)
         self.served.data = FormStamp(current_app).make()
 
     def public_name_choice(self):

@@ -111,24 +111,6 @@ def test_bad_input_gets_a_message_next_to_the_field_and_stores_nothing(client, p
     assert signature_count() == 0
 
 
-def test_a_missing_csrf_token_gets_a_friendly_page_and_stores_nothing(make_app, petition):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    response = sign(app.test_client(), lang="de")
-    assert response.status_code == 400
-    html = page_text(response)
-    assert 'lang="de"' in html
-    with app.app_context():
-        assert signature_count() == 0
-
-
-def test_a_valid_csrf_token_is_accepted(make_app, petition):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    html = page_text(client.get("/en/p/free-them"))
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    assert sign(client, csrf_token=token).status_code == 303
-
-
 def test_unknown_petition_gets_a_404_page(client, petition):
     response = client.get("/ru/p/no-such-petition")
     assert response.status_code == 404
