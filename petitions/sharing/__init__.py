@@ -1,0 +1,1 @@
+"""Sharing: link previews (Open Graph, Twitter cards), the share image, and plain share links."""
