@@ -38,7 +38,6 @@ def create_app(profile=None, overrides=None):
     from .letters.views import bp as letters_bp
     from .organiser.views import bp as organiser_bp
     from .sharing.views import bp as sharing_bp
-    from .sharing.views import bp as sharing_bp
     from .signing.views import bp as signing_bp
 
     app.register_blueprint(signing_bp)
@@ -47,7 +46,6 @@ def create_app(profile=None, overrides=None):
     app.register_blueprint(organiser_bp)
     app.register_blueprint(letters_bp)
     app.register_blueprint(letters_moderation_bp)
-    app.register_blueprint(sharing_bp)
     app.register_blueprint(sharing_bp)
     if app.config["DEV_MAILBOX"]:
         from .mail.devmail import bp as devmail_bp
