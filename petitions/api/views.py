@@ -1,22 +1,116 @@
-"""Read-only JSON views of public petitions."""
-from flask import Blueprint, abort, current_app, jsonify, request
+"""Read-only JSON views of public petitions, their OpenAPI description, and CORS for both."""
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
+from .. import counting
+from ..errors import api_error
 from ..extensions import csrf, limiter
 from ..signing import services
 from ..web import client_key, configured_limit, petition_or_404
+from . import openapi
+from .services import public_page
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PREFIX = "/api/v1"
+
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
 csrf.exempt(bp)
-limiter.limit(configured_limit("RATELIMIT_API"), key_func=client_key)(bp)
+# Preflights (OPTIONS) are not counted: a browser sends one before many of its
+# reads, and it costs no database work.
+limiter.limit(configured_limit("RATELIMIT_API"), key_func=client_key, methods=["GET", "HEAD"])(bp)
+
+
+class BadParameter(Exception):
+    """A query parameter the API cannot use; answered with 400 and the parameter's name."""
+
+    def __init__(self, name, message):
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+@bp.errorhandler(BadParameter)
+def bad_parameter(error):
+    return api_error(400, "bad_parameter", error.message, parameter=error.name)
+
+
+def _int_arg(name, default, maximum):
+    """A whole number from 1 to ``maximum`` in the query string, or ``default`` when it is absent."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    # ASCII digits only: int() would also take " 5", "+5", "1_0" and other scripts' digits.
+    # Ten digits or more is out of range anyway, and never reaches int() (which refuses very long numbers).
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or not 1 <= int(raw) <= maximum:
+        raise BadParameter(name, f"{name} must be a whole number from 1 to {maximum}.")
+    return int(raw)
+
+
+def _language(petition):
+    """The language asked for with ``?lang=`` if the site has it, else the petition's primary language."""
+    lang = request.args.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else petition.primary_language
+
+
+def _url(endpoint, **values):
+    """An absolute link on BASE_URL, never on the request's Host, which a shared cache would keep for everyone."""
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)[len(request.script_root):]
+
+
+@bp.get("/petitions")
+def petitions():
+    """Public petitions and letters, newest first, a page at a time."""
+    page = _int_arg("page", 1, openapi.MAX_PAGE)
+    per_page = _int_arg("per_page", openapi.DEFAULT_PER_PAGE, openapi.MAX_PER_PAGE)
+    lang = request.args.get("lang")
+    lang = lang if lang in current_app.config["LANGUAGES"] else None
+    rows, counts, total = public_page(page, per_page)
+    last_page = max(1, -(-total // per_page))
+    query = {"per_page": per_page, **({"lang": lang} if lang else {})}
+
+    def item(petition):
+        text, _ = services.petition_text(petition, lang or petition.primary_language)
+        count = counts[petition.id]
+        links = {"self": _url("api.petition", slug=petition.slug, **({"lang": lang} if lang else {})),
+                 "count": _url("api.count", slug=petition.slug)}
+        if petition.kind == "letter":
+            links["signatories"] = _url("api.signatories", slug=petition.slug, **({"lang": lang} if lang else {}))
+            links["web"] = (_url("letters.letter", lang=lang, slug=petition.slug) if lang
+                            else _url("signing.petition_redirect", slug=petition.slug))
+        else:
+            links["web"] = (_url("signing.petition", lang=lang, slug=petition.slug) if lang
+                            else _url("signing.petition_redirect", slug=petition.slug))
+        return {
+            "slug": petition.slug,
+            "kind": petition.kind,
+            "status": petition.status,
+            "title": text.title,
+            "title_language": text.language,
+            "languages": petition.languages,
+            "goal": petition.goal,
+            "signature_count": count,
+            "next_goal": counting.next_goal_for(count, petition.goal),
+            "links": links,
+        }
+
+    response = jsonify(
+        items=[item(p) for p in rows],
+        page=page,
+        per_page=per_page,
+        total=total,
+        links={
+            "self": _url("api.petitions", page=page, **query),
+            "next": _url("api.petitions", page=page + 1, **query) if page < last_page else None,
+            # Past the end, "previous" leads back to the last page that has petitions.
+            "prev": _url("api.petitions", page=min(page - 1, last_page), **query) if page > 1 else None,
+        },
+    )
+    response.headers["Cache-Control"] = "public, max-age=2"
+    return response
 
 
 @bp.get("/petitions/<slug>")
 def petition(slug):
     petition = petition_or_404(slug)
-    lang = request.args.get("lang") or petition.primary_language
-    if lang not in current_app.config["LANGUAGES"]:
-        lang = petition.primary_language
-    text, _ = services.petition_text(petition, lang)
+    text, _ = services.petition_text(petition, _language(petition))
     count, next_goal = services.public_counts(petition)
     return jsonify(
         slug=petition.slug,
@@ -52,9 +146,7 @@ def signatories(slug):
     petition = petition_or_404(slug)
     if petition.kind != "letter":
         abort(404)
-    lang = request.args.get("lang") or petition.primary_language
-    if lang not in current_app.config["LANGUAGES"]:
-        lang = petition.primary_language
+    lang = _language(petition)
     organisations, individuals = public_lists(petition, lang)
 
     def entry(s):
@@ -66,3 +158,37 @@ def signatories(slug):
 
     return jsonify(slug=petition.slug, language=lang, organisations=[entry(s) for s in organisations],
                    individuals=[entry(s) for s in individuals])
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """This API described in OpenAPI 3.1, for people and for tools that generate clients or tests."""
+    response = jsonify(openapi.document())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _is_api(path):
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+@bp.after_app_request
+def allow_any_origin(response):
+    """CORS for reads: any site may read the API from a browser; nothing else on the site is shared.
+
+    No cookies or credentials are involved, so the wildcard origin is safe. A
+    preflight gets 204 and may be cached by the browser for a day.
+    """
+    if not _is_api(request.path):
+        return response
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = openapi.EXPOSED_HEADERS
+    if request.method == "OPTIONS" and response.status_code == 200:
+        # Flask's automatic OPTIONS answer for a route that exists: turn it into a preflight answer.
+        response.status_code = 204
+        response.set_data(b"")
+        response.headers.pop("Content-Type", None)
+        response.headers["Access-Control-Allow-Methods"] = openapi.ALLOWED_METHODS
+        response.headers["Access-Control-Allow-Headers"] = "*"
+        response.headers["Access-Control-Max-Age"] = str(openapi.PREFLIGHT_MAX_AGE)
+    return response
