@@ -323,6 +323,8 @@ DOCUMENT = {
     "openapi": "3.1.0",
     "info": {
         "title": "Petitions JSON API",
+        # 1.0 had one petition, its count and a letter's signatories; 1.1 added the list.
+        # Raise the minor number whenever something is added.
         "version": "1.1.0",
         "summary": "Public petitions, open letters, their counts and signatories, read-only.",
         "description": DESCRIPTION,
