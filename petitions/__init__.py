@@ -34,6 +34,7 @@ def create_app(profile=None, overrides=None):
 
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
+    from .embed.views import bp as embed_bp
     from .letters.moderation import bp as letters_moderation_bp
     from .letters.views import bp as letters_bp
     from .organiser.views import bp as organiser_bp
@@ -42,6 +43,7 @@ def create_app(profile=None, overrides=None):
 
     app.register_blueprint(signing_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(embed_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organiser_bp)
     app.register_blueprint(letters_bp)

@@ -1,14 +1,20 @@
 """Request-level helpers shared by the public areas (pages and API)."""
-from flask import abort, current_app
+from flask import abort, current_app, request
 from flask_limiter.util import get_remote_address
 
 from . import privacy
+from .security import email_hash
 from .signing import services
 
 
 def client_key():
     """Rate-limit key for the client: a keyed hash, so no raw address reaches the limiter's storage."""
     return "client:" + privacy.client_hash(get_remote_address())
+
+
+def email_key():
+    """Rate-limit key for the address in the submitted form: the keyed hash uniqueness is checked on."""
+    return "email:" + email_hash(current_app.config["HASH_KEY"], request.form.get("email", ""))
 
 
 def configured_limit(name):

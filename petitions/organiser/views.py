@@ -15,6 +15,7 @@ from .. import charts
 from ..accounts import auth
 from ..accounts import services as accounts
 from ..accounts.forms import EmptyForm
+from ..embed.snippets import iframe_snippets
 from ..extensions import db
 from ..i18n import country_name, current_language, language_name, number
 from ..markup import render_markdown
@@ -109,6 +110,7 @@ def dashboard(slug):
         countries=countries, languages=languages, text=petition_text(petition, lang)[0],
         transitions=services.TRANSITIONS[petition.status], missing=services.missing_text(petition),
         empty=EmptyForm(), can_edit=Role.at_least(role, Role.EDITOR),
+        embeds=iframe_snippets(petition) if petition.kind != "letter" else None,
     )
 
 

@@ -1,0 +1,94 @@
+"""Widgets for other sites' pages: /embed/<lang>/p/<slug>/counter and /embed/<lang>/p/<slug>/sign.
+
+These are the only pages another site may frame (security.FRAMEABLE_BLUEPRINTS).
+The sign widget is the petition page's form with the same checks: the same
+form, bot checks, rate limits and service, only shown in a frame.
+"""
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import refresh
+from flask_limiter.util import get_remote_address
+
+from .. import privacy
+from ..extensions import csrf, limiter
+from ..i18n import current_language
+from ..signing import services
+from ..signing.forms import SignForm
+from ..web import client_key, configured_limit, email_key, petition_or_404
+from . import script
+
+bp = Blueprint("embed", __name__, url_prefix="/embed/<lang:lang>")
+# Inside another site's frame browsers often refuse cookies, so there is no
+# session to hold a token: the form is guarded by forgery.py, as on the petition page.
+csrf.exempt(bp)
+bp.add_app_template_global(script.counter_texts)
+bp.add_app_template_global(script.sign_form_messages)
+
+# Flask-Limiter keeps the petition page's own limits in buckets named after its
+# endpoint. Sharing those buckets means the embed gives nobody extra attempts.
+SIGN_LIMIT_SCOPE = "signing.petition"
+
+
+@bp.url_value_preprocessor
+def _language(endpoint, values):
+    # The site-wide hook takes the language from the first part of the path;
+    # here it is the second (/embed/<lang>/...), already checked by the route.
+    g.lang = request.path.split("/")[2]
+    refresh()
+
+
+def _petition(slug):
+    petition = petition_or_404(slug)
+    if petition.kind == "letter":
+        abort(404)  # open letters are co-signed on their own page, by organisations too
+    return petition
+
+
+def _context(petition, **extra):
+    text, _fallback = services.petition_text(petition, current_language())
+    count, next_goal = services.public_counts(petition)
+    return dict(petition=petition, text=text, count=count, next_goal=next_goal, **extra)
+
+
+def _sign_page(petition, form, status=200):
+    return render_template("embed/sign.html", **_context(petition, form=form)), status
+
+
+@bp.get("/p/<slug>/counter")
+def counter(slug):
+    return render_template("embed/counter.html", **_context(_petition(slug)))
+
+
+@bp.route("/p/<slug>/sign", methods=["GET", "POST"])
+@limiter.shared_limit(configured_limit("RATELIMIT_SIGN"), SIGN_LIMIT_SCOPE, key_func=client_key, methods=["POST"])
+@limiter.shared_limit(configured_limit("RATELIMIT_SIGN_EMAIL"), SIGN_LIMIT_SCOPE, key_func=email_key, methods=["POST"])
+def sign(slug):
+    petition = _petition(slug)
+    form = SignForm(current_language())
+    if request.method == "GET":
+        return _sign_page(petition, form)
+    if not petition.is_signable:
+        return _sign_page(petition, form, status=409)
+    done = redirect(url_for("embed.check_inbox", slug=slug), code=303)
+    if form.looks_automated(current_app.config["FORM_MIN_SECONDS"]):
+        return done  # dropped without a word, as on the petition page
+    if not form.validate():
+        return _sign_page(petition, form, status=400)
+    details = services.SignerDetails(
+        full_name=form.full_name.data, email=form.email.data, country=form.country.data,
+        city=form.city.data or None, show_name=form.show_name.data, wants_updates=form.wants_updates.data,
+        public_name=form.public_name_choice(),
+    )
+    services.sign(petition, details, current_language(), ip_hash=privacy.client_hash(get_remote_address()))
+    return done
+
+
+@bp.get("/p/<slug>/check-inbox")
+def check_inbox(slug):
+    return render_template("embed/check_inbox.html", **_context(_petition(slug)))
+
+
+@bp.errorhandler(404)
+@bp.errorhandler(429)
+def _error(error):
+    """Errors a visitor may meet inside the frame, in its small layout rather than the whole site's."""
+    return render_template("embed/error.html", code=error.code), error.code
