@@ -66,6 +66,6 @@ def test_nothing_outside_the_api_is_shared_cross_site(client, petition, path):
 
 
 def test_the_api_refuses_writes_with_a_json_405_that_says_what_it_allows(client, petition):
-    response = client.post("/api/v1/petitions/free-them", headers={"Origin": "https://friends.example"})
+    response = client.post("/api/v1/petitions/free-them")
     assert response.status_code == 405 and response.get_json()["error"] == "method_not_allowed"
     assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
