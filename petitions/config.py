@@ -77,6 +77,10 @@ class Config:
     MAX_CONFIRMATION_SENDS = 3
     ALREADY_SIGNED_NOTICE_INTERVAL = 24 * 3600
     COUNTER_SHARDS = 16
+    # Public pages and counts: seconds a rendering is reused in each process,
+    # and seconds a proxy or browser may keep it (Cache-Control max-age).
+    PUBLIC_CACHE_SECONDS = 2
+    PUBLIC_MAX_AGE = 5
 
     # Mail
     MAIL_DELIVER_AFTER_REQUEST = False
@@ -129,6 +133,8 @@ class Config:
         settings["FORM_MIN_SECONDS"] = float(env.get("FORM_MIN_SECONDS") or cls.FORM_MIN_SECONDS)
         settings["BLOCK_DISPOSABLE_EMAILS"] = _bool(env.get("BLOCK_DISPOSABLE_EMAILS"), cls.BLOCK_DISPOSABLE_EMAILS)
         settings["TRUSTED_PROXIES"] = _int("TRUSTED_PROXIES", cls.TRUSTED_PROXIES)
+        settings["PUBLIC_CACHE_SECONDS"] = float(env.get("PUBLIC_CACHE_SECONDS") or cls.PUBLIC_CACHE_SECONDS)
+        settings["PUBLIC_MAX_AGE"] = _int("PUBLIC_MAX_AGE", cls.PUBLIC_MAX_AGE)
         settings["UNCONFIRMED_RETENTION_DAYS"] = _int("UNCONFIRMED_RETENTION_DAYS", cls.UNCONFIRMED_RETENTION_DAYS)
         settings["ANONYMISE_AFTER_DAYS"] = _int("ANONYMISE_AFTER_DAYS", cls.ANONYMISE_AFTER_DAYS)
         for name in ("RATELIMIT_SIGN", "RATELIMIT_SIGN_EMAIL", "RATELIMIT_RESEND", "RATELIMIT_ERASE",
@@ -190,6 +196,8 @@ class TestConfig(DevelopmentConfig):
     FORM_MIN_SECONDS = 0
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_PROFILE = "cheapest"
+    # Every test sees what it just changed; the caching tests switch it on.
+    PUBLIC_CACHE_SECONDS = 0
 
 
 PROFILES = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}

@@ -1,6 +1,7 @@
 """Open letters: the public page with its numbered signatories, co-signing, and confirmation."""
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
+from .. import caching
 from ..extensions import csrf, limiter
 from ..i18n import current_language, languages
 from ..markup import render_markdown
@@ -32,6 +33,7 @@ def _alternates(endpoint, letter, **values):
 
 
 @bp.get("/<lang:lang>/letter/<slug>")
+@caching.public
 def letter(slug):
     letter = _letter_or_404(slug)
     lang = current_language()
@@ -44,6 +46,7 @@ def letter(slug):
 
 @bp.route("/<lang:lang>/letter/<slug>/sign/<kind>", methods=["GET", "POST"])
 @limiter.limit(configured_limit("RATELIMIT_SIGN"), key_func=client_key, methods=["POST"])
+@caching.public  # the GET; a POST is never kept
 def sign(slug, kind):
     letter = _letter_or_404(slug)
     if kind not in FORMS:

@@ -4,7 +4,7 @@ from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import counting, privacy
+from .. import caching, counting, privacy
 from ..extensions import csrf, db, limiter
 from ..i18n import best_language, country_name, current_language, languages
 from ..markup import render_markdown
@@ -58,6 +58,7 @@ def root():
 
 
 @bp.get("/<lang:lang>/")
+@caching.public
 def index():
     petitions = db.session.scalars(
         select(Petition).options(selectinload(Petition.translations))
@@ -88,6 +89,7 @@ def _vary(response):
 @bp.route("/<lang:lang>/p/<slug>", methods=["GET", "POST"])
 @limiter.limit(configured_limit("RATELIMIT_SIGN"), key_func=client_key, methods=["POST"])
 @limiter.limit(configured_limit("RATELIMIT_SIGN_EMAIL"), key_func=_email_key, methods=["POST"])
+@caching.public  # the GET; a POST is never kept
 def petition(slug):
     petition = petition_or_404(slug)
     if petition.kind == "letter":
@@ -113,6 +115,7 @@ def petition(slug):
 
 
 @bp.get("/<lang:lang>/p/<slug>/versions")
+@caching.public
 def versions(slug):
     """Every kept version of the text, so a signer can read what they signed."""
     petition = petition_or_404(slug)

@@ -1,0 +1,112 @@
+"""Public pages and counts: kept a moment in each process, and marked so proxies may keep them too.
+
+During a spike most requests are people reading the petition and watching
+its count. Rendering the page once per language every couple of seconds,
+instead of once per reader, is what lets one small machine take a crowd;
+the count readers see is at most ``PUBLIC_CACHE_SECONDS`` (this process)
+plus ``PUBLIC_MAX_AGE`` (a proxy or browser) old, a few seconds in all.
+
+Responses carry a weak ETag and Last-Modified, so a browser or a reverse
+proxy asking again gets a bodiless 304 while nothing changed. The ETag
+ignores the sign form's "served at" stamp (see signing/forms.py), which
+changes with every rendering without changing what the page says; and
+Last-Modified stays at the first rendering that produced that ETag.
+
+Only plain GETs of pages that set no cookie are kept: nothing personal is
+ever stored here. Supporters' forms carry no session token (forgery.py),
+which is what makes a page with a form safe to share between readers.
+"""
+import hashlib
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import wraps
+
+from flask import current_app, make_response, request
+
+# The sign forms' hidden "served at" stamp: varies per rendering, means nothing to a cache.
+_STAMP_RE = re.compile(rb'<input[^>]*\bname="served"[^>]*>')
+MAX_ENTRIES = 2048
+
+
+@dataclass(frozen=True)
+class _Entry:
+    body: bytes
+    content_type: str
+    etag: str
+    last_modified: datetime
+    expires: float
+
+
+class ResponseCache:
+    """A small per-process store of rendered responses, by path and query."""
+
+    def __init__(self, max_entries=MAX_ENTRIES):
+        self.max_entries = max_entries
+        self._entries = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, now):
+        entry = self._entries.get(key)
+        return entry if entry is not None and entry.expires > now else None
+
+    def previous(self, key):
+        return self._entries.get(key)
+
+    def put(self, key, entry):
+        with self._lock:
+            if len(self._entries) >= self.max_entries and key not in self._entries:
+                self._entries.clear()  # crude, and rare: bounded memory matters more than hit rate here
+            self._entries[key] = entry
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+
+
+_cache = ResponseCache()
+
+
+def clear():
+    """Forget every kept response (tests, and after an organiser's change in this process)."""
+    _cache.clear()
+
+
+def _validator(body):
+    return hashlib.sha256(_STAMP_RE.sub(b"", body)).hexdigest()[:32]
+
+
+def public(view):
+    """Mark a GET view public: kept for PUBLIC_CACHE_SECONDS here, PUBLIC_MAX_AGE by proxies, with validators."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(*args, **kwargs)
+        config = current_app.config
+        keep = config["PUBLIC_CACHE_SECONDS"]
+        key = (request.path, request.query_string)
+        now = time.monotonic()
+        entry = _cache.get(key, now) if keep > 0 else None
+        if entry is None:
+            response = make_response(view(*args, **kwargs))
+            if response.status_code != 200 or response.headers.get("Set-Cookie") or response.is_streamed:
+                return response
+            body = response.get_data()
+            etag = _validator(body)
+            before = _cache.previous(key)
+            first_seen = before.last_modified if before is not None and before.etag == etag \
+                else datetime.now(timezone.utc).replace(microsecond=0)
+            entry = _Entry(body, response.content_type, etag, first_seen, now + keep)
+            if keep > 0:
+                _cache.put(key, entry)
+        response = current_app.response_class(entry.body, content_type=entry.content_type)
+        response.set_etag(entry.etag, weak=True)
+        response.last_modified = entry.last_modified
+        response.cache_control.public = True
+        response.cache_control.max_age = config["PUBLIC_MAX_AGE"]
+        return response.make_conditional(request)
+
+    return wrapper

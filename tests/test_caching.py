@@ -1,0 +1,77 @@
+"""Public pages are reused for a moment and carry validators; the count stays a few seconds fresh at most."""
+import time
+
+import pytest
+
+from petitions import caching
+
+from .helpers import last_confirm_path, page_text, sign
+
+
+@pytest.fixture
+def cached_app(make_app, petition):
+    caching.clear()
+    yield make_app(PUBLIC_CACHE_SECONDS=0.5, PUBLIC_MAX_AGE=5)
+    caching.clear()
+
+
+def test_a_public_page_says_proxies_may_keep_it_and_how_to_revalidate(cached_app):
+    response = cached_app.test_client().get("/en/p/free-them")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=5"
+    assert response.headers["ETag"].startswith('W/"')
+    assert response.headers["Last-Modified"]
+    assert "Set-Cookie" not in response.headers
+
+
+def test_asking_again_with_the_validators_gets_a_bodiless_304(cached_app):
+    client = cached_app.test_client()
+    first = client.get("/en/p/free-them")
+    again = client.get("/en/p/free-them", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    since = client.get("/en/p/free-them", headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 304
+
+
+def test_the_etag_ignores_the_forms_served_at_stamp_but_not_the_count(cached_app):
+    client = cached_app.test_client()
+    first = client.get("/en/p/free-them")
+    time.sleep(1.1)  # a new rendering, with a new stamp a second later
+    second = client.get("/en/p/free-them")
+    assert page_text(first) != page_text(second)
+    assert first.headers["ETag"] == second.headers["ETag"]
+    assert first.headers["Last-Modified"] == second.headers["Last-Modified"]
+    sign(client, email="c@example.org")
+    with cached_app.app_context():
+        client.get(last_confirm_path("c@example.org"))
+    time.sleep(0.6)
+    third = client.get("/en/p/free-them", headers={"If-None-Match": first.headers["ETag"]})
+    assert third.status_code == 200 and '<p class="count">1 of 1,000</p>' in page_text(third)
+
+
+def test_the_count_shown_is_at_most_the_cache_time_old(cached_app):
+    client = cached_app.test_client()
+    assert '<p class="count">0 of 1,000</p>' in page_text(client.get("/en/p/free-them"))
+    sign(client, email="d@example.org")
+    with cached_app.app_context():
+        client.get(last_confirm_path("d@example.org"))
+    # Within the half second it was kept, the page may still say 0; after it, it must say 1.
+    time.sleep(0.6)
+    assert '<p class="count">1 of 1,000</p>' in page_text(client.get("/en/p/free-them"))
+
+
+def test_a_page_with_form_errors_is_never_kept(cached_app):
+    client = cached_app.test_client()
+    bad = sign(client, email="not an address")
+    assert bad.status_code == 400 and "Cache-Control" not in bad.headers or "public" not in bad.headers.get(
+        "Cache-Control", "")
+    assert "not an address" not in page_text(client.get("/en/p/free-them"))
+
+
+def test_pages_for_organisers_and_links_in_emails_are_not_public(cached_app):
+    client = cached_app.test_client()
+    sign(client, email="e@example.org")
+    with cached_app.app_context():
+        confirmed = client.get(last_confirm_path("e@example.org"))
+    assert "public" not in confirmed.headers.get("Cache-Control", "")
+    assert "public" not in client.get("/organiser/sign-in").headers.get("Cache-Control", "")
