@@ -1,4 +1,6 @@
 """Delivering the outbox: the one place that commits what delivery changed."""
+import contextlib
+import fcntl
 import threading
 import time
 
@@ -14,6 +16,30 @@ def deliver_once(limit=None):
 
     Commits each step. Returns (sent, failed, queued).
     """
+    with _one_sender_at_a_time_on_sqlite():
+        return _deliver_once(limit)
+
+
+@contextlib.contextmanager
+def _one_sender_at_a_time_on_sqlite():
+    """On PostgreSQL, workers share the outbox through row locks (SELECT … FOR UPDATE SKIP LOCKED).
+
+    SQLite has no row locks, so two workers could pick the same message; there
+    they take turns, through a lock file beside the database.
+    """
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        yield
+        return
+    with open(url.database + ".mail-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _deliver_once(limit):
     config = current_app.config
     try:
         queued = updates.queue_next_batch()

@@ -153,10 +153,15 @@ def details_digest(signature):
     return hashlib.sha256(repr(fields).encode()).hexdigest()[:12]
 
 
+def confirmation_url(signature):
+    """The link that confirms ``signature`` with the details it has now."""
+    token = confirmation_tokens(current_app).make({**_token_payload(signature), "d": details_digest(signature)})
+    return external_url("signing.confirm", lang=signature.language, token=token)
+
+
 def _send_confirmation(signature, petition, now):
     db.session.flush()
-    token = confirmation_tokens(current_app).make({**_token_payload(signature), "d": details_digest(signature)})
-    url = external_url("signing.confirm", lang=signature.language, token=token)
+    url = confirmation_url(signature)
     signature.confirmation_sends += 1
     signature.confirmation_sent_at = now
     messages.queue_confirmation(signature, _title(petition, signature.language), url, withdraw_url(signature), now=now)
