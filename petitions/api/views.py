@@ -1,7 +1,7 @@
 """Read-only JSON views of public petitions, their OpenAPI description, and CORS for both."""
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
-from .. import counting
+from .. import caching, counting
 from ..errors import api_error
 from ..extensions import csrf, limiter
 from ..signing import services
@@ -55,6 +55,36 @@ def _url(endpoint, **values):
     return current_app.config["BASE_URL"] + url_for(endpoint, **values)[len(request.script_root):]
 
 
+def _summary(petition, count, lang):
+    """A petition as the list shows it; ``lang`` is a language of the site, or None for each one's primary."""
+    text, _ = services.petition_text(petition, lang or petition.primary_language)
+    # url_for leaves out a query value of None, so links carry ?lang= only when it was asked for.
+    links = {"self": _url("api.petition", slug=petition.slug, lang=lang),
+             "count": _url("api.count", slug=petition.slug)}
+    if petition.kind == "letter":
+        links["signatories"] = _url("api.signatories", slug=petition.slug, lang=lang)
+        page = "letters.letter"
+    else:
+        page = "signing.petition"
+    if lang:
+        links["web"] = _url(page, lang=lang, slug=petition.slug)
+    else:
+        # /p/<slug> sends each reader on to the text in their own language.
+        links["web"] = _url("signing.petition_redirect", slug=petition.slug)
+    return {
+        "slug": petition.slug,
+        "kind": petition.kind,
+        "status": petition.status,
+        "title": text.title,
+        "title_language": text.language,
+        "languages": petition.languages,
+        "goal": petition.goal,
+        "signature_count": count,
+        "next_goal": counting.next_goal_for(count, petition.goal),
+        "links": links,
+    }
+
+
 @bp.get("/petitions")
 def petitions():
     """Public petitions and letters, newest first, a page at a time."""
@@ -64,43 +94,20 @@ def petitions():
     lang = lang if lang in current_app.config["LANGUAGES"] else None
     rows, counts, total = public_page(page, per_page)
     last_page = max(1, -(-total // per_page))
-    query = {"per_page": per_page, **({"lang": lang} if lang else {})}
 
-    def item(petition):
-        text, _ = services.petition_text(petition, lang or petition.primary_language)
-        count = counts[petition.id]
-        links = {"self": _url("api.petition", slug=petition.slug, **({"lang": lang} if lang else {})),
-                 "count": _url("api.count", slug=petition.slug)}
-        if petition.kind == "letter":
-            links["signatories"] = _url("api.signatories", slug=petition.slug, **({"lang": lang} if lang else {}))
-            links["web"] = (_url("letters.letter", lang=lang, slug=petition.slug) if lang
-                            else _url("signing.petition_redirect", slug=petition.slug))
-        else:
-            links["web"] = (_url("signing.petition", lang=lang, slug=petition.slug) if lang
-                            else _url("signing.petition_redirect", slug=petition.slug))
-        return {
-            "slug": petition.slug,
-            "kind": petition.kind,
-            "status": petition.status,
-            "title": text.title,
-            "title_language": text.language,
-            "languages": petition.languages,
-            "goal": petition.goal,
-            "signature_count": count,
-            "next_goal": counting.next_goal_for(count, petition.goal),
-            "links": links,
-        }
+    def page_url(number):
+        return _url("api.petitions", page=number, per_page=per_page, lang=lang)
 
     response = jsonify(
-        items=[item(p) for p in rows],
+        items=[_summary(p, counts[p.id], lang) for p in rows],
         page=page,
         per_page=per_page,
         total=total,
         links={
-            "self": _url("api.petitions", page=page, **query),
-            "next": _url("api.petitions", page=page + 1, **query) if page < last_page else None,
+            "self": page_url(page),
+            "next": page_url(page + 1) if page < last_page else None,
             # Past the end, "previous" leads back to the last page that has petitions.
-            "prev": _url("api.petitions", page=min(page - 1, last_page), **query) if page > 1 else None,
+            "prev": page_url(min(page - 1, last_page)) if page > 1 else None,
         },
     )
     response.headers["Cache-Control"] = "public, max-age=2"
@@ -108,6 +115,7 @@ def petitions():
 
 
 @bp.get("/petitions/<slug>")
+@caching.public
 def petition(slug):
     petition = petition_or_404(slug)
     text, _ = services.petition_text(petition, _language(petition))
@@ -129,13 +137,12 @@ def petition(slug):
 
 
 @bp.get("/petitions/<slug>/count")
+@caching.public  # the most asked-for address during a spike; see caching.py for how fresh it stays
 def count(slug):
     petition = petition_or_404(slug)
     count, next_goal = services.public_counts(petition)
-    response = jsonify(signature_count=count, online_count=count - petition.paper_count,
-                       paper_count=petition.paper_count, goal=petition.goal, next_goal=next_goal)
-    response.headers["Cache-Control"] = "public, max-age=2"
-    return response
+    return jsonify(signature_count=count, online_count=count - petition.paper_count,
+                   paper_count=petition.paper_count, goal=petition.goal, next_goal=next_goal)
 
 
 @bp.get("/petitions/<slug>/signatories")
