@@ -80,7 +80,7 @@ class Config:
     # Public pages and counts: seconds a rendering is reused in each process,
     # and seconds a proxy or browser may keep it (Cache-Control max-age).
     PUBLIC_CACHE_SECONDS = 2
-    PUBLIC_MAX_AGE = 5
+    PUBLIC_MAX_AGE = 3
 
     # Mail
     MAIL_DELIVER_AFTER_REQUEST = False
