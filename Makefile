@@ -56,6 +56,14 @@ $(AXE):
 test-browser: compile-translations $(AXE) ## Run the real-browser tests, axe-core accessibility checks included (needs /usr/bin/chromium, npm)
 	PETITIONS_ENV=testing $(BIN)/pytest -m browser -q
 
+BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+bench: compile-translations ## Load-test gunicorn (SQLite, PostgreSQL) with wrk, then a 1,000,000-row CSV export on both
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python benchmarks/load.py --postgres-url $(BENCH_PG)
+	$(BIN)/python benchmarks/export_memory.py --sizes 1000000 --formats csv
+	$(BIN)/python benchmarks/export_memory.py --sizes 1000000 --formats csv --database-url $(dir $(BENCH_PG))petitions_bench
+
 translations: $(STAMP) ## Extract strings, update every catalogue, compile
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete

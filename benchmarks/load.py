@@ -1,0 +1,246 @@
+"""A viral spike on one machine: the real server under load, against SQLite and PostgreSQL.
+
+Starts gunicorn exactly as the README's production section does
+(``gunicorn -c gunicorn.conf.py wsgi:app``, PETITIONS_ENV=production,
+rate limits off with RATELIMIT_ENABLED=false), loads it with wrk from
+another process on 127.0.0.1, and prints requests per second, p50 and p99
+latency and errors for:
+
+    hello    /healthz, which touches nothing: the baseline (run first and last)
+    page     the petition page
+    count    the count endpoint of the JSON API
+    sign     the full signing POST: a fresh address each time, as a browser sends it
+    confirm  the confirmation links those signatures were sent
+
+Every figure is also given as a share of the baseline measured in the same
+run, which is what to compare between machines. Afterwards it checks that
+the count shown equals the confirmed rows.
+
+    .venv/bin/python benchmarks/load.py                       # both databases, 10 s per scenario
+    .venv/bin/python benchmarks/load.py --databases sqlite --seconds 5
+
+PostgreSQL: the database ``petitions_bench`` on --postgres-url's server is
+dropped and recreated. Needs wrk (apt-get install wrk).
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+LUA = Path(__file__).resolve().parent / "wrk" / "load.lua"
+DEMO = ROOT / "petitions" / "demo" / "petition.json"
+SLUG = "letters-behind-bars"
+TARGETS = {"page": 0.35, "count": 0.70, "sign": 0.12, "confirm": 0.12}
+STAMP_RE = re.compile(r'name="served"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="served"')
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def recreate_postgres(url):
+    """Drop and create petitions_bench on the server of ``url``; return its URL."""
+    import psycopg
+
+    base = url.rsplit("/", 1)[0]
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS petitions_bench WITH (FORCE)")
+        conn.execute("CREATE DATABASE petitions_bench")
+    return base + "/petitions_bench"
+
+
+def environment(database_url, instance, port):
+    return {
+        **os.environ,
+        "PETITIONS_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": database_url,
+        "PETITIONS_INSTANCE": instance,
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "MAIL_URL": "smtp://127.0.0.1:9",  # nothing is sent: confirmations queue in the outbox
+        "RATELIMIT_ENABLED": "false",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+    }
+
+
+def run_python(env, code):
+    result = subprocess.run([str(BIN / "python"), "-c", code], env=env, cwd=ROOT, check=True,
+                            capture_output=True, text=True)
+    return result.stdout
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def wait_until_up(base):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if get(base + "/healthz").strip() == "ok":
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start; see its output above")
+
+
+def wrk(url, seconds, connections, threads, **bench_env):
+    env = {**os.environ, "BENCH_THREADS": str(threads), **{f"BENCH_{k.upper()}": str(v) for k, v in bench_env.items()}}
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", str(LUA), url],
+        env=env, check=True, capture_output=True, text=True,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("BENCH "))
+    result = json.loads(line[len("BENCH "):])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def workers_rss_mb(master_pid):
+    """Resident memory of each gunicorn worker (children of the master), in MB."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if re.search(rf"^PPid:\s+{master_pid}$", text, re.M):
+            rss = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
+            if rss:
+                sizes.append(int(rss.group(1)) / 1024)
+    return sizes
+
+
+LINKS_CODE = """
+from sqlalchemy import select
+from petitions import create_app
+from petitions.extensions import db
+from petitions.models import Signature, SignatureStatus
+from petitions.signing.services import confirmation_url
+app = create_app()
+with app.app_context():
+    rows = db.session.scalars(select(Signature).where(Signature.status == SignatureStatus.PENDING)
+                              .order_by(Signature.id)).all()
+    base = app.config["BASE_URL"]
+    print("\\n".join(confirmation_url(s)[len(base):] for s in rows))
+"""
+
+CONFIRMED_CODE = """
+from sqlalchemy import func, select
+from petitions import create_app
+from petitions.extensions import db
+from petitions.models import Signature, SignatureStatus
+app = create_app()
+with app.app_context():
+    print(db.session.scalar(select(func.count()).select_from(Signature)
+                            .where(Signature.status == SignatureStatus.CONFIRMED)))
+"""
+
+
+def bench_database(name, database_url, args, workdir):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    instance = str(workdir / name)
+    env = environment(database_url, instance, port)
+    subprocess.run([str(BIN / "petitions"), "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([str(BIN / "petitions"), "petition", "import", str(DEMO)], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+    server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], env=env, cwd=ROOT)
+    results = {}
+    try:
+        wait_until_up(base)
+        page_path = f"/en/p/{SLUG}"
+        match = STAMP_RE.search(get(base + page_path))
+        stamp = match.group(1) or match.group(2)
+        time.sleep(2.1)  # the form must look filled by a person: older than FORM_MIN_SECONDS
+        common = dict(seconds=args.seconds, connections=args.connections, threads=args.threads)
+        runs = [("hello", "/healthz", {}), ("page", page_path, {}),
+                ("count", f"/api/v1/petitions/{SLUG}/count", {}),
+                ("sign", page_path, dict(mode="sign", path=page_path, stamp=stamp, origin=base, run=port))]
+        hello = []
+        for label, path, extra in runs:
+            result = wrk(base + path, **common, **extra)
+            (hello.append(result) if label == "hello" else results.__setitem__(label, result))
+            print(f"  {name:10} {label:8} {result['rps']:8.0f}/s  errors {result['errors']}", file=sys.stderr)
+        links = workdir / f"{name}-links.txt"
+        links.write_text(run_python(env, LINKS_CODE))
+        fresh = len(links.read_text().split())
+        results["confirm"] = wrk(base + "/", **common, mode="confirm", links=links)
+        results["confirm"]["fresh_links"] = fresh
+        print(f"  {name:10} confirm  {results['confirm']['rps']:8.0f}/s  ({fresh} links)", file=sys.stderr)
+        hello.append(wrk(base + "/healthz", **common))
+        results["hello"] = dict(hello[-1])
+        results["hello"]["runs"] = [round(r["rps"]) for r in hello]
+        results["hello"]["rps"] = statistics.median(r["rps"] for r in hello)
+        results["rss_mb"] = workers_rss_mb(server.pid)
+        time.sleep(float(os.environ.get("PUBLIC_CACHE_SECONDS", 2)) + 0.5)
+        shown = json.loads(get(base + f"/api/v1/petitions/{SLUG}/count"))["online_count"]
+        results["count_check"] = {"shown": shown, "confirmed_rows": int(run_python(env, CONFIRMED_CODE))}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return results
+
+
+def report(name, results):
+    hello = results["hello"]["rps"]
+    print(f"\n{name} (baseline hello: {hello:,.0f}/s, runs {results['hello']['runs']})")
+    print(f"| scenario | requests/s | p50 ms | p99 ms | errors | share of hello | target |")
+    print(f"| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for label in ("hello", "page", "count", "sign", "confirm"):
+        r = results[label]
+        share = r["rps"] / hello
+        target = TARGETS.get(label)
+        verdict = "" if target is None else f"≥ {target:.0%} {'ok' if share >= target else 'MISSED'}"
+        print(f"| {label} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | "
+              f"{share:.0%} | {verdict} |")
+    check = results["count_check"]
+    print(f"count shown {check['shown']}, confirmed rows {check['confirmed_rows']}: "
+          f"{'exact' if check['shown'] == check['confirmed_rows'] else 'WRONG'}; "
+          f"confirm used {results['confirm']['fresh_links']} fresh links; "
+          f"worker RSS MB: {', '.join(f'{x:.0f}' for x in sorted(results['rss_mb']))}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    print(f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; "
+          f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s; "
+          f"gunicorn workers: {os.environ.get('WEB_CONCURRENCY', 'default (2 x cores + 1)')}")
+    with tempfile.TemporaryDirectory(prefix="petitions-bench-") as tmp:
+        workdir = Path(tmp)
+        for name in args.databases.split(","):
+            if name == "sqlite":
+                url = f"sqlite:///{workdir / 'bench.sqlite'}"
+            elif name == "postgresql":
+                url = recreate_postgres(args.postgres_url)
+            else:
+                raise SystemExit(f"unknown database {name!r}")
+            report(name, bench_database(name, url, args, workdir))
+
+
+if __name__ == "__main__":
+    main()
