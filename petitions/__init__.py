@@ -16,7 +16,7 @@ def create_app(profile=None, overrides=None):
     )
     app.config.update(settings)
 
-    from . import database, errors, i18n, models  # noqa: F401  (database: SQLite set up for several processes)
+    from . import database, errors, forgery, i18n, models  # noqa: F401  (database: SQLite set up for several processes)
     from .extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -26,6 +26,9 @@ def create_app(profile=None, overrides=None):
         app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
         render_item=alembic_render_item,
     )
+    # Before the session-token check, so a cross-site request gets the clearer answer.
+    # RFC 8058 one-click unsubscribe: a mail program POSTs from anywhere; the link's token authorises it.
+    forgery.init_app(app, exempt_endpoints={"signing.unsubscribe"})
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

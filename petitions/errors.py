@@ -3,6 +3,8 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .forgery import CrossSiteRequest
+
 # The API's errors: a stable code for programs, and an English message for
 # the developer reading the response (a program shows its own words).
 API_ERRORS = {
@@ -44,6 +46,10 @@ def init_app(app):
     @app.errorhandler(405)
     def not_allowed(error):
         return _error(405, "generic", error)
+
+    @app.errorhandler(CrossSiteRequest)
+    def cross_site(error):
+        return _error(403, "cross_site")
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):

@@ -36,7 +36,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY.format(ancestors="'none'"),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # see forgery.py: our own forms then carry a real Origin
     "Permissions-Policy": "interest-cohort=(), camera=(), microphone=(), geolocation=()",
 }
 
