@@ -226,7 +226,9 @@ def test_https_gets_hsts_and_secure_cookies(make_app, petition):
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().get("/en/p/free-them", base_url="https://sign.example.org")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
-    cookie = response.headers["Set-Cookie"]
+    assert "Set-Cookie" not in response.headers  # supporters get no cookie at all
+    # Organisers do (a session), and only over HTTPS.
+    cookie = app.test_client().get("/organiser/sign-in", base_url="https://sign.example.org").headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     plain = app.test_client().get("/en/p/free-them")
     assert "Strict-Transport-Security" not in plain.headers

@@ -1,5 +1,4 @@
 """Concurrent signers and confirmations: the database keeps the count exact."""
-import pytest
 from sqlalchemy import func, select
 
 from petitions import counting
