@@ -101,6 +101,8 @@ class Config:
     RATELIMIT_SIGN_IN_ACCOUNT = "5 per minute;20 per hour"
 
     WTF_CSRF_TIME_LIMIT = 6 * 3600
+    # Every form message is our own and translated; WTForms' catalogue, loaded per form, is never needed.
+    WTF_I18N_ENABLED = False
     # Uploads (paper signature lists) larger than this are refused with a 413.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
