@@ -8,6 +8,7 @@ the count a sum over a fixed number of rows, flat at a million signatures.
 """
 import random
 
+from flask import has_request_context, request
 from sqlalchemy import func, select, update
 
 from .extensions import db
@@ -38,11 +39,17 @@ def create_shards(petition, shards):
 
 
 def confirmed_count(petition_id):
-    """The exact number of confirmed signatures, read from the counter shards."""
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(CounterShard.count), 0)).where(CounterShard.petition_id == petition_id)
-    )
-    return int(total or 0)
+    """The exact number of confirmed signatures, read from the counter shards.
+
+    Read once per request: a confirmation checks its goal and then shows the
+    count, and nothing between the two changes it except add_to_count.
+    """
+    known = request.environ.setdefault("petitions.counts", {}) if has_request_context() else {}
+    if petition_id not in known:
+        known[petition_id] = int(db.session.scalar(
+            select(func.coalesce(func.sum(CounterShard.count), 0)).where(CounterShard.petition_id == petition_id)
+        ) or 0)
+    return known[petition_id]
 
 
 def total_count(petition):
@@ -65,6 +72,8 @@ def confirmed_counts(petition_ids):
 
 def add_to_count(petition_id, shards, delta=1):
     """Add ``delta`` to one randomly chosen shard of the petition's count."""
+    if has_request_context():
+        request.environ.pop("petitions.counts", None)
     db.session.execute(
         update(CounterShard)
         .where(CounterShard.petition_id == petition_id, CounterShard.shard == random.randrange(shards))

@@ -130,7 +130,9 @@ def test_a_killed_server_keeps_every_signature_it_acknowledged_and_the_count_sta
         select(Signature.id, func.count(OutboxMessage.id))
         .outerjoin(OutboxMessage, (OutboxMessage.signature_id == Signature.id) & (OutboxMessage.kind == "confirm"))
         .group_by(Signature.id)).all())
-    assert per_signature and set(per_signature.values()) == {1}
+    assert per_signature and set(per_signature.values()) == {1}, [
+        (row.email, row.status, row.created_at, row.confirmation_sends) for row in db.session.scalars(
+            select(Signature).where(Signature.id.in_([k for k, v in per_signature.items() if v != 1])))]
     confirmed_rows = db.session.scalar(select(func.count()).select_from(Signature).where(
         Signature.petition_id == petition_id, Signature.status == SignatureStatus.CONFIRMED))
     assert confirmed_rows >= len(confirmed_ok)

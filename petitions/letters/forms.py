@@ -38,7 +38,8 @@ class CoSignForm(SupporterForm):
     def __init__(self, language, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.for_language(language)
-        self.served.data = FormStamp(current_app).make()
+        if not self.served.data:  # a form sent back keeps the stamp it was served with
+            self.served.data = FormStamp(current_app).make()
 
     def looks_automated(self, min_seconds):
         if (self.website_hp.raw_data or [""])[0].strip():

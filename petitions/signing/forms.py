@@ -151,7 +151,8 @@ class SignForm(SupporterForm):
     def __init__(self, language, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.for_language(language)
-        self.served.data = FormStamp(current_app).make()
+        if not self.served.data:  # a form sent back keeps the stamp it was served with
+            self.served.data = FormStamp(current_app).make()
 
     def public_name_choice(self):
         return self.public_name.data if self.public_name.data in PublicName.ALL else PublicName.FULL

@@ -5,15 +5,18 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import counting
 from ..extensions import db
 from ..links import external_url
 from ..mail import messages
 from ..models import (
-    Petition, PetitionStatus, PetitionUpdate, PetitionVersion, Signature, SignatureStatus, utcnow,
+    Petition, PetitionStatus, PetitionTranslation, PetitionUpdate, PetitionVersion, Signature, SignatureStatus,
+    utcnow,
 )
 from ..models.petition import SLUG_RE
 from ..security import email_hash
@@ -66,7 +69,13 @@ def petition_text(petition, language):
 
 
 def _title(petition, language):
-    return petition_text(petition, language)[0].title
+    """The title in ``language`` (or the primary one) without loading every text's body: emails need only this."""
+    titles = dict(db.session.execute(
+        select(PetitionTranslation.language, PetitionTranslation.title).where(
+            PetitionTranslation.petition_id == petition.id,
+            PetitionTranslation.language.in_((language, petition.primary_language)))
+    ).all())
+    return titles.get(language) or titles.get(petition.primary_language) or petition_text(petition, language)[0].title
 
 
 def sign(petition, details, language, now=None, ip_hash=None):
@@ -83,23 +92,30 @@ def sign(petition, details, language, now=None, ip_hash=None):
         raise PetitionNotSignable(petition.slug)
     now = now or utcnow()
     key = email_hash(current_app.config["HASH_KEY"], details.email)
-    existing = _find_by_hash(petition.id, key)
-    if existing is None:
-        signature = Signature(
-            petition_id=petition.id, email_hash=key, language=language, created_at=now,
-            status=SignatureStatus.PENDING, confirmation_sends=0, ip_hash=ip_hash,
-        )
-        _apply_details(signature, details)
-        try:
-            with db.session.begin_nested():
-                db.session.add(signature)
-        except IntegrityError:
-            # Someone signed with this address between our look-up and insert.
-            existing = _find_by_hash(petition.id, key)
-        else:
-            _send_confirmation(signature, petition, now)
-            return SignOutcome.NEW
-    return _sign_again(existing, petition, details, language, now)
+    signature = Signature(
+        petition_id=petition.id, email_hash=key, language=language, created_at=now,
+        status=SignatureStatus.PENDING, confirmation_sends=1, confirmation_sent_at=now, ip_hash=ip_hash,
+        already_signed_notice_at=None, confirmed_at=None,
+    )
+    _apply_details(signature, details)
+    # Most addresses are new: insert straight away and let the unique
+    # constraint say when one is not. No savepoint: on SQLite the driver
+    # would commit at its release, before the confirmation email is queued.
+    columns = {c.key: getattr(signature, c.key) for c in Signature.__table__.columns if c.key != "id"}
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Signature.__table__)
+    new_id = db.session.scalar(
+        insert.values(**columns).on_conflict_do_nothing(index_elements=["petition_id", "email_hash"])
+        .returning(Signature.__table__.c.id)
+    )
+    if new_id is None:
+        # This address has signed before, or is signing at this very moment.
+        return _sign_again(_find_by_hash(petition.id, key), petition, details, language, now)
+    signature.id = new_id
+    make_transient_to_detached(signature)
+    db.session.add(signature)
+    _queue_confirmation(signature, petition, now)
+    return SignOutcome.NEW
 
 
 def _find_by_hash(petition_id, key):
@@ -160,10 +176,14 @@ def confirmation_url(signature):
 
 
 def _send_confirmation(signature, petition, now):
-    db.session.flush()
-    url = confirmation_url(signature)
     signature.confirmation_sends += 1
     signature.confirmation_sent_at = now
+    db.session.flush()
+    _queue_confirmation(signature, petition, now)
+
+
+def _queue_confirmation(signature, petition, now):
+    url = confirmation_url(signature)
     messages.queue_confirmation(signature, _title(petition, signature.language), url, withdraw_url(signature), now=now)
 
 
@@ -187,7 +207,8 @@ def _signature_named_by(payload):
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
         raise TokenInvalid("malformed payload")
-    signature = db.session.get(Signature, payload["s"])
+    # With its petition in the same query: every caller needs both.
+    signature = db.session.get(Signature, payload["s"], options=[joinedload(Signature.petition)])
     if signature is not None and signature.status != SignatureStatus.WITHDRAWN \
             and (signature.email_hash or "")[:16] != payload.get("h"):
         raise TokenInvalid("no such signature")
@@ -268,7 +289,9 @@ def confirm(token, now=None):
     if not changed:
         db.session.refresh(signature)
         return signature, False
-    db.session.refresh(signature)
+    # What the UPDATE wrote, without reading the row back.
+    set_committed_value(signature, "status", SignatureStatus.CONFIRMED)
+    set_committed_value(signature, "confirmed_at", now)
     config = current_app.config
     counting.add_to_count(petition.id, config["COUNTER_SHARDS"])
     counting.record_goals_reached(petition, counting.total_count(petition), now=now)
