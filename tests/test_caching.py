@@ -75,3 +75,18 @@ def test_pages_for_organisers_and_links_in_emails_are_not_public(cached_app):
         confirmed = client.get(last_confirm_path("e@example.org"))
     assert "public" not in confirmed.headers.get("Cache-Control", "")
     assert "public" not in client.get("/organiser/sign-in").headers.get("Cache-Control", "")
+
+
+def test_a_polling_counter_gets_304_until_the_count_moves(cached_app):
+    client = cached_app.test_client()
+    first = client.get("/api/v1/petitions/free-them/count")
+    assert first.get_json()["signature_count"] == 0
+    assert first.headers["Access-Control-Allow-Origin"] == "*"
+    same = client.get("/api/v1/petitions/free-them/count", headers={"If-None-Match": first.headers["ETag"]})
+    assert same.status_code == 304
+    sign(client, email="f@example.org")
+    with cached_app.app_context():
+        client.get(last_confirm_path("f@example.org"))
+    time.sleep(0.6)
+    moved = client.get("/api/v1/petitions/free-them/count", headers={"If-None-Match": first.headers["ETag"]})
+    assert moved.status_code == 200 and moved.get_json()["signature_count"] == 1

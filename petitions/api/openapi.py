@@ -243,8 +243,16 @@ def _response(name):
     return {"$ref": f"#/components/responses/{name}"}
 
 
-def _get(operation_id, summary, description, parameters, ok, not_found=True, bad_parameter=False):
+NOT_MODIFIED = {
+    "description": "Nothing changed since the ETag sent in If-None-Match (or the date in If-Modified-Since); no body.",
+}
+
+
+def _get(operation_id, summary, description, parameters, ok, not_found=True, bad_parameter=False,
+         revalidates=False):
     responses = {"200": ok}
+    if revalidates:
+        responses["304"] = NOT_MODIFIED
     if bad_parameter:
         responses["400"] = _response("BadParameter")
     if not_found:
@@ -287,15 +295,20 @@ PATHS = {
     "/petitions/{slug}": {
         "get": _get(
             "getPetition", "One petition or letter", "Its title in `lang`, counts and goal.",
-            [_param("Slug"), _param("Lang")], _json(_ref("Petition"), "The petition."),
+            [_param("Slug"), _param("Lang")],
+            _json(_ref("Petition"), "The petition.", {"Cache-Control": {"$ref": "#/components/headers/CacheControl"}}),
+            revalidates=True,
         ),
         "options": _preflight([_param("Slug")]),
     },
     "/petitions/{slug}/count": {
         "get": _get(
-            "getCount", "Its count", "Small and cheap: made for counters that poll. Cacheable for 2 seconds.",
+            "getCount", "Its count",
+            "Small and cheap: made for counters that poll. Cacheable for a few seconds (see Cache-Control); "
+            "send the ETag back in If-None-Match to get a bodiless 304 while it has not changed.",
             [_param("Slug")],
             _json(_ref("Count"), "The count.", {"Cache-Control": {"$ref": "#/components/headers/CacheControl"}}),
+            revalidates=True,
         ),
         "options": _preflight([_param("Slug")]),
     },
