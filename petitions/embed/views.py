@@ -73,12 +73,8 @@ def sign(slug):
         return done  # dropped without a word, as on the petition page
     if not form.validate():
         return _sign_page(petition, form, status=400)
-    details = services.SignerDetails(
-        full_name=form.full_name.data, email=form.email.data, country=form.country.data,
-        city=form.city.data or None, show_name=form.show_name.data, wants_updates=form.wants_updates.data,
-        public_name=form.public_name_choice(),
-    )
-    services.sign(petition, details, current_language(), ip_hash=privacy.client_hash(get_remote_address()))
+    services.sign(petition, form.signer_details(), current_language(),
+                  ip_hash=privacy.client_hash(get_remote_address()))
     return done
 
 

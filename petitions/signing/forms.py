@@ -157,6 +157,16 @@ class SignForm(SupporterForm):
     def public_name_choice(self):
         return self.public_name.data if self.public_name.data in PublicName.ALL else PublicName.FULL
 
+    def signer_details(self):
+        """What a valid form says about the signer, as the signing service takes it."""
+        from .services import SignerDetails
+
+        return SignerDetails(
+            full_name=self.full_name.data, email=self.email.data, country=self.country.data,
+            city=self.city.data or None, show_name=self.show_name.data, wants_updates=self.wants_updates.data,
+            public_name=self.public_name_choice(),
+        )
+
     def looks_automated(self, min_seconds):
         """True for a submission a person would not make: honeypot filled, or too fast or unstamped."""
         if (self.website.raw_data or [""])[0].strip():

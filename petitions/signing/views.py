@@ -9,19 +9,13 @@ from ..extensions import csrf, db, limiter
 from ..i18n import best_language, country_name, current_language, languages
 from ..markup import render_markdown
 from ..models import Petition, PetitionStatus
-from ..security import email_hash
 from ..tokens import TokenExpired, TokenInvalid
-from ..web import client_key, configured_limit, petition_or_404
+from ..web import client_key, configured_limit, email_key, petition_or_404
 from . import services
 from .forms import EmailForm, SignForm
 
 bp = Blueprint("signing", __name__)
 csrf.exempt(bp)  # supporters' forms are guarded by forgery.py instead of session tokens
-
-
-def _email_key():
-    # Per-address limit, keyed on the same keyed hash used for uniqueness.
-    return "email:" + email_hash(current_app.config["HASH_KEY"], request.form.get("email", ""))
 
 
 def _token_key():
@@ -88,7 +82,7 @@ def _vary(response):
 
 @bp.route("/<lang:lang>/p/<slug>", methods=["GET", "POST"])
 @limiter.limit(configured_limit("RATELIMIT_SIGN"), key_func=client_key, methods=["POST"])
-@limiter.limit(configured_limit("RATELIMIT_SIGN_EMAIL"), key_func=_email_key, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_SIGN_EMAIL"), key_func=email_key, methods=["POST"])
 @caching.public  # the GET; a POST is never kept
 def petition(slug):
     petition = petition_or_404(slug)
@@ -105,12 +99,8 @@ def petition(slug):
         return done
     if not form.validate():
         return _page(petition, form, status=400)
-    details = services.SignerDetails(
-        full_name=form.full_name.data, email=form.email.data, country=form.country.data,
-        city=form.city.data or None, show_name=form.show_name.data, wants_updates=form.wants_updates.data,
-        public_name=form.public_name_choice(),
-    )
-    services.sign(petition, details, current_language(), ip_hash=privacy.client_hash(get_remote_address()))
+    services.sign(petition, form.signer_details(), current_language(),
+                  ip_hash=privacy.client_hash(get_remote_address()))
     return done
 
 
@@ -199,7 +189,7 @@ def unsubscribe(token):
 
 @bp.route("/<lang:lang>/my-data", methods=["GET", "POST"])
 @limiter.limit(configured_limit("RATELIMIT_ERASE"), key_func=client_key, methods=["POST"])
-@limiter.limit(configured_limit("RATELIMIT_ERASE_EMAIL"), key_func=_email_key, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_ERASE_EMAIL"), key_func=email_key, methods=["POST"])
 def erase_request():
     """Ask for everything about an address to be erased; the owner confirms by email."""
     form = EmailForm()
