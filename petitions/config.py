@@ -81,6 +81,8 @@ class Config:
     # and seconds a proxy or browser may keep it (Cache-Control max-age).
     PUBLIC_CACHE_SECONDS = 2
     PUBLIC_MAX_AGE = 3
+    # How often petition.js asks the count endpoint for a live counter (only while the tab is visible).
+    COUNTER_POLL_SECONDS = 10
 
     # Mail
     MAIL_DELIVER_AFTER_REQUEST = False
@@ -137,6 +139,7 @@ class Config:
         settings["TRUSTED_PROXIES"] = _int("TRUSTED_PROXIES", cls.TRUSTED_PROXIES)
         settings["PUBLIC_CACHE_SECONDS"] = float(env.get("PUBLIC_CACHE_SECONDS") or cls.PUBLIC_CACHE_SECONDS)
         settings["PUBLIC_MAX_AGE"] = _int("PUBLIC_MAX_AGE", cls.PUBLIC_MAX_AGE)
+        settings["COUNTER_POLL_SECONDS"] = _int("COUNTER_POLL_SECONDS", cls.COUNTER_POLL_SECONDS)
         settings["UNCONFIRMED_RETENTION_DAYS"] = _int("UNCONFIRMED_RETENTION_DAYS", cls.UNCONFIRMED_RETENTION_DAYS)
         settings["ANONYMISE_AFTER_DAYS"] = _int("ANONYMISE_AFTER_DAYS", cls.ANONYMISE_AFTER_DAYS)
         for name in ("RATELIMIT_SIGN", "RATELIMIT_SIGN_EMAIL", "RATELIMIT_RESEND", "RATELIMIT_ERASE",
