@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
@@ -95,13 +95,13 @@ def sign(petition, details, language, now=None, ip_hash=None):
     signature = Signature(
         petition_id=petition.id, email_hash=key, language=language, created_at=now,
         status=SignatureStatus.PENDING, confirmation_sends=1, confirmation_sent_at=now, ip_hash=ip_hash,
-        already_signed_notice_at=None, confirmed_at=None,
     )
     _apply_details(signature, details)
     # Most addresses are new: insert straight away and let the unique
     # constraint say when one is not. No savepoint: on SQLite the driver
     # would commit at its release, before the confirmation email is queued.
-    columns = {c.key: getattr(signature, c.key) for c in Signature.__table__.columns if c.key != "id"}
+    given = inspect(signature).dict  # only what was set, so any other column keeps its default
+    columns = {c.key: given[c.key] for c in Signature.__table__.columns if c.key in given}
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Signature.__table__)
     new_id = db.session.scalar(
