@@ -1,8 +1,9 @@
 """Read-only JSON views of public petitions, their OpenAPI description, and CORS for both."""
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request
 
 from .. import caching, counting
 from ..errors import api_error
+from ..links import external_url  # on BASE_URL, never the request's Host, which a shared cache would keep
 from ..extensions import csrf, limiter
 from ..signing import services
 from ..web import client_key, configured_limit, petition_or_404
@@ -50,27 +51,22 @@ def _language(petition):
     return lang if lang in current_app.config["LANGUAGES"] else petition.primary_language
 
 
-def _url(endpoint, **values):
-    """An absolute link on BASE_URL, never on the request's Host, which a shared cache would keep for everyone."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)[len(request.script_root):]
-
-
 def _summary(petition, count, lang):
     """A petition as the list shows it; ``lang`` is a language of the site, or None for each one's primary."""
     text, _ = services.petition_text(petition, lang or petition.primary_language)
     # url_for leaves out a query value of None, so links carry ?lang= only when it was asked for.
-    links = {"self": _url("api.petition", slug=petition.slug, lang=lang),
-             "count": _url("api.count", slug=petition.slug)}
+    links = {"self": external_url("api.petition", slug=petition.slug, lang=lang),
+             "count": external_url("api.count", slug=petition.slug)}
     if petition.kind == "letter":
-        links["signatories"] = _url("api.signatories", slug=petition.slug, lang=lang)
+        links["signatories"] = external_url("api.signatories", slug=petition.slug, lang=lang)
         page = "letters.letter"
     else:
         page = "signing.petition"
     if lang:
-        links["web"] = _url(page, lang=lang, slug=petition.slug)
+        links["web"] = external_url(page, lang=lang, slug=petition.slug)
     else:
         # /p/<slug> sends each reader on to the text in their own language.
-        links["web"] = _url("signing.petition_redirect", slug=petition.slug)
+        links["web"] = external_url("signing.petition_redirect", slug=petition.slug)
     return {
         "slug": petition.slug,
         "kind": petition.kind,
@@ -96,7 +92,7 @@ def petitions():
     last_page = max(1, -(-total // per_page))
 
     def page_url(number):
-        return _url("api.petitions", page=number, per_page=per_page, lang=lang)
+        return external_url("api.petitions", page=number, per_page=per_page, lang=lang)
 
     response = jsonify(
         items=[_summary(p, counts[p.id], lang) for p in rows],

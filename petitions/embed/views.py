@@ -4,15 +4,14 @@ These are the only pages another site may frame (security.FRAMEABLE_BLUEPRINTS).
 The sign widget is the petition page's form with the same checks: the same
 form, bot checks, rate limits and service, only shown in a frame.
 """
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import refresh
-from flask_limiter.util import get_remote_address
 
-from .. import privacy
 from ..extensions import csrf, limiter
 from ..i18n import current_language
 from ..signing import services
 from ..signing.forms import SignForm
+from ..signing.views import receive_signature
 from ..web import client_key, configured_limit, email_key, petition_or_404
 from . import script
 
@@ -68,14 +67,9 @@ def sign(slug):
         return _sign_page(petition, form)
     if not petition.is_signable:
         return _sign_page(petition, form, status=409)
-    done = redirect(url_for("embed.check_inbox", slug=slug), code=303)
-    if form.looks_automated(current_app.config["FORM_MIN_SECONDS"]):
-        return done  # dropped without a word, as on the petition page
-    if not form.validate():
+    if not receive_signature(petition, form):
         return _sign_page(petition, form, status=400)
-    services.sign(petition, form.signer_details(), current_language(),
-                  ip_hash=privacy.client_hash(get_remote_address()))
-    return done
+    return redirect(url_for("embed.check_inbox", slug=slug), code=303)
 
 
 @bp.get("/p/<slug>/check-inbox")

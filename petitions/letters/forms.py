@@ -1,11 +1,9 @@
 """The co-signing forms of an open letter. Every message is translatable."""
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, StringField, URLField
+from wtforms import StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..signing.forms import CountryField, SupporterForm, _strip, email_field
-from ..tokens import FormStamp
+from ..signing.forms import CountryField, StampedForm, _strip, email_field
 
 
 class PlainWebsite:
@@ -27,25 +25,13 @@ def _name(label, message, limit=300):
         DataRequired(message=message), Length(max=limit, message=_l("At most %(max)d characters."))])
 
 
-class CoSignForm(SupporterForm):
+class CoSignForm(StampedForm):
     """Shared by both kinds: the country, the address to confirm, and the bot defences."""
 
+    HONEYPOT = "website_hp"
     country = CountryField(_l("Country"), _l("Please choose a country."), _l("Choose a country"))
     email = email_field()
     website_hp = StringField(_l("Leave this field empty"))
-    served = HiddenField()
-
-    def __init__(self, language, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.country.for_language(language)
-        if not self.served.data:  # a form sent back keeps the stamp it was served with
-            self.served.data = FormStamp(current_app).make()
-
-    def looks_automated(self, min_seconds):
-        if (self.website_hp.raw_data or [""])[0].strip():
-            return True
-        age = FormStamp(current_app).age((self.served.raw_data or [""])[0])
-        return age is None or age < min_seconds
 
 
 class OrganisationForm(CoSignForm):

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 
 from ..i18n import current_language, languages
 from ..letters.services import find_public_letter
+from ..links import external_url
 from ..security import add_security_headers
 from ..signing.services import petition_text
 from ..web import petition_or_404
@@ -23,10 +24,6 @@ IMAGE_MAX_AGE = 300
 @bp.record_once
 def _image_cache(state):
     state.app.extensions["petitions.share_images"] = services.ImageCache()
-
-
-def _absolute(endpoint, **values):
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
 def _petition_or_404(slug):
@@ -67,12 +64,12 @@ def share_preview(item, text):
     card = services.card_for(item, text, lang, current_app.config["SITE_NAME"])
     offered = languages()
     return Preview(
-        url=_absolute(PAGES[item.kind], lang=lang, slug=item.slug),
+        url=external_url(PAGES[item.kind], lang=lang, slug=item.slug),
         title=text.title,
         description=services.description(text),
         locale=services.og_locale(lang),
         alternate_locales=[services.og_locale(code) for code in item.languages if code in offered and code != lang],
-        image_url=_absolute(IMAGES[item.kind], lang=lang, slug=item.slug),
+        image_url=external_url(IMAGES[item.kind], lang=lang, slug=item.slug),
         image_alt=card.alt,
     )
 
@@ -81,7 +78,7 @@ def share_preview(item, text):
 def share_links(item, text):
     """{service: href} for a page's share links; 'mastodon' leads to our own form asking for a server."""
     lang = current_language()
-    url = _absolute(PAGES[item.kind], lang=lang, slug=item.slug)
+    url = external_url(PAGES[item.kind], lang=lang, slug=item.slug)
     links = services.share_links(url, text.title, text.summary)
     links["mastodon"] = url_for(MASTODON[item.kind], lang=lang, slug=item.slug)
     return links
@@ -141,7 +138,7 @@ def _mastodon(item):
     submitted = "server" in request.args
     destination = None
     if submitted and form.validate():
-        url = _absolute(PAGES[item.kind], lang=lang, slug=item.slug)
+        url = external_url(PAGES[item.kind], lang=lang, slug=item.slug)
         destination = services.mastodon_share_url(form.server.data, text.title, url)
         if request.headers.get("Sec-Fetch-Site") == "same-origin":
             return redirect(destination, code=303)

@@ -110,13 +110,34 @@ class SupporterForm(FlaskForm):
         csrf = False
 
 
+class StampedForm(SupporterForm):
+    """A supporter's form with a country list and the bot defences: a hidden honeypot field and a signed
+    "served at" stamp. ``HONEYPOT`` names the honeypot field (a letter's form already has a real ``website``)."""
+
+    HONEYPOT = "website"
+    served = HiddenField()
+
+    def __init__(self, language, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.for_language(language)
+        if not self.served.data:  # a form sent back keeps the stamp it was served with
+            self.served.data = FormStamp(current_app).make()
+
+    def looks_automated(self, min_seconds):
+        """True for a submission a person would not make: honeypot filled, or too fast or unstamped."""
+        if (getattr(self, self.HONEYPOT).raw_data or [""])[0].strip():
+            return True
+        age = FormStamp(current_app).age((self.served.raw_data or [""])[0])
+        return age is None or age < min_seconds
+
+
 class EmailForm(SupporterForm):
     """Just an address: for asking that everything about it be erased."""
 
     email = email_field()
 
 
-class SignForm(SupporterForm):
+class SignForm(StampedForm):
     full_name = StringField(
         _l("Full name"),
         filters=[_strip],
@@ -143,16 +164,8 @@ class SignForm(SupporterForm):
         validate_choice=False,
     )
     wants_updates = BooleanField(_l("Send me updates about this petition"), default=False)
-    # Bot defence. `website` is hidden from people and left empty by them;
-    # `served` is the signed time the form was sent out.
+    # The honeypot: hidden from people, left empty by them (see StampedForm).
     website = StringField(_l("Leave this field empty"))
-    served = HiddenField()
-
-    def __init__(self, language, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.country.for_language(language)
-        if not self.served.data:  # a form sent back keeps the stamp it was served with
-            self.served.data = FormStamp(current_app).make()
 
     def public_name_choice(self):
         return self.public_name.data if self.public_name.data in PublicName.ALL else PublicName.FULL
@@ -166,11 +179,3 @@ class SignForm(SupporterForm):
             city=self.city.data or None, show_name=self.show_name.data, wants_updates=self.wants_updates.data,
             public_name=self.public_name_choice(),
         )
-
-    def looks_automated(self, min_seconds):
-        """True for a submission a person would not make: honeypot filled, or too fast or unstamped."""
-        if (self.website.raw_data or [""])[0].strip():
-            return True
-        served = (self.served.raw_data or [""])[0]
-        age = FormStamp(current_app).age(served)
-        return age is None or age < min_seconds

@@ -93,15 +93,24 @@ def petition(slug):
         return _page(petition, form)
     if not petition.is_signable:
         return _page(petition, form, status=409, notice="closed")
-    done = redirect(url_for("signing.check_inbox", slug=slug), code=303)
-    if form.looks_automated(current_app.config["FORM_MIN_SECONDS"]):
-        # Dropped without a word: to the sender it looks exactly like success.
-        return done
-    if not form.validate():
+    if not receive_signature(petition, form):
         return _page(petition, form, status=400)
+    return redirect(url_for("signing.check_inbox", slug=slug), code=303)
+
+
+def receive_signature(petition, form):
+    """Take a submitted sign form (the petition page's or a widget's). False: show it again with its errors.
+
+    A submission that looks automated is dropped without a word: to its
+    sender it looks exactly like success.
+    """
+    if form.looks_automated(current_app.config["FORM_MIN_SECONDS"]):
+        return True
+    if not form.validate():
+        return False
     services.sign(petition, form.signer_details(), current_language(),
                   ip_hash=privacy.client_hash(get_remote_address()))
-    return done
+    return True
 
 
 @bp.get("/<lang:lang>/p/<slug>/versions")
