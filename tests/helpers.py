@@ -1,10 +1,12 @@
 """Small helpers shared by the tests."""
 import re
 import time
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
 from petitions.extensions import db
+from petitions.mail import messages
 from petitions.models import OutboxMessage, Signature
 from petitions.tokens import FormStamp
 
@@ -24,11 +26,25 @@ def sign(client, slug="free-them", lang="en", headers=None, **fields):
     return client.post(f"/{lang}/p/{slug}", data=data, headers=headers)
 
 
+@dataclass(frozen=True)
+class Email:
+    """A queued message as its recipient will read it: rendered the way the mail worker renders it."""
+    kind: str
+    recipient: str
+    subject: str
+    text_body: str
+    html_body: str
+
+
+def read(row):
+    return Email(row.kind, row.recipient, *messages.render(row))
+
+
 def queued_to(address):
-    """Messages in the outbox for ``address``, oldest first."""
-    return db.session.scalars(
+    """Messages in the outbox for ``address``, oldest first, as their recipient will read them."""
+    return [read(row) for row in db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.recipient == address).order_by(OutboxMessage.id)
-    ).all()
+    )]
 
 
 def confirm_path(text):

@@ -7,13 +7,11 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
-from sqlalchemy import select
 
 from petitions.extensions import db
 from petitions.i18n import countries, number
-from petitions.models import OutboxMessage
 
-from .helpers import page_text, sign
+from .helpers import page_text, queued_to, sign
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ["ru", "be", "de"]
@@ -169,7 +167,7 @@ def test_each_language_is_used_end_to_end(client, petition, lang, strings):
     inbox = page_text(client.get(done.headers["Location"]))
     assert_no_english(inbox, lang)
 
-    email = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == f"{lang}@example.org"))
+    (email,) = queued_to(f"{lang}@example.org")
     assert_no_english(email.text_body, lang)
     assert_no_english(email.html_body, lang)
     assert_no_english(email.subject, lang)

@@ -90,16 +90,8 @@ def sign_on(letter, details, language, now=None):
     row.language, row.status, row.created_at, row.confirmed_at = language, SignatoryStatus.UNCONFIRMED, now, None
     db.session.flush()
     token = cosign_tokens(current_app).make({"c": row.id, "h": address_hash[:16]})
-    title = _title(letter, language)
-    messages.queue_cosign_confirmation(row, title, external_url("letters.confirm", lang=language, token=token),
-                                       now=now)
+    messages.queue_cosign_confirmation(row, external_url("letters.confirm", lang=language, token=token), now=now)
     return row
-
-
-def _title(letter, language):
-    from ..signing.services import petition_text
-
-    return petition_text(letter, language)[0].title
 
 
 def confirm(token, now=None):
@@ -173,7 +165,7 @@ def decide(letter, row, decision, note, account, now=None):
     row.moderated_at = now or utcnow()
     row.moderated_by_id = account.id if account else None
     url = external_url("letters.letter", lang=row.language, slug=letter.slug)
-    messages.queue_cosign_decision(row, _title(letter, row.language), decision, row.moderation_note, url, now=now)
+    messages.queue_cosign_decision(row, decision, row.moderation_note, url, now=now)
     db.session.flush()
 
 

@@ -1,18 +1,31 @@
-"""The emails a signer receives, rendered in the language they signed in."""
+"""The emails we send, rendered in the language of whoever receives them.
+
+A message is queued as facts: its kind, its language and the values its
+templates need (a JSON ``context`` on the outbox row), in the same
+transaction as the change that caused it. It is rendered only when the
+sender takes it (``render``). Signing is what a crowd does all at once, and
+rendering two templates cost a quarter of a signature inside the request;
+the mail worker pays for it instead, at its own pace.
+"""
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
+from markupsafe import Markup
+from sqlalchemy import insert, select
 
-from . import outbox
+from ..extensions import db
+from ..models import OutboxMessage, Petition, PetitionTranslation, utcnow
 
 
-def _render(template, language, subject, **context):
-    with force_locale(language):
-        context.update(language=language)
-        return (
-            subject(),
-            render_template(f"emails/{template}.txt", **context),
-            render_template(f"emails/{template}.html", **context),
-        )
+def _queue(kind, recipient, language, context, now=None, signature_id=None, headers=None):
+    """Add a message to the outbox; the caller's transaction commits it.
+
+    A plain INSERT: nothing reads the row back in the request that queues it.
+    """
+    now = now or utcnow()
+    db.session.execute(insert(OutboxMessage).values(
+        kind=kind, recipient=recipient, context={"language": language, **context},
+        created_at=now, next_attempt_at=now, signature_id=signature_id, headers=headers or None,
+    ))
 
 
 def _days(seconds):
@@ -20,85 +33,138 @@ def _days(seconds):
     return max(1, seconds // 86400)
 
 
-def queue_confirmation(signature, title, confirm_url, withdraw_url, now=None):
+def _petition_title(petition_id, language):
+    """The title in ``language``, else in the petition's primary language (texts' bodies are not loaded)."""
+    rows = db.session.execute(
+        select(PetitionTranslation.language, PetitionTranslation.title, Petition.primary_language)
+        .join(Petition, Petition.id == PetitionTranslation.petition_id)
+        .where(PetitionTranslation.petition_id == petition_id).order_by(PetitionTranslation.id)
+    ).all()
+    titles = {lang: title for lang, title, _ in rows}
+    primary = rows[0].primary_language if rows else None
+    return titles.get(language) or titles.get(primary) or next(iter(titles.values()), "")
+
+
+def _link_days(setting):
+    return lambda context: {"max_age_days": _days(current_app.config[setting])}
+
+
+def _with_title(context):
+    return {"title": _petition_title(context["petition_id"], context["language"])}
+
+
+def _update_body(context):
+    # Sanitised with nh3 when the organiser wrote it (petitions/markup.py).
+    return {"body_html": Markup(context["body_html"])}
+
+
+def _decision_subject(context):
+    title = context["title"]
+    return {
+        "approve": lambda: gettext("Your signature is now listed: %(title)s", title=title),
+        "reject": lambda: gettext("About your signature: %(title)s", title=title),
+        "changes": lambda: gettext("Changes needed to your signature: %(title)s", title=title),
+    }[context["decision"]]()
+
+
+# kind: (its subject from the context, what the templates need besides the stored context).
+# The templates are emails/<kind>.txt and emails/<kind>.html.
+KINDS = {
+    "confirm": (
+        lambda c: gettext("Please confirm your signature: %(title)s", title=c["title"]),
+        lambda c: {**_with_title(c), **_link_days("CONFIRM_TOKEN_MAX_AGE")(c)},
+    ),
+    "already_signed": (
+        lambda c: gettext("You have already signed: %(title)s", title=c["title"]),
+        _with_title,
+    ),
+    "erase": (lambda c: gettext("Confirm the erasure of your data"), _link_days("ERASE_TOKEN_MAX_AGE")),
+    "invitation": (
+        lambda c: gettext("%(inviter)s invites you to organise petitions with %(organisation)s",
+                          inviter=c["inviter"], organisation=c["organisation"]),
+        _link_days("INVITE_TOKEN_MAX_AGE"),
+    ),
+    "update": (lambda c: f"{c['update_title']} – {c['petition_title']}", _update_body),
+    "cosign_confirm": (
+        lambda c: gettext("Please confirm your signature: %(title)s", title=c["title"]),
+        lambda c: {**_with_title(c), **_link_days("CONFIRM_TOKEN_MAX_AGE")(c)},
+    ),
+    "cosign_decision": (_decision_subject, _with_title),
+}
+
+
+def render(row):
+    """(subject, text, html) of a queued message, rendered now in its language.
+
+    Messages queued before their facts were kept carry their text already.
+    """
+    if row.context is None:
+        return row.subject, row.text_body, row.html_body
+    subject_of, completed = KINDS[row.kind]
+    context = dict(row.context)
+    language = context["language"]
+    with force_locale(language):
+        context.update(completed(context))
+        return (
+            subject_of(context),
+            render_template(f"emails/{row.kind}.txt", **context),
+            render_template(f"emails/{row.kind}.html", **context),
+        )
+
+
+def queue_confirmation(signature, confirm_url, withdraw_url, now=None):
     """Queue the email that asks a signer to confirm their signature."""
-    subject, text, html = _render(
-        "confirm", signature.language,
-        lambda: gettext("Please confirm your signature: %(title)s", title=title),
-        name=signature.full_name, title=title, confirm_url=confirm_url, withdraw_url=withdraw_url,
-        show_name=signature.show_name,
-        max_age_days=_days(current_app.config["CONFIRM_TOKEN_MAX_AGE"]),
-    )
-    return outbox.queue("confirm", signature.email, subject, text, html, now=now, signature_id=signature.id)
+    _queue("confirm", signature.email, signature.language, dict(
+        name=signature.full_name, petition_id=signature.petition_id, confirm_url=confirm_url,
+        withdraw_url=withdraw_url, show_name=signature.show_name,
+    ), now=now, signature_id=signature.id)
 
 
-def queue_already_signed(signature, title, petition_url, withdraw_url, now=None):
+def queue_already_signed(signature, petition_url, withdraw_url, now=None):
     """Tell an address's owner that someone tried to sign again with it."""
-    subject, text, html = _render(
-        "already_signed", signature.language,
-        lambda: gettext("You have already signed: %(title)s", title=title),
-        name=signature.full_name, title=title, petition_url=petition_url, withdraw_url=withdraw_url,
-    )
-    return outbox.queue("already_signed", signature.email, subject, text, html, now=now,
-                        signature_id=signature.id)
+    _queue("already_signed", signature.email, signature.language, dict(
+        name=signature.full_name, petition_id=signature.petition_id, petition_url=petition_url,
+        withdraw_url=withdraw_url,
+    ), now=now, signature_id=signature.id)
 
 
 def queue_erasure_request(address, language, erase_url, count, now=None):
     """Ask the owner of an address to confirm that everything about it should be erased."""
-    subject, text, html = _render(
-        "erase", language, lambda: gettext("Confirm the erasure of your data"),
-        erase_url=erase_url, count=count,
-        max_age_days=_days(current_app.config["ERASE_TOKEN_MAX_AGE"]),
-    )
-    return outbox.queue("erase", address, subject, text, html, now=now)
+    _queue("erase", address, language, dict(erase_url=erase_url, count=count), now=now)
 
 
 def queue_invitation(address, language, organisation, inviter, role, accept_url, now=None):
     """Invite someone to join an organisation's organisers."""
-    subject, text, html = _render(
-        "invitation", language,
-        lambda: gettext("%(inviter)s invites you to organise petitions with %(organisation)s",
-                        inviter=inviter, organisation=organisation),
+    _queue("invitation", address, language, dict(
         organisation=organisation, inviter=inviter, role=role, accept_url=accept_url,
-        max_age_days=_days(current_app.config["INVITE_TOKEN_MAX_AGE"]),
-    )
-    return outbox.queue("invitation", address, subject, text, html, now=now)
+    ), now=now)
 
 
 def queue_update(signature, petition_title, update_title, body_html, body_text, petition_url, withdraw_url,
                  unsubscribe_url, language, now=None):
     """An organisers' update to one signer who asked for updates, with one-click unsubscribe (RFC 8058)."""
-    subject, text, html = _render(
-        "update", language, lambda: f"{update_title} – {petition_title}",
-        name=signature.full_name, petition_title=petition_title, update_title=update_title,
-        body_html=body_html, body_text=body_text, petition_url=petition_url, withdraw_url=withdraw_url,
-        unsubscribe_url=unsubscribe_url,
-    )
     headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    return outbox.queue("update", signature.email, subject, text, html, now=now, signature_id=signature.id,
-                        headers=headers)
+    _queue("update", signature.email, language, dict(
+        name=signature.full_name, petition_title=petition_title, update_title=update_title,
+        body_html=str(body_html), body_text=body_text, petition_url=petition_url, withdraw_url=withdraw_url,
+        unsubscribe_url=unsubscribe_url,
+    ), now=now, signature_id=signature.id, headers=headers)
 
 
-def queue_cosign_confirmation(signatory, title, confirm_url, now=None):
+def _signatory(signatory):
+    """What the templates show of whoever co-signed a letter."""
+    return {"name": signatory.name, "contact_name": signatory.contact_name, "kind": signatory.kind}
+
+
+def queue_cosign_confirmation(signatory, confirm_url, now=None):
     """Ask whoever signed on to an open letter to confirm their address."""
-    subject, text, html = _render(
-        "cosign_confirm", signatory.language,
-        lambda: gettext("Please confirm your signature: %(title)s", title=title),
-        signatory=signatory, title=title, confirm_url=confirm_url,
-        max_age_days=_days(current_app.config["CONFIRM_TOKEN_MAX_AGE"]),
-    )
-    return outbox.queue("cosign_confirm", signatory.email, subject, text, html, now=now)
+    _queue("cosign_confirm", signatory.email, signatory.language, dict(
+        signatory=_signatory(signatory), petition_id=signatory.petition_id, confirm_url=confirm_url,
+    ), now=now)
 
 
-def queue_cosign_decision(signatory, title, decision, note, letter_url, now=None):
+def queue_cosign_decision(signatory, decision, note, letter_url, now=None):
     """Tell whoever signed on what the organisers decided: listed, not listed, or changes needed."""
-    subjects = {
-        "approve": lambda: gettext("Your signature is now listed: %(title)s", title=title),
-        "reject": lambda: gettext("About your signature: %(title)s", title=title),
-        "changes": lambda: gettext("Changes needed to your signature: %(title)s", title=title),
-    }
-    subject, text, html = _render(
-        "cosign_decision", signatory.language, subjects[decision],
-        signatory=signatory, title=title, decision=decision, note=note, letter_url=letter_url,
-    )
-    return outbox.queue("cosign_decision", signatory.email, subject, text, html, now=now)
+    _queue("cosign_decision", signatory.email, signatory.language, dict(
+        signatory=_signatory(signatory), petition_id=signatory.petition_id, decision=decision, note=note, letter_url=letter_url,
+    ), now=now)

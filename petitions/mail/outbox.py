@@ -1,5 +1,8 @@
 """The outbox: mail is queued with the change that caused it and delivered later.
 
+petitions/mail/messages.py queues each kind of message and renders it here,
+when it is sent.
+
 Queuing in the same transaction means a signature is never stored without
 its confirmation email, nor an email sent for a signature that rolled back.
 A message is marked sent only after the server accepted it; if the server is
@@ -8,25 +11,15 @@ down it stays queued and is retried with growing delays.
 from datetime import timedelta
 from email.message import EmailMessage
 
+from flask import current_app
 from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
+from . import messages
 from .transport import ConnectionFailed, TransportError, stamp
 
 FIRST_RETRY_SECONDS = 30
-
-
-def queue(kind, recipient, subject, text_body, html_body, now=None, signature_id=None, headers=None):
-    """Add a message to the outbox (flushes; the caller's transaction commits it)."""
-    message = OutboxMessage(
-        kind=kind, recipient=recipient, subject=subject, text_body=text_body, html_body=html_body,
-        created_at=now or utcnow(), next_attempt_at=now or utcnow(), signature_id=signature_id,
-        headers=headers or None,
-    )
-    db.session.add(message)
-    db.session.flush()
-    return message
 
 
 def backoff(attempts, maximum):
@@ -35,14 +28,16 @@ def backoff(attempts, maximum):
 
 
 def build_email(row, sender):
+    """The email a queued row stands for, rendered now (messages.render)."""
+    subject, text_body, html_body = messages.render(row)
     message = EmailMessage()
     message["To"] = row.recipient
-    message["Subject"] = row.subject
+    message["Subject"] = subject
     for name, value in (row.headers or {}).items():
         message[name] = value
     stamp(message, sender)
-    message.set_content(row.text_body)
-    message.add_alternative(row.html_body, subtype="html")
+    message.set_content(text_body)
+    message.add_alternative(html_body, subtype="html")
     return message
 
 
@@ -69,7 +64,14 @@ def deliver_due(transport, sender, now=None, limit=50, max_backoff=3600):
         with transport.session() as send:
             for row in rows:
                 try:
-                    send(build_email(row, sender))
+                    email = build_email(row, sender)
+                except Exception as exc:  # one message that cannot be rendered must not hold up the rest
+                    current_app.logger.exception("outbox message %s could not be rendered", row.id)
+                    _failed(row, exc, now, max_backoff)
+                    failed += 1
+                    continue
+                try:
+                    send(email)
                 except ConnectionFailed:
                     raise
                 except TransportError as exc:
@@ -92,6 +94,8 @@ def _sent(row, now):
     row.sent_at = now
     # Once the server has the message we keep no copy of who it went to or what it said.
     row.recipient = ""
+    row.context = None
+    row.subject = ""
     row.text_body = ""
     row.html_body = ""
     row.last_error = None

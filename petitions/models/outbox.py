@@ -20,9 +20,14 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(320))
     # Extra headers, such as List-Unsubscribe on updates (RFC 8058).
     headers: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    subject: Mapped[str] = mapped_column(String(300))
-    text_body: Mapped[str] = mapped_column(Text)
-    html_body: Mapped[str] = mapped_column(Text)
+    # What the message says, as facts: its language and the values its
+    # templates need. The sender renders it (petitions/mail/messages.py), so a
+    # web request pays for one INSERT, not for two templates. None only for
+    # messages queued before that, which carry their rendered text instead.
+    context: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    text_body: Mapped[str] = mapped_column(Text, default="")
+    html_body: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..links import external_url
 from ..mail import messages
 from ..models import (
-    Petition, PetitionStatus, PetitionTranslation, PetitionUpdate, PetitionVersion, Signature, SignatureStatus,
+    Petition, PetitionStatus, PetitionUpdate, PetitionVersion, Signature, SignatureStatus,
     utcnow,
 )
 from ..models.petition import SLUG_RE
@@ -68,16 +68,6 @@ def petition_text(petition, language):
     return petition.translation(petition.primary_language) or petition.translations[0], True
 
 
-def _title(petition, language):
-    """The title in ``language`` (or the primary one) without loading every text's body: emails need only this."""
-    titles = dict(db.session.execute(
-        select(PetitionTranslation.language, PetitionTranslation.title).where(
-            PetitionTranslation.petition_id == petition.id,
-            PetitionTranslation.language.in_((language, petition.primary_language)))
-    ).all())
-    return titles.get(language) or titles.get(petition.primary_language) or petition_text(petition, language)[0].title
-
-
 def sign(petition, details, language, now=None, ip_hash=None):
     """Record a signature as pending and queue its confirmation email.
 
@@ -114,7 +104,7 @@ def sign(petition, details, language, now=None, ip_hash=None):
     signature.id = new_id
     make_transient_to_detached(signature)
     db.session.add(signature)
-    _queue_confirmation(signature, petition, now)
+    _queue_confirmation(signature, now)
     return SignOutcome.NEW
 
 
@@ -142,9 +132,7 @@ def _sign_again(signature, petition, details, language, now):
             return SignOutcome.SUPPRESSED
         signature.already_signed_notice_at = now
         petition_url = external_url("signing.petition", lang=signature.language, slug=petition.slug)
-        messages.queue_already_signed(
-            signature, _title(petition, signature.language), petition_url, withdraw_url(signature), now=now
-        )
+        messages.queue_already_signed(signature, petition_url, withdraw_url(signature), now=now)
         return SignOutcome.NOTIFIED
     if signature.confirmation_sends >= config["MAX_CONFIRMATION_SENDS"]:
         return SignOutcome.SUPPRESSED
@@ -153,7 +141,7 @@ def _sign_again(signature, petition, details, language, now):
     _apply_details(signature, details)
     signature.language = language
     signature.status = SignatureStatus.PENDING
-    _send_confirmation(signature, petition, now)
+    _send_confirmation(signature, now)
     return SignOutcome.RESENT
 
 
@@ -175,16 +163,16 @@ def confirmation_url(signature):
     return external_url("signing.confirm", lang=signature.language, token=token)
 
 
-def _send_confirmation(signature, petition, now):
+def _send_confirmation(signature, now):
     signature.confirmation_sends += 1
     signature.confirmation_sent_at = now
     db.session.flush()
-    _queue_confirmation(signature, petition, now)
+    _queue_confirmation(signature, now)
 
 
-def _queue_confirmation(signature, petition, now):
+def _queue_confirmation(signature, now):
     url = confirmation_url(signature)
-    messages.queue_confirmation(signature, _title(petition, signature.language), url, withdraw_url(signature), now=now)
+    messages.queue_confirmation(signature, url, withdraw_url(signature), now=now)
 
 
 def _token_payload(signature):
@@ -308,7 +296,7 @@ def resend_confirmation(token, now=None):
     petition = signature.petition
     if not petition.is_signable:
         return False
-    _send_confirmation(signature, petition, now or utcnow())
+    _send_confirmation(signature, now or utcnow())
     return True
 
 

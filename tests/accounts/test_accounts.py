@@ -6,11 +6,11 @@ from sqlalchemy import select
 
 from petitions.accounts import services as accounts
 from petitions.extensions import db
-from petitions.models import Account, AuditEvent, Invitation, Membership, OutboxMessage
+from petitions.models import Account, AuditEvent, Invitation, Membership
 from petitions.tokens import erasure_tokens, invitation_tokens
 
 from ..conftest import PASSWORD, sign_in, totp_code
-from ..helpers import page_text
+from ..helpers import page_text, queued_to
 
 
 def test_passwords_are_stored_as_argon2id_hashes(app, make_member):
@@ -102,7 +102,7 @@ def test_short_new_password_is_refused_and_the_old_one_still_works(app, client, 
 
 
 def _invitation_link(address):
-    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == address)).all()[-1]
+    message = queued_to(address)[-1]
     return re.search(r"https?://[^/\s]+(/organiser/invitation/[A-Za-z0-9_.\-]+)", message.text_body).group(1)
 
 

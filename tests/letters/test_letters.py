@@ -11,7 +11,7 @@ from petitions.letters import services
 from petitions.models import LetterSignatory, OutboxMessage
 
 from ..conftest import sign_in
-from ..helpers import page_text, served_stamp
+from ..helpers import page_text, queued_to, read, served_stamp
 
 
 @pytest.fixture
@@ -28,8 +28,7 @@ def _sign_on(client, kind="organisation", lang="en", **fields):
 
 
 def _confirm_link(address):
-    body = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == address)
-                              .order_by(OutboxMessage.id)).all()[-1].text_body
+    body = queued_to(address)[-1].text_body
     return re.search(r"https?://[^/\s]+(/[a-z]{2}/letter/confirm/\S+)", body).group(1)
 
 
@@ -108,7 +107,7 @@ def test_a_rejected_sign_on_never_appears_and_its_submitter_is_told_politely(app
     row = db.session.scalar(select(LetterSignatory))
     organiser.post(f"/organiser/p/end-repression/signatories/{row.id}/decide", data={"decision": "reject"})
     assert "Viasna" not in page_text(client.get("/en/letter/end-repression"))
-    told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "cosign_decision")).one()
+    told = read(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "cosign_decision")).one())
     assert told.recipient == "ales@spring96.org" and "Освободите узников совести" in told.subject
 
 
@@ -120,7 +119,7 @@ def test_asked_for_changes_the_signer_signs_again_and_replaces_the_entry(app, cl
     row = db.session.scalar(select(LetterSignatory))
     organiser.post(f"/organiser/p/end-repression/signatories/{row.id}/decide",
                    data={"decision": "changes", "note": "Please use the full legal name."})
-    note = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "cosign_decision")).one()
+    note = read(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "cosign_decision")).one())
     assert "Please use the full legal name." in note.text_body
     _sign_on(client, name="Human Rights Centre Viasna")
     rows = db.session.scalars(select(LetterSignatory)).all()

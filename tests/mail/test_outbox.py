@@ -33,7 +33,38 @@ def test_message_is_marked_sent_and_forgotten_once_the_server_accepts(smtp_app, 
     deliver_all()
     row = db.session.scalar(select(OutboxMessage))
     assert row.sent_at is not None
-    assert (row.recipient, row.text_body, row.html_body) == ("", "", "")
+    assert (row.recipient, row.text_body, row.html_body, row.context) == ("", "", "", None)
+
+
+def test_signing_queues_facts_and_the_sender_renders_them(smtp_app, smtp_server, client, petition):
+    """The request stores what the email must say; rendering is the mail worker's work."""
+    sign(client, lang="ru", full_name="Алесь Беляцкий", email="ales@example.org")
+    row = db.session.scalar(select(OutboxMessage))
+    assert (row.subject, row.text_body, row.html_body) == ("", "", "")
+    assert row.context["language"] == "ru" and row.context["name"] == "Алесь Беляцкий"
+    assert deliver_all() == (1, 0)
+    (message,) = smtp_server.wait_for(1)
+    assert "Освободите" in message["Subject"] and "Алесь Беляцкий" in text_part(message)
+
+
+def test_message_queued_before_facts_were_kept_is_sent_as_stored(smtp_app, smtp_server):
+    """Rows from before migration 0005 carry their rendered text and no context."""
+    db.session.add(OutboxMessage(kind="confirm", recipient="old@example.org", subject="Stored subject",
+                                 text_body="Stored text", html_body="<p>Stored html</p>"))
+    db.session.commit()
+    assert deliver_all() == (1, 0)
+    (message,) = smtp_server.wait_for(1)
+    assert message["Subject"] == "Stored subject" and text_part(message).strip() == "Stored text"
+
+
+def test_a_message_that_cannot_be_rendered_does_not_hold_up_the_others(smtp_app, smtp_server, client, petition):
+    db.session.add(OutboxMessage(kind="no-such-kind", recipient="broken@example.org", context={"language": "en"}))
+    db.session.commit()
+    sign(client, email="fine@example.org")
+    assert deliver_all() == (1, 1)
+    assert [m["To"] for m in smtp_server.wait_for(1)] == ["fine@example.org"]
+    broken = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "no-such-kind"))
+    assert broken.sent_at is None and broken.attempts == 1 and "no-such-kind" in broken.last_error
 
 
 def test_smtp_down_keeps_mail_queued_and_retries_with_backoff(app, client, petition, smtp_server):
