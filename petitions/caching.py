@@ -32,6 +32,12 @@ MAX_ENTRIES = 2048
 
 
 @dataclass(frozen=True)
+class _Fact:
+    value: object
+    expires: float
+
+
+@dataclass(frozen=True)
 class _Entry:
     body: bytes
     content_type: str
@@ -70,8 +76,29 @@ _cache = ResponseCache()
 
 
 def clear():
-    """Forget every kept response (tests, and after an organiser's change in this process)."""
+    """Forget every kept response and fact (tests, and after an organiser's change in this process)."""
     _cache.clear()
+    _facts.clear()
+
+
+_facts = ResponseCache()
+
+
+def remembered(key, compute):
+    """A public fact, such as a petition's title, computed at most every PUBLIC_CACHE_SECONDS in this process.
+
+    For values every reader sees alike and that may be as old as a cached
+    page; never for anything about one person.
+    """
+    keep = current_app.config["PUBLIC_CACHE_SECONDS"]
+    if keep <= 0:
+        return compute()
+    now = time.monotonic()
+    entry = _facts.get(key, now)
+    if entry is None:
+        entry = _Fact(compute(), now + keep)
+        _facts.put(key, entry)
+    return entry.value
 
 
 def _validator(body):

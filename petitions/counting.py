@@ -9,7 +9,7 @@ the count a sum over a fixed number of rows, flat at a million signatures.
 import random
 
 from flask import has_request_context, request
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from .extensions import db
 from .models import CounterShard, GoalMilestone, Petition, utcnow
@@ -32,6 +32,17 @@ def next_goal_for(count, goal):
         magnitude *= 10
 
 
+# The two statements every confirmation runs, built once: building them cost
+# more than sending them.
+_shards = CounterShard.__table__
+_SUM = select(func.coalesce(func.sum(_shards.c.count), 0)).where(_shards.c.petition_id == bindparam("of_petition"))
+_ADD = (
+    update(_shards)
+    .where(_shards.c.petition_id == bindparam("of_petition"), _shards.c.shard == bindparam("which"))
+    .values(count=_shards.c.count + bindparam("delta"))
+)
+
+
 def create_shards(petition, shards):
     """Give a new petition its zeroed counter rows."""
     for shard in range(shards):
@@ -46,9 +57,7 @@ def confirmed_count(petition_id):
     """
     known = request.environ.setdefault("petitions.counts", {}) if has_request_context() else {}
     if petition_id not in known:
-        known[petition_id] = int(db.session.scalar(
-            select(func.coalesce(func.sum(CounterShard.count), 0)).where(CounterShard.petition_id == petition_id)
-        ) or 0)
+        known[petition_id] = int(db.session.scalar(_SUM, {"of_petition": petition_id}) or 0)
     return known[petition_id]
 
 
@@ -74,11 +83,7 @@ def add_to_count(petition_id, shards, delta=1):
     """Add ``delta`` to one randomly chosen shard of the petition's count."""
     if has_request_context():
         request.environ.pop("petitions.counts", None)
-    db.session.execute(
-        update(CounterShard)
-        .where(CounterShard.petition_id == petition_id, CounterShard.shard == random.randrange(shards))
-        .values(count=CounterShard.count + delta)
-    )
+    db.session.execute(_ADD, {"of_petition": petition_id, "which": random.randrange(shards), "delta": delta})
 
 
 def record_goals_reached(petition, count, now=None):

@@ -10,10 +10,15 @@ the mail worker pays for it instead, at its own pace.
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from markupsafe import Markup
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
+from .. import caching
 from ..extensions import db
-from ..models import OutboxMessage, Petition, PetitionTranslation, utcnow
+from ..models import OutboxMessage, utcnow
+from ..models.petition import title_in
+
+
+_INSERT = insert(OutboxMessage.__table__)  # Core, built once: the ORM adds nothing to a row nobody reads back
 
 
 def _queue(kind, recipient, language, context, now=None, signature_id=None, headers=None):
@@ -22,7 +27,7 @@ def _queue(kind, recipient, language, context, now=None, signature_id=None, head
     A plain INSERT: nothing reads the row back in the request that queues it.
     """
     now = now or utcnow()
-    db.session.execute(insert(OutboxMessage).values(
+    db.session.execute(_INSERT, dict(
         kind=kind, recipient=recipient, context={"language": language, **context},
         created_at=now, next_attempt_at=now, signature_id=signature_id, headers=headers or None,
     ))
@@ -33,24 +38,13 @@ def _days(seconds):
     return max(1, seconds // 86400)
 
 
-def _petition_title(petition_id, language):
-    """The title in ``language``, else in the petition's primary language (texts' bodies are not loaded)."""
-    rows = db.session.execute(
-        select(PetitionTranslation.language, PetitionTranslation.title, Petition.primary_language)
-        .join(Petition, Petition.id == PetitionTranslation.petition_id)
-        .where(PetitionTranslation.petition_id == petition_id).order_by(PetitionTranslation.id)
-    ).all()
-    titles = {lang: title for lang, title, _ in rows}
-    primary = rows[0].primary_language if rows else None
-    return titles.get(language) or titles.get(primary) or next(iter(titles.values()), "")
-
-
 def _link_days(setting):
     return lambda context: {"max_age_days": _days(current_app.config[setting])}
 
 
 def _with_title(context):
-    return {"title": _petition_title(context["petition_id"], context["language"])}
+    petition_id, language = context["petition_id"], context["language"]
+    return {"title": caching.remembered(("title", petition_id, language), lambda: title_in(petition_id, language))[1]}
 
 
 def _update_body(context):

@@ -112,6 +112,24 @@ class PetitionTranslation(db.Model):
         return f"<PetitionTranslation {self.petition_id}:{self.language} {self.title[:30]!r}>"
 
 
+def title_in(petition_id, language):
+    """(language, title) a reader of ``language`` sees: theirs, else the primary language's, else any.
+
+    One query for titles alone: pages and emails that show only the title
+    need not load every text's body.
+    """
+    rows = db.session.execute(
+        db.select(PetitionTranslation.language, PetitionTranslation.title, Petition.primary_language)
+        .join(Petition, Petition.id == PetitionTranslation.petition_id)
+        .where(PetitionTranslation.petition_id == petition_id).order_by(PetitionTranslation.language)
+    ).all()
+    titles = {lang: title for lang, title, _ in rows}
+    for lang in (language, rows[0].primary_language if rows else None):
+        if lang in titles:
+            return lang, titles[lang]
+    return next(iter(titles.items()), (language, ""))
+
+
 class GoalMilestone(db.Model):
     """The moment a petition reached one of its goals."""
 

@@ -1,10 +1,11 @@
 """The rules of signing: who may sign, what counts, and what gets emailed."""
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
@@ -92,12 +93,7 @@ def sign(petition, details, language, now=None, ip_hash=None):
     # would commit at its release, before the confirmation email is queued.
     given = inspect(signature).dict  # only what was set, so any other column keeps its default
     columns = {c.key: given[c.key] for c in Signature.__table__.columns if c.key in given}
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Signature.__table__)
-    new_id = db.session.scalar(
-        insert.values(**columns).on_conflict_do_nothing(index_elements=["petition_id", "email_hash"])
-        .returning(Signature.__table__.c.id)
-    )
+    new_id = db.session.scalar(_insert_if_new(db.session.get_bind().dialect.name), columns)
     if new_id is None:
         # This address has signed before, or is signing at this very moment.
         return _sign_again(_find_by_hash(petition.id, key), petition, details, language, now)
@@ -106,6 +102,14 @@ def sign(petition, details, language, now=None, ip_hash=None):
     db.session.add(signature)
     _queue_confirmation(signature, now)
     return SignOutcome.NEW
+
+
+@functools.cache
+def _insert_if_new(dialect):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once: building it cost more than running it."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = Signature.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=["petition_id", "email_hash"]).returning(table.c.id)
 
 
 def _find_by_hash(petition_id, key):
@@ -252,6 +256,15 @@ def _read_confirmation(token, allow_expired=False):
     return signature, payload
 
 
+_signatures = Signature.__table__
+# Only a pending signature is confirmed, so of two clicks at once one changes it. Built once (see counting).
+_CONFIRM = (
+    update(_signatures)
+    .where(_signatures.c.id == bindparam("signature_id"), _signatures.c.status == SignatureStatus.PENDING)
+    .values(status=SignatureStatus.CONFIRMED, confirmed_at=bindparam("now", type_=_signatures.c.confirmed_at.type))
+)
+
+
 def confirm(token, now=None):
     """Confirm the signature a token names. Returns (signature, newly_confirmed).
 
@@ -268,12 +281,7 @@ def confirm(token, now=None):
     if not petition.is_signable:
         raise PetitionNotSignable(petition.slug)
     now = now or utcnow()
-    changed = db.session.execute(
-        update(Signature)
-        .where(Signature.id == signature.id, Signature.status == SignatureStatus.PENDING)
-        .values(status=SignatureStatus.CONFIRMED, confirmed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = db.session.execute(_CONFIRM, {"signature_id": signature.id, "now": now}).rowcount
     if not changed:
         db.session.refresh(signature)
         return signature, False

@@ -9,6 +9,7 @@ from ..extensions import csrf, db, limiter
 from ..i18n import best_language, country_name, current_language, languages
 from ..markup import render_markdown
 from ..models import Petition, PetitionStatus
+from ..models.petition import title_in
 from ..tokens import TokenExpired, TokenInvalid
 from ..web import client_key, configured_limit, email_key, petition_or_404
 from . import services
@@ -143,10 +144,12 @@ def confirm(token):
     except services.PetitionNotSignable:
         return render_template("signing/petition_closed.html"), 409
     petition = signature.petition
-    text, _ = services.petition_text(petition, current_language())
+    lang = current_language()
+    title_language, title = caching.remembered(("title", petition.id, lang), lambda: title_in(petition.id, lang))
     count, next_goal = services.public_counts(petition)
     return render_template(
-        "signing/confirmed.html", petition=petition, text=text, newly=newly, count=count, next_goal=next_goal,
+        "signing/confirmed.html", petition=petition, title=title, title_language=title_language, newly=newly,
+        count=count, next_goal=next_goal,
     )
 
 
