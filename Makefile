@@ -42,7 +42,7 @@ organiser: compile-translations ## Make EMAIL (and NAME) an owner of the demo or
 	$(BIN)/petitions organiser create --email "$(EMAIL)" --name "$(or $(NAME),$(EMAIL))" --organisation "Letters Behind Bars"
 
 lint: $(STAMP) ## Check the code for mistakes (ruff: unused or undefined names, likely bugs)
-	$(BIN)/ruff check petitions tests migrations wsgi.py
+	$(BIN)/ruff check petitions tests migrations benchmarks wsgi.py gunicorn.conf.py
 
 test: compile-translations lint ## Run the test suite (SQLite, in-memory rate limits; no browser)
 	PETITIONS_ENV=testing $(BIN)/pytest -m "not browser" -q

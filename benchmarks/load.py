@@ -174,21 +174,26 @@ def bench_database(name, database_url, args, workdir):
                 ("count", f"/api/v1/petitions/{SLUG}/count", {}),
                 ("sign", page_path, dict(mode="sign", path=page_path, stamp=stamp, origin=base, run=port))]
         hello = []
+        rss = []  # (after which scenario, the workers' median RSS): memory must stay flat through the run
         for label, path, extra in runs:
             result = wrk(base + path, **common, **extra)
             (hello.append(result) if label == "hello" else results.__setitem__(label, result))
+            rss.append((label, statistics.median(workers_rss_mb(server.pid))))
             print(f"  {name:10} {label:8} {result['rps']:8.0f}/s  errors {result['errors']}", file=sys.stderr)
         links = workdir / f"{name}-links.txt"
         links.write_text(run_python(env, LINKS_CODE))
         fresh = len(links.read_text().split())
         results["confirm"] = wrk(base + "/", **common, mode="confirm", links=links)
         results["confirm"]["fresh_links"] = fresh
+        rss.append(("confirm", statistics.median(workers_rss_mb(server.pid))))
         print(f"  {name:10} confirm  {results['confirm']['rps']:8.0f}/s  ({fresh} links)", file=sys.stderr)
         hello.append(wrk(base + "/healthz", **common))
         results["hello"] = dict(hello[-1])
         results["hello"]["runs"] = [round(r["rps"]) for r in hello]
         results["hello"]["rps"] = statistics.median(r["rps"] for r in hello)
         results["rss_mb"] = workers_rss_mb(server.pid)
+        rss.append(("hello", statistics.median(results["rss_mb"])))
+        results["rss_steps"] = rss
         time.sleep(float(os.environ.get("PUBLIC_CACHE_SECONDS", 2)) + 0.5)
         shown = json.loads(get(base + f"/api/v1/petitions/{SLUG}/count"))["online_count"]
         results["count_check"] = {"shown": shown, "confirmed_rows": int(run_python(env, CONFIRMED_CODE))}
@@ -201,8 +206,8 @@ def bench_database(name, database_url, args, workdir):
 def report(name, results):
     hello = results["hello"]["rps"]
     print(f"\n{name} (baseline hello: {hello:,.0f}/s, runs {results['hello']['runs']})")
-    print(f"| scenario | requests/s | p50 ms | p99 ms | errors | share of hello | target |")
-    print(f"| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| scenario | requests/s | p50 ms | p99 ms | errors | share of hello | target |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label in ("hello", "page", "count", "sign", "confirm"):
         r = results[label]
         share = r["rps"] / hello
@@ -215,6 +220,8 @@ def report(name, results):
           f"{'exact' if check['shown'] == check['confirmed_rows'] else 'WRONG'}; "
           f"confirm used {results['confirm']['fresh_links']} fresh links; "
           f"worker RSS MB: {', '.join(f'{x:.0f}' for x in sorted(results['rss_mb']))}")
+    print("workers' median RSS MB after each scenario: "
+          + ", ".join(f"{label} {mb:.0f}" for label, mb in results["rss_steps"]))
 
 
 def main():

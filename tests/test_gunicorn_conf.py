@@ -1,0 +1,32 @@
+"""The production gunicorn settings (gunicorn.conf.py) do what the README says."""
+import gc
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
+
+CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
+
+
+def test_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "7")
+    monkeypatch.setenv("GUNICORN_MAX_REQUESTS", "123")
+    settings = runpy.run_path(str(CONF))
+    assert (settings["workers"], settings["max_requests"], settings["preload_app"]) == (7, 123, False)
+    assert settings["accesslog"] is None  # no record of who signed what, and when
+
+
+def test_a_worker_freezes_its_long_lived_objects_once_after_its_first_requests(monkeypatch):
+    monkeypatch.setenv("GUNICORN_GC_FREEZE_AFTER", "3")
+    post_request = runpy.run_path(str(CONF))["post_request"]
+    assert gc.get_freeze_count() == 0
+    try:
+        for served in (1, 2):
+            post_request(SimpleNamespace(nr=served), None, {}, None)
+        assert gc.get_freeze_count() == 0
+        post_request(SimpleNamespace(nr=3), None, {}, None)
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000
+        post_request(SimpleNamespace(nr=4), None, {}, None)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
