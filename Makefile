@@ -58,11 +58,12 @@ test-browser: compile-translations $(AXE) ## Run the real-browser tests, axe-cor
 
 BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-bench: compile-translations ## Load-test gunicorn (SQLite, PostgreSQL) with wrk, then a 1,000,000-row CSV export on both
+bench: compile-translations ## Load-test gunicorn (SQLite, PostgreSQL) with wrk, a 1,000,000-row CSV export on both, mail workers draining a full outbox
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python benchmarks/load.py --postgres-url $(BENCH_PG)
 	$(BIN)/python benchmarks/export_memory.py --sizes 1000000 --formats csv
 	$(BIN)/python benchmarks/export_memory.py --sizes 1000000 --formats csv --database-url $(dir $(BENCH_PG))petitions_bench
+	$(BIN)/python benchmarks/mail.py --postgres-url $(BENCH_PG)
 
 translations: $(STAMP) ## Extract strings, update every catalogue, compile
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .

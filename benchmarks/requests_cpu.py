@@ -1,0 +1,118 @@
+"""CPU per request of the signing POST and the confirmation GET, in-process, one at a time.
+
+What `make bench` measures under load depends on everything sharing the
+machine; this isolates the application's own work, to see what a change
+saves. Requests are built beforehand and only the WSGI application is timed
+(no HTTP server, no test client), against a fresh database with the demo
+petition, in the production profile.
+
+    .venv/bin/python benchmarks/requests_cpu.py                       # SQLite in a temporary directory
+    .venv/bin/python benchmarks/requests_cpu.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python benchmarks/requests_cpu.py --profile sign         # and where the time goes (cProfile)
+
+PostgreSQL: the database ``petitions_cpu_bench`` on that server is dropped and recreated.
+"""
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+DEMO = ROOT / "petitions" / "demo" / "petition.json"
+BASE = "http://127.0.0.1:9999"
+PAGE = "/en/p/letters-behind-bars"
+STAMP_RE = re.compile(r'name="served"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="served"')
+
+
+def prepare(database_url, instance):
+    if database_url.startswith("postgresql"):
+        import psycopg
+
+        base = database_url.rsplit("/", 1)[0]
+        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS petitions_cpu_bench WITH (FORCE)")
+            conn.execute("CREATE DATABASE petitions_cpu_bench")
+        database_url = base + "/petitions_cpu_bench"
+    os.environ.update(PETITIONS_ENV="production", SECRET_KEY="requests-cpu-benchmark-" * 3, BASE_URL=BASE,
+                      MAIL_URL="smtp://127.0.0.1:9", RATELIMIT_ENABLED="false", DATABASE_URL=database_url,
+                      PETITIONS_INSTANCE=str(instance))
+    for command in (["db", "upgrade"], ["petition", "import", str(DEMO)]):
+        subprocess.run([str(BIN / "petitions"), *command], cwd=ROOT, check=True, capture_output=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--profile", choices=("sign", "confirm"), help="print cProfile's top functions for one")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="petitions-cpu-") as tmp:
+        prepare(args.database_url or f"sqlite:///{tmp}/cpu.sqlite", tmp)
+        measure(args)
+
+
+def measure(args):
+    from sqlalchemy import select
+    from werkzeug.test import EnvironBuilder
+
+    from petitions import create_app
+    from petitions.extensions import db
+    from petitions.models import Signature, SignatureStatus
+    from petitions.signing.services import confirmation_url
+
+    app = create_app()
+    statuses = []
+
+    def call(environ):
+        b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+
+    match = STAMP_RE.search(app.test_client().get(PAGE).get_data(as_text=True))
+    stamp = match.group(1) or match.group(2)
+    time.sleep(2.1)  # older than FORM_MIN_SECONDS, as a person's form would be
+    headers = {"Origin": BASE, "Sec-Fetch-Site": "same-origin"}
+
+    def sign_request(i):
+        return EnvironBuilder(path=PAGE, method="POST", base_url=BASE, headers=headers, data={
+            "full_name": f"Ада Lovelace {i}", "email": f"signer{i}@example.org", "country": "BY", "city": "Minsk",
+            "served": stamp, "website": ""}).get_environ()
+
+    for i in range(-50, 0):  # warm up: templates compiled, statements prepared
+        call(sign_request(i))
+    n = args.requests
+    runs = {"sign": ([sign_request(i) for i in range(n)], "303")}
+    for label in ("sign", "confirm"):
+        if label == "confirm":
+            with app.app_context():
+                pending = db.session.scalars(select(Signature).where(Signature.status == SignatureStatus.PENDING)
+                                             .order_by(Signature.id)).all()
+                links = [confirmation_url(s)[len(BASE):] for s in pending][-n:]
+            runs["confirm"] = ([EnvironBuilder(path=link, base_url=BASE).get_environ() for link in links], "200")
+        environs, expected = runs[label]
+        statuses.clear()
+        profiler = cProfile.Profile() if args.profile == label else None
+        wall, cpu = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
+        for environ in environs:
+            call(environ)
+        if profiler:
+            profiler.disable()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        if not all(status.startswith(expected) for status in statuses):
+            raise SystemExit(f"{label}: unexpected responses {sorted(set(statuses))}")
+        note = " (profiled: slower)" if profiler else ""
+        print(f"{label:8} {cpu / len(environs) * 1000:6.2f} ms CPU, {wall / len(environs) * 1000:6.2f} ms wall "
+              f"per request, {len(environs)} requests{note}")
+        if profiler:
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
