@@ -76,7 +76,7 @@ _cache = ResponseCache()
 
 
 def clear():
-    """Forget every kept response and fact (tests, and after an organiser's change in this process)."""
+    """Forget every kept response and fact (the tests start from nothing)."""
     _cache.clear()
     _facts.clear()
 

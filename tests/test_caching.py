@@ -90,3 +90,27 @@ def test_a_polling_counter_gets_304_until_the_count_moves(cached_app):
     time.sleep(0.6)
     moved = client.get("/api/v1/petitions/free-them/count", headers={"If-None-Match": first.headers["ETag"]})
     assert moved.status_code == 200 and moved.get_json()["signature_count"] == 1
+
+
+def test_a_remembered_fact_is_reused_for_a_moment_then_computed_again(cached_app):
+    computed = []
+
+    def title():
+        computed.append(1)
+        return f"title {len(computed)}"
+
+    with cached_app.app_context():
+        assert caching.remembered(("title", 1, "en"), title) == "title 1"
+        assert caching.remembered(("title", 1, "en"), title) == "title 1"
+        assert caching.remembered(("title", 1, "ru"), title) == "title 2"  # another key, its own value
+        time.sleep(0.6)  # PUBLIC_CACHE_SECONDS is 0.5 here
+        assert caching.remembered(("title", 1, "en"), title) == "title 3"
+
+
+def test_without_public_caching_nothing_is_remembered(app):
+    computed = []
+    with app.app_context():
+        assert app.config["PUBLIC_CACHE_SECONDS"] == 0
+        for _ in range(3):
+            caching.remembered(("title", 1, "en"), lambda: computed.append(1))
+    assert len(computed) == 3

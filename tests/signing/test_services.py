@@ -186,3 +186,13 @@ def test_reading_the_count_never_touches_the_signatures_table(app, petition):
         event.remove(engine, "before_cursor_execute", record)
     assert statements and all("signatures " not in s and "from signatures" not in s for s in statements)
     assert any("signature_counters" in s for s in statements)
+
+
+def test_title_in_a_language_falls_back_to_the_primary_one_like_the_page(make_petition):
+    from petitions.models.petition import title_in
+
+    petition = make_petition(slug="two-texts", languages=("ru", "be"), primary="be")
+    assert title_in(petition.id, "ru") == ("ru", "Освободите узников совести")
+    assert title_in(petition.id, "de") == ("be", "Вызваліце вязняў сумлення")
+    assert title_in(petition.id, "de") == (services.petition_text(petition, "de")[0].language,
+                                          services.petition_text(petition, "de")[0].title)
