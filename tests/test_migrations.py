@@ -67,3 +67,25 @@ def test_0003_gives_existing_petitions_an_organisation_named_as_they_name_theirs
                 " JOIN organisations o ON o.id = p.organisation_id ORDER BY p.slug")).all()
         db.engine.dispose()
     assert [tuple(r) for r in rows] == [("a", "Viasna", True), ("b", "Viasna", False), ("c", "Organisation of c", True)]
+
+
+def test_0005_will_not_go_back_while_mail_exists_only_as_facts(empty_database_url, tmp_path, caplog):
+    from flask_migrate import downgrade
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
+    with app.app_context():
+        upgrade()
+        insert = text("INSERT INTO outbox_messages (kind, recipient, context, subject, text_body, html_body,"
+                      " attempts, created_at, next_attempt_at) VALUES ('erase', 'a@example.org', :context, '', '', '',"
+                      " 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+        with db.engine.begin() as conn:
+            conn.execute(insert, {"context": '{"language": "en"}'})
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's error and exits
+            downgrade(revision="0004_letters")
+        assert "1 queued messages are not rendered yet" in caplog.text
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE outbox_messages SET sent_at = '2026-01-01 00:01:00', context = NULL"))
+        downgrade(revision="0004_letters")
+        columns = {c["name"] for c in inspect(db.engine).get_columns("outbox_messages")}
+        db.engine.dispose()
+    assert "context" not in columns

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
@@ -54,22 +55,34 @@ def due_messages(now, limit):
 
 
 def deliver_due(transport, sender, now=None, limit=50, max_backoff=3600):
-    """Deliver up to ``limit`` due messages. Returns (sent, failed). Flushes; caller commits."""
+    """Deliver up to ``limit`` due messages. Returns (sent, failed). Flushes; caller commits.
+
+    Every message is rendered before the first is sent: a database error
+    while rendering then aborts the batch before the server has any of it,
+    so nothing can go out twice. A message that cannot be rendered waits for
+    its retry without holding up the rest.
+    """
     now = now or utcnow()
     rows = due_messages(now, limit)
     if not rows:
         return 0, 0
     sent = failed = 0
+    ready = []
+    for row in rows:
+        try:
+            ready.append((row, build_email(row, sender)))
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:
+            current_app.logger.exception("outbox message %s could not be rendered", row.id)
+            _failed(row, exc, now, max_backoff)
+            failed += 1
+    if not ready:
+        db.session.flush()
+        return sent, failed
     try:
         with transport.session() as send:
-            for row in rows:
-                try:
-                    email = build_email(row, sender)
-                except Exception as exc:  # one message that cannot be rendered must not hold up the rest
-                    current_app.logger.exception("outbox message %s could not be rendered", row.id)
-                    _failed(row, exc, now, max_backoff)
-                    failed += 1
-                    continue
+            for row, email in ready:
                 try:
                     send(email)
                 except ConnectionFailed:
@@ -82,7 +95,7 @@ def deliver_due(transport, sender, now=None, limit=50, max_backoff=3600):
                     sent += 1
     except ConnectionFailed as exc:
         # The server is unreachable: every message not yet sent waits its turn.
-        for row in rows:
+        for row, _email in ready:
             if row.sent_at is None:
                 _failed(row, exc, now, max_backoff)
                 failed += 1
@@ -95,6 +108,7 @@ def _sent(row, now):
     # Once the server has the message we keep no copy of who it went to or what it said.
     row.recipient = ""
     row.context = None
+    row.headers = None  # List-Unsubscribe carries a link that names the signature
     row.subject = ""
     row.text_body = ""
     row.html_body = ""

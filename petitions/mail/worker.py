@@ -56,13 +56,17 @@ def _deliver_once(limit):
 
 
 def deliver_all(limit=None):
-    """Deliver batches until nothing due is left or a batch fails. Returns (sent, failed)."""
+    """Deliver batches until one sends nothing (the outbox is empty or the server refuses). Returns (sent, failed).
+
+    A message that failed waits for its retry time, so it is not taken again
+    here; one bad message or address never stops the rest from going.
+    """
     total_sent = total_failed = 0
     while True:
         sent, failed, queued = deliver_once(limit)
         total_sent += sent
         total_failed += failed
-        if failed or not (sent or queued):
+        if not (sent or queued):
             return total_sent, total_failed
 
 

@@ -239,3 +239,12 @@ def test_bad_moderation_input_changes_nothing(app, client, letter, make_member):
     assert client.get("/en/letter/end-repression/sign/robot").status_code == 404
     db.session.expire_all()
     assert (row.status, db.session.scalar(select(func.count()).select_from(LetterSignatory))) == ("awaiting", 1)
+
+
+def test_the_cosign_email_greets_the_contact_and_names_the_organisation(client, letter):
+    assert _sign_on(client, name='Viasna & <Friends> "BY"').status_code == 303
+    (email,) = queued_to("ales@spring96.org")
+    assert email.kind == "cosign_confirm" and "Free the prisoners of conscience" in email.subject
+    assert "Hello Ales," in email.text_body
+    assert 'on behalf of Viasna & <Friends> "BY"' in email.text_body  # plain text: as entered
+    assert "on behalf of Viasna &amp; &lt;Friends&gt; &#34;BY&#34;" in email.html_body  # HTML: escaped once

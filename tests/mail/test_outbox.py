@@ -1,6 +1,8 @@
 """Mail goes out through a real SMTP conversation and survives the server being down."""
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import select
 
 from petitions.extensions import db
@@ -10,7 +12,7 @@ from petitions.mail.worker import deliver_all
 from petitions.models import OutboxMessage, utcnow
 
 from ..conftest import free_port
-from ..helpers import confirm_path, sign
+from ..helpers import confirm_path, queued_to, sign
 from ..smtp import html_part, text_part
 
 
@@ -58,13 +60,36 @@ def test_message_queued_before_facts_were_kept_is_sent_as_stored(smtp_app, smtp_
 
 
 def test_a_message_that_cannot_be_rendered_does_not_hold_up_the_others(smtp_app, smtp_server, client, petition):
+    smtp_app.config["MAIL_BATCH_SIZE"] = 2  # the bad one and a good one share the first batch
     db.session.add(OutboxMessage(kind="no-such-kind", recipient="broken@example.org", context={"language": "en"}))
     db.session.commit()
-    sign(client, email="fine@example.org")
-    assert deliver_all() == (1, 1)
-    assert [m["To"] for m in smtp_server.wait_for(1)] == ["fine@example.org"]
+    for i in range(3):
+        sign(client, email=f"fine{i}@example.org")
+    assert deliver_all() == (3, 1)
+    assert sorted(m["To"] for m in smtp_server.wait_for(3)) == [f"fine{i}@example.org" for i in range(3)]
     broken = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "no-such-kind"))
     assert broken.sent_at is None and broken.attempts == 1 and "no-such-kind" in broken.last_error
+    assert broken.next_attempt_at > utcnow()
+
+
+def test_a_database_error_while_rendering_stops_the_batch_before_anything_is_sent(
+        smtp_app, smtp_server, client, petition, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from petitions.mail import messages
+
+    for i in range(2):
+        sign(client, email=f"reader{i}@example.org")
+
+    def database_gone(*args):
+        raise OperationalError("SELECT title", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(messages, "title_in", database_gone)
+    with pytest.raises(OperationalError):
+        deliver_all()
+    assert smtp_server.messages == []  # nothing went out, so nothing can go out twice
+    monkeypatch.undo()
+    assert deliver_all() == (2, 0)
 
 
 def test_smtp_down_keeps_mail_queued_and_retries_with_backoff(app, client, petition, smtp_server):
@@ -127,3 +152,10 @@ def test_development_delivers_from_inside_the_web_process(make_app, smtp_server)
         assert time.monotonic() - started < 10
     finally:
         app.extensions["petitions.mail_delivery"].stop()
+
+
+def test_a_signers_name_is_escaped_once_in_html_and_kept_as_entered_in_text(client, petition):
+    assert sign(client, full_name="Tom & <b>Jerry</b>", email="tom@example.org").status_code == 303
+    (email,) = queued_to("tom@example.org")
+    assert "Tom & <b>Jerry</b>" in email.text_body
+    assert "Tom &amp; &lt;b&gt;Jerry&lt;/b&gt;" in email.html_body and "<b>Jerry" not in email.html_body
