@@ -15,10 +15,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PETITIONS = str(ROOT / ".venv" / "bin" / "petitions")
+from support import BIN, ROOT
+
+PETITIONS = str(BIN / "petitions")
 
 FILL_SQLITE = """
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)

@@ -29,7 +29,6 @@ import platform
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,30 +37,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
+from support import BIN, ROOT, SLUG, free_port, migrate_and_load_demo, recreate_postgres, served_stamp
+
 LUA = Path(__file__).resolve().parent / "wrk" / "load.lua"
-DEMO = ROOT / "petitions" / "demo" / "petition.json"
-SLUG = "letters-behind-bars"
 TARGETS = {"page": 0.35, "count": 0.70, "sign": 0.12, "confirm": 0.12}
-STAMP_RE = re.compile(r'name="served"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="served"')
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def recreate_postgres(url):
-    """Drop and create petitions_bench on the server of ``url``; return its URL."""
-    import psycopg
-
-    base = url.rsplit("/", 1)[0]
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS petitions_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE petitions_bench")
-    return base + "/petitions_bench"
 
 
 def environment(database_url, instance, port):
@@ -158,16 +137,13 @@ def bench_database(name, database_url, args, workdir):
     base = f"http://127.0.0.1:{port}"
     instance = str(workdir / name)
     env = environment(database_url, instance, port)
-    subprocess.run([str(BIN / "petitions"), "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([str(BIN / "petitions"), "petition", "import", str(DEMO)], env=env, cwd=ROOT, check=True,
-                   capture_output=True)
+    migrate_and_load_demo(env)
     server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], env=env, cwd=ROOT)
     results = {}
     try:
         wait_until_up(base)
         page_path = f"/en/p/{SLUG}"
-        match = STAMP_RE.search(get(base + page_path))
-        stamp = match.group(1) or match.group(2)
+        stamp = served_stamp(get(base + page_path))
         time.sleep(2.1)  # the form must look filled by a person: older than FORM_MIN_SECONDS
         common = dict(seconds=args.seconds, connections=args.connections, threads=args.threads)
         runs = [("hello", "/healthz", {}), ("page", page_path, {}),
@@ -243,7 +219,7 @@ def main():
             if name == "sqlite":
                 url = f"sqlite:///{workdir / 'bench.sqlite'}"
             elif name == "postgresql":
-                url = recreate_postgres(args.postgres_url)
+                url = recreate_postgres(args.postgres_url, "petitions_bench")
             else:
                 raise SystemExit(f"unknown database {name!r}")
             report(name, bench_database(name, url, args, workdir))

@@ -16,7 +16,6 @@ is dropped and recreated for every run.
 import argparse
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,9 +25,8 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
-DEMO = ROOT / "petitions" / "demo" / "petition.json"
+from support import BIN, ROOT, free_port, migrate_and_load_demo, recreate_postgres
+
 
 
 class Sink:
@@ -64,23 +62,12 @@ with app.test_request_context():
 """
 
 
-def recreate_postgres(url):
-    import psycopg
-
-    base = url.rsplit("/", 1)[0]
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS petitions_mail_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE petitions_mail_bench")
-    return base + "/petitions_mail_bench"
-
-
 def run(database, url, workers, messages, smtp_port, workdir):
     """Fill a fresh database's outbox with ``messages`` confirmations; time ``workers`` senders emptying it."""
     env = {**os.environ, "PETITIONS_ENV": "production", "SECRET_KEY": "mail-benchmark-" * 4,
            "DATABASE_URL": url, "PETITIONS_INSTANCE": str(workdir), "BASE_URL": "https://petitions.example.org",
            "MAIL_URL": f"smtp://127.0.0.1:{smtp_port}", "RATELIMIT_ENABLED": "false"}
-    for command in (["db", "upgrade"], ["petition", "import", str(DEMO)]):
-        subprocess.run([str(BIN / "petitions"), *command], env=env, cwd=ROOT, check=True, capture_output=True)
+    migrate_and_load_demo(env)
     subprocess.run([str(BIN / "python"), "-c", FILL, str(messages)], env=env, cwd=ROOT, check=True)
     started = time.monotonic()
     senders = [subprocess.Popen([str(BIN / "petitions"), "mail", "send"], env=env, cwd=ROOT,
@@ -100,9 +87,7 @@ def main():
     parser.add_argument("--workers", default="1,2,4")
     args = parser.parse_args()
     sink = Sink()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     print(f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; "
@@ -113,7 +98,7 @@ def main():
         for database in args.databases.split(","):
             for workers in (int(w) for w in args.workers.split(",")):
                 with tempfile.TemporaryDirectory(prefix="petitions-mail-bench-") as tmp:
-                    url = f"sqlite:///{tmp}/mail.sqlite" if database == "sqlite" else recreate_postgres(args.postgres_url)
+                    url = f"sqlite:///{tmp}/mail.sqlite" if database == "sqlite" else recreate_postgres(args.postgres_url, "petitions_mail_bench")
                     with sink.lock:
                         sink.recipients.clear()
                     seconds = run(database, url, workers, args.messages, port, Path(tmp))

@@ -16,35 +16,23 @@ import argparse
 import cProfile
 import os
 import pstats
-import re
-import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
-DEMO = ROOT / "petitions" / "demo" / "petition.json"
+from support import SLUG, migrate_and_load_demo, recreate_postgres, served_stamp
+
 BASE = "http://127.0.0.1:9999"
-PAGE = "/en/p/letters-behind-bars"
-STAMP_RE = re.compile(r'name="served"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="served"')
+PAGE = f"/en/p/{SLUG}"
 
 
 def prepare(database_url, instance):
     if database_url.startswith("postgresql"):
-        import psycopg
-
-        base = database_url.rsplit("/", 1)[0]
-        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS petitions_cpu_bench WITH (FORCE)")
-            conn.execute("CREATE DATABASE petitions_cpu_bench")
-        database_url = base + "/petitions_cpu_bench"
+        database_url = recreate_postgres(database_url, "petitions_cpu_bench")
     os.environ.update(PETITIONS_ENV="production", SECRET_KEY="requests-cpu-benchmark-" * 3, BASE_URL=BASE,
                       MAIL_URL="smtp://127.0.0.1:9", RATELIMIT_ENABLED="false", DATABASE_URL=database_url,
                       PETITIONS_INSTANCE=str(instance))
-    for command in (["db", "upgrade"], ["petition", "import", str(DEMO)]):
-        subprocess.run([str(BIN / "petitions"), *command], cwd=ROOT, check=True, capture_output=True)
+    migrate_and_load_demo()
 
 
 def main():
@@ -73,8 +61,7 @@ def measure(args):
     def call(environ):
         b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
 
-    match = STAMP_RE.search(app.test_client().get(PAGE).get_data(as_text=True))
-    stamp = match.group(1) or match.group(2)
+    stamp = served_stamp(app.test_client().get(PAGE).get_data(as_text=True))
     time.sleep(2.1)  # older than FORM_MIN_SECONDS, as a person's form would be
     headers = {"Origin": BASE, "Sec-Fetch-Site": "same-origin"}
 
