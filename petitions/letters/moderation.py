@@ -5,12 +5,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..accounts import auth
-from ..extensions import db
 from ..i18n import current_language, number
 from ..markup import render_markdown
 from ..models import LetterSignatory, Role, SignatoryKind, utcnow
 from ..organiser.services import petition_for
 from ..signing.services import petition_text
+from ..web import part_of_or_404
 from . import documents, services
 
 bp = auth.organiser_blueprint("organiser_letters", __name__)
@@ -55,9 +55,7 @@ def signatories(slug):
 @auth.login_required
 def decide(slug, signatory_id):
     letter, _role = _letter(slug, Role.EDITOR)
-    row = db.session.get(LetterSignatory, signatory_id)
-    if row is None or row.petition_id != letter.id:
-        abort(404)
+    row = part_of_or_404(LetterSignatory, signatory_id, letter)
     try:
         services.decide(letter, row, request.form.get("decision", ""), request.form.get("note", "").strip(),
                         auth.current_account())

@@ -16,11 +16,11 @@ from ..accounts import auth
 from ..accounts import services as accounts
 from ..accounts.forms import EmptyForm
 from ..embed.snippets import iframe_snippets
-from ..extensions import db
 from ..i18n import country_name, current_language, language_name, number
 from ..markup import render_markdown
 from ..models import PaperBatch, PetitionStatus, PetitionUpdate, Role, utcnow
 from ..signing.services import petition_text, text_versions
+from ..web import part_of_or_404
 from . import campaign, exports, services, stats
 from .forms import (
     ExportForm, NewPetitionForm, PaperCountForm, PaperCsvForm, SettingsForm, TextForm, UpdateForm,
@@ -194,9 +194,7 @@ def updates(slug):
         if form.validate_on_submit():
             update_id = request.form.get("update", type=int)
             if update_id:
-                update = db.session.get(PetitionUpdate, update_id)
-                if update is None or update.petition_id != petition.id:
-                    abort(404)
+                update = part_of_or_404(PetitionUpdate, update_id, petition)
                 campaign.translate_update(update, form.language.data, form.title.data, form.body.data)
                 flash(_("Translation saved."))
             else:
@@ -262,9 +260,7 @@ def paper(slug):
 @auth.login_required
 def delete_paper(slug, batch_id):
     petition, _role = _petition(slug, Role.EDITOR)
-    batch = db.session.get(PaperBatch, batch_id)
-    if batch is None or batch.petition_id != petition.id:
-        abort(404)
+    batch = part_of_or_404(PaperBatch, batch_id, petition)
     if EmptyForm().validate_on_submit():
         campaign.delete_paper_batch(petition, batch)
         flash(_("Paper signatures removed."))

@@ -74,3 +74,17 @@ def test_removing_a_batch_takes_it_off_the_total(app, make_petition, make_member
     client.post(f"/organiser/p/free-them/paper/{first.id}/delete")
     db.session.expire_all()
     assert petition.paper_count == 3
+
+
+def test_a_batch_is_removed_only_through_its_own_petition(app, make_petition, make_member):
+    from petitions.models import PaperBatch
+
+    petition = make_petition()
+    other = make_petition(slug="other-one")
+    client = _client(app, make_member)
+    client.post("/organiser/p/other-one/paper", data={"count-count": "7", "count-note": ""})
+    batch = db.session.scalar(select(PaperBatch))
+    assert client.post(f"/organiser/p/free-them/paper/{batch.id}/delete").status_code == 404
+    assert client.post("/organiser/p/free-them/paper/999999/delete").status_code == 404
+    db.session.expire_all()
+    assert (other.paper_count, petition.paper_count) == (7, 0)

@@ -91,3 +91,17 @@ def test_a_viewer_cannot_post_updates(app, make_member, petition):
     sign_in(client, make_member(email="v@r.example", role="viewer"))
     assert client.post("/organiser/p/free-them/updates", data={"language": "en", "title": "x", "body": "y"}).status_code == 404
     assert db.session.scalar(select(PetitionUpdate)) is None
+
+
+def test_an_update_is_translated_only_through_its_own_petition(app, make_member, petition, make_petition):
+    make_petition(slug="other-one")
+    client = app.test_client()
+    sign_in(client, make_member())
+    client.post("/organiser/p/other-one/updates", data={"language": "en", "title": "Elsewhere", "body": "Text."})
+    update = db.session.scalar(select(PetitionUpdate))
+    for bad in (str(update.id), "999999"):
+        response = client.post("/organiser/p/free-them/updates", data={"update": bad, "language": "ru",
+                                                                      "title": "Чужое", "body": "Текст."})
+        assert response.status_code == 404
+    db.session.expire_all()
+    assert [t.language for t in update.translations] == ["en"]
