@@ -7,6 +7,9 @@ sender takes it (``render``). Signing is what a crowd does all at once, and
 rendering two templates cost a quarter of a signature inside the request;
 the mail worker pays for it instead, at its own pace.
 """
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from markupsafe import Markup
@@ -38,20 +41,6 @@ def _days(seconds):
     return max(1, seconds // 86400)
 
 
-def _link_days(setting):
-    return lambda context: {"max_age_days": _days(current_app.config[setting])}
-
-
-def _with_title(context):
-    petition_id, language = context["petition_id"], context["language"]
-    return {"title": caching.remembered(("title", petition_id, language), lambda: title_in(petition_id, language))[1]}
-
-
-def _update_body(context):
-    # Sanitised with nh3 when the organiser wrote it (petitions/markup.py).
-    return {"body_html": Markup(context["body_html"])}
-
-
 def _decision_subject(context):
     title = context["title"]
     return {
@@ -61,30 +50,45 @@ def _decision_subject(context):
     }[context["decision"]]()
 
 
-# kind: (its subject from the context, what the templates need besides the stored context).
-# The templates are emails/<kind>.txt and emails/<kind>.html.
+def _confirm_subject(context):
+    return gettext("Please confirm your signature: %(title)s", title=context["title"])
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of message; its templates are emails/<kind>.txt and emails/<kind>.html."""
+
+    subject: Callable[[dict], str]
+    # The templates show the petition's title, looked up from the stored petition_id when rendering.
+    title: bool = False
+    # The setting that says how long the message's link works, shown in whole days.
+    link_setting: str | None = None
+
+
 KINDS = {
-    "confirm": (
-        lambda c: gettext("Please confirm your signature: %(title)s", title=c["title"]),
-        lambda c: {**_with_title(c), **_link_days("CONFIRM_TOKEN_MAX_AGE")(c)},
-    ),
-    "already_signed": (
-        lambda c: gettext("You have already signed: %(title)s", title=c["title"]),
-        _with_title,
-    ),
-    "erase": (lambda c: gettext("Confirm the erasure of your data"), _link_days("ERASE_TOKEN_MAX_AGE")),
-    "invitation": (
-        lambda c: gettext("%(inviter)s invites you to organise petitions with %(organisation)s",
-                          inviter=c["inviter"], organisation=c["organisation"]),
-        _link_days("INVITE_TOKEN_MAX_AGE"),
-    ),
-    "update": (lambda c: f"{c['update_title']} – {c['petition_title']}", _update_body),
-    "cosign_confirm": (
-        lambda c: gettext("Please confirm your signature: %(title)s", title=c["title"]),
-        lambda c: {**_with_title(c), **_link_days("CONFIRM_TOKEN_MAX_AGE")(c)},
-    ),
-    "cosign_decision": (_decision_subject, _with_title),
+    "confirm": Kind(_confirm_subject, title=True, link_setting="CONFIRM_TOKEN_MAX_AGE"),
+    "already_signed": Kind(lambda c: gettext("You have already signed: %(title)s", title=c["title"]), title=True),
+    "erase": Kind(lambda c: gettext("Confirm the erasure of your data"), link_setting="ERASE_TOKEN_MAX_AGE"),
+    "invitation": Kind(lambda c: gettext("%(inviter)s invites you to organise petitions with %(organisation)s",
+                                         inviter=c["inviter"], organisation=c["organisation"]),
+                       link_setting="INVITE_TOKEN_MAX_AGE"),
+    "update": Kind(lambda c: f"{c['update_title']} – {c['petition_title']}"),
+    "cosign_confirm": Kind(_confirm_subject, title=True, link_setting="CONFIRM_TOKEN_MAX_AGE"),
+    "cosign_decision": Kind(_decision_subject, title=True),
 }
+
+
+def _completed(kind, context):
+    """The stored context with what is looked up or derived when rendering."""
+    if kind.title:
+        petition_id, language = context["petition_id"], context["language"]
+        context["title"] = caching.remembered(("title", petition_id, language),
+                                              lambda: title_in(petition_id, language))[1]
+    if kind.link_setting:
+        context["max_age_days"] = _days(current_app.config[kind.link_setting])
+    if "body_html" in context:  # an update's text, sanitised with nh3 when the organiser wrote it (markup.py)
+        context["body_html"] = Markup(context["body_html"])
+    return context
 
 
 def render(row):
@@ -94,13 +98,11 @@ def render(row):
     """
     if row.context is None:
         return row.subject, row.text_body, row.html_body
-    subject_of, completed = KINDS[row.kind]
-    context = dict(row.context)
-    language = context["language"]
-    with force_locale(language):
-        context.update(completed(context))
+    kind = KINDS[row.kind]
+    with force_locale(row.context["language"]):
+        context = _completed(kind, dict(row.context))
         return (
-            subject_of(context),
+            kind.subject(context),
             render_template(f"emails/{row.kind}.txt", **context),
             render_template(f"emails/{row.kind}.html", **context),
         )
