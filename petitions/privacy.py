@@ -82,7 +82,7 @@ def recent_public_signers(petition_id, limit=10):
     return [(name, country) for name, country in named if name]
 
 
-_SCRUBBED = {"email": "", "full_name": "", "city": None, "email_hash": None, "ip_hash": None}
+_SCRUBBED = {"email": "", "full_name": "", "city": None, "email_hash": None}
 
 
 def withdraw(signature, now=None):

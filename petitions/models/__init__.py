@@ -2,7 +2,7 @@
 from .campaign import PaperBatch, PaperSignature, PetitionUpdate, UpdateTranslation
 from .keys import DailyKey
 from .letter import LetterSignatory, SignatoryKind, SignatoryStatus
-from .organisation import Account, AuditEvent, Invitation, Membership, Organisation, Role
+from .organisation import Account, AuditEvent, Invitation, Membership, Organisation, RecoveryCode, Role
 from .outbox import OutboxMessage
 from .petition import (
     CounterShard, GoalMilestone, Petition, PetitionStatus, PetitionTranslation, PetitionVersion,
@@ -29,6 +29,7 @@ __all__ = [
     "PetitionUpdate",
     "PetitionVersion",
     "PublicName",
+    "RecoveryCode",
     "Role",
     "SignatoryKind",
     "SignatoryStatus",

@@ -69,14 +69,12 @@ class PaperBatch(db.Model):
 
 
 class PaperSignature(db.Model):
-    """One row of an imported paper list."""
+    """One row of an imported paper list: its country only. Names and cities are never kept."""
 
     __tablename__ = "paper_signatures"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("paper_batches.id", ondelete="CASCADE"), index=True)
-    full_name: Mapped[str] = mapped_column(String(120))
-    city: Mapped[str] = mapped_column(String(80), default="")
     country: Mapped[str] = mapped_column(String(2), default="")
 
     def __repr__(self):

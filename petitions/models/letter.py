@@ -48,6 +48,9 @@ class LetterSignatory(db.Model):
     contact_role: Mapped[str] = mapped_column(String(120), default="")
     email: Mapped[str] = mapped_column(String(320), default="")
     email_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Confirmation emails sent for this sign-on (capped); retention counts from the last one.
+    confirmation_sends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    confirmation_sent_at = mapped_column(UTCDateTime, nullable=True)
     language: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(10), default="form")  # "form" or "import"

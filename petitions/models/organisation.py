@@ -53,6 +53,8 @@ class Account(db.Model):
     totp_enabled_at = mapped_column(UTCDateTime, nullable=True)
     # The last time step a code was accepted for, so a code works only once.
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Wrong codes since the password was last accepted; enough of them end the pending sign-in.
+    second_step_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Bumped on password change or "sign out everywhere": older sessions stop working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
@@ -66,6 +68,21 @@ class Account(db.Model):
 
     def __repr__(self):
         return f"<Account {self.id}>"
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    used_at = mapped_column(UTCDateTime, nullable=True)
+
+    def __repr__(self):
+        return f"<RecoveryCode {self.id} account={self.account_id}{' used' if self.used_at else ''}>"
 
 
 class Membership(db.Model):

@@ -56,9 +56,6 @@ class Signature(db.Model):
     withdrawn_at = mapped_column(UTCDateTime, nullable=True)
     already_signed_notice_at = mapped_column(UTCDateTime, nullable=True)
     anonymised_at = mapped_column(UTCDateTime, nullable=True)
-    # Keyed hash of the client address under that day's key; the key is
-    # deleted after a day, so the hash can no longer be tied to an address.
-    ip_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     petition = relationship("Petition")
 

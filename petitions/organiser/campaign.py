@@ -129,7 +129,7 @@ def import_paper_csv(petition, data, note, author):
     db.session.add(batch)
     db.session.flush()
     db.session.execute(PaperSignature.__table__.insert(), [
-        {"batch_id": batch.id, "full_name": name, "city": city, "country": code} for name, city, code in rows
+        {"batch_id": batch.id, "country": code} for _name, _city, code in rows
     ])
     _refresh_paper_count(petition)
     return batch

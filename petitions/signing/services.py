@@ -69,7 +69,7 @@ def petition_text(petition, language):
     return petition.translation(petition.primary_language) or petition.translations[0], True
 
 
-def sign(petition, details, language, now=None, ip_hash=None):
+def sign(petition, details, language, now=None):
     """Record a signature as pending and queue its confirmation email.
 
     One address counts once per petition: the (petition, email hash) pair is
@@ -85,7 +85,7 @@ def sign(petition, details, language, now=None, ip_hash=None):
     key = email_hash(current_app.config["HASH_KEY"], details.email)
     signature = Signature(
         petition_id=petition.id, email_hash=key, language=language, created_at=now,
-        status=SignatureStatus.PENDING, confirmation_sends=1, confirmation_sent_at=now, ip_hash=ip_hash,
+        status=SignatureStatus.PENDING, confirmation_sends=1, confirmation_sent_at=now,
     )
     _apply_details(signature, details)
     # Most addresses are new: insert straight away and let the unique

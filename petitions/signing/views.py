@@ -1,6 +1,5 @@
 """Public pages: the petition, signing, and the confirmation link."""
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -109,8 +108,7 @@ def receive_signature(petition, form):
         return True
     if not form.validate():
         return False
-    services.sign(petition, form.signer_details(), current_language(),
-                  ip_hash=privacy.client_hash(get_remote_address()))
+    services.sign(petition, form.signer_details(), current_language())
     return True
 
 
