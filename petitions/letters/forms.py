@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..signing.forms import CountryField, StampedForm, _strip, email_field
+from ..signing.forms import CountryField, NoAddresses, StampedForm, _strip, email_field
 
 
 class PlainWebsite:
@@ -21,8 +21,9 @@ class PlainWebsite:
 
 
 def _name(label, message, limit=300):
+    # Names and roles are printed in the mail the organisation sends: no addresses in them (NoAddresses).
     return StringField(label, filters=[_strip], validators=[
-        DataRequired(message=message), Length(max=limit, message=_l("At most %(max)d characters."))])
+        DataRequired(message=message), Length(max=limit, message=_l("At most %(max)d characters.")), NoAddresses()])
 
 
 class CoSignForm(StampedForm):
@@ -46,4 +47,5 @@ class OrganisationForm(CoSignForm):
 class IndividualForm(CoSignForm):
     name = _name(_l("Your full name"), _l("Please enter your name."), 120)
     title = StringField(_l("Title or affiliation (for example “former UN Special Rapporteur”)"), filters=[_strip],
-                        validators=[Optional(), Length(max=300, message=_l("At most %(max)d characters."))])
+                        validators=[Optional(), Length(max=300, message=_l("At most %(max)d characters.")),
+                                    NoAddresses()])
