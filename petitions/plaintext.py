@@ -12,13 +12,25 @@ LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 _FOLD = str.maketrans({ch: " " for ch in LINE_BREAKS + "\t"})
 
 
+# Invisible format characters (Unicode category Cf) that a name may keep: the zero-width
+# non-joiner and joiner change how Persian, Indic and emoji text is drawn.
+KEPT_FORMAT = frozenset("\u200c\u200d")
+
+
+def _kept(ch):
+    category = unicodedata.category(ch)
+    return category != "Cc" and (category != "Cf" or ch in KEPT_FORMAT)
+
+
 def single_line(value):
     """``value`` with every line break (and tab) turned into a space, other control characters dropped, trimmed.
 
     Control characters are never part of a name and PostgreSQL refuses NUL.
+    Invisible format characters go too (all but KEPT_FORMAT): bidi overrides would
+    let a name read backwards ("moc.live" shown as "evil.com") and zero-width ones
+    hide a domain from the address check ("paypal", a zero-width space, ".com").
     Anything that is not a string is returned as it is (a form filter gets None).
     """
     if not isinstance(value, str):
         return value
-    folded = value.translate(_FOLD)
-    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cc").strip()
+    return "".join(ch for ch in value.translate(_FOLD) if _kept(ch)).strip()

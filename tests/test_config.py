@@ -80,3 +80,15 @@ def test_production_refuses_a_password_over_plain_smtp(monkeypatch, tmp_path, ur
                                  "smtp://user:pass@localhost", "smtp://mail.example.org:25"])
 def test_a_password_may_go_over_tls_or_to_a_relay_on_this_machine(monkeypatch, tmp_path, url):
     assert _production(monkeypatch, tmp_path, SECRET_KEY=secrets.token_urlsafe(32), MAIL_URL=url)["MAIL_URL"] == url
+
+
+def test_postgresql_connections_give_up_after_the_connect_timeout(monkeypatch):
+    from petitions.config import load
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT", "3")
+    settings = load("testing")
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 3}
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///x.sqlite")
+    assert "connect_args" not in load("testing")["SQLALCHEMY_ENGINE_OPTIONS"]

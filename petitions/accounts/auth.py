@@ -51,7 +51,8 @@ def pending_account():
     """The account whose password was just accepted, while its code step is still open; else None.
 
     The step is over after PENDING_SECONDS, when the epoch moved, or once the account has had
-    SECOND_STEP_MAX_FAILURES wrong codes (counted in the database, not in the cookie).
+    SECOND_STEP_MAX_FAILURES wrong codes within SECOND_STEP_WINDOW_SECONDS (counted in the
+    database, not in the cookie).
     """
     data = session.get(PENDING_KEY)
     if not isinstance(data, dict) or time.time() - data.get("at", 0) > PENDING_SECONDS:
@@ -59,7 +60,8 @@ def pending_account():
     account = db.session.get(Account, data.get("id"))
     if account is None or account.session_epoch != data.get("epoch"):
         return None
-    if account.second_step_failures >= current_app.config["SECOND_STEP_MAX_FAILURES"]:
+    if account.second_step_locked(current_app.config["SECOND_STEP_MAX_FAILURES"],
+                                  current_app.config["SECOND_STEP_WINDOW_SECONDS"]):
         return None
     return account
 

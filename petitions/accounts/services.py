@@ -12,20 +12,20 @@ import hashlib
 import hmac
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import pyotp
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, insert, or_, select, update
 
 from ..extensions import db
 from ..links import external_url
 from ..mail import messages
 from ..models import (
-    Account, AuditEvent, Invitation, Membership, Organisation, Petition, RecoveryCode, Role, utcnow,
+    Account, AuditEvent, Invitation, Membership, Organisation, OutboxMessage, Petition, RecoveryCode, Role, utcnow,
 )
 from ..plaintext import single_line
 from ..security import email_hash, normalise_email
@@ -45,7 +45,7 @@ class InvalidCode(AccountError):
 
 
 class SecondStepLocked(AccountError):
-    """Too many wrong codes since the password was accepted: the sign-in must start again."""
+    """Too many wrong codes within SECOND_STEP_WINDOW_SECONDS: no code is checked until the window passes."""
 
 
 class ResetLinkUnusable(AccountError):
@@ -155,8 +155,8 @@ def authenticate(email, password):
         raise InvalidCredentials() from None
     if hasher.check_needs_rehash(account.password_hash):
         account.password_hash = hasher.hash(password)
-    # A right password opens a new second step with its own allowance of wrong codes.
-    account.second_step_failures = 0
+    # The count of wrong codes is NOT reset here: whoever has the password could otherwise
+    # sign in again after every few guesses and try codes without end (see second_step).
     return account
 
 
@@ -184,6 +184,7 @@ def record_sign_in(account, method, now=None):
         raise ValueError(method)
     account.last_sign_in_at = now or utcnow()
     account.second_step_failures = 0
+    account.second_step_failed_at = None
     audit_account(account, account, f"sign_in.{method}", now=now)
 
 
@@ -205,24 +206,44 @@ def change_password(account, current, new):
 
 def _password_digest(account):
     """A digest of the current password hash: a reset link carries it, so it dies when the password changes."""
+    return _digest_of(account.password_hash)
+
+
+def _digest_of(password_hash):
     key = hmac.new(current_app.config["HASH_KEY"].encode(), b"petitions.password-reset.v1", hashlib.sha256).digest()
-    return hmac.new(key, account.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key, password_hash.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def request_password_reset(email):
     """Queue a reset link to the address if it has an account, in the account's language.
 
     Nothing is sent to an address without an account (an email from this site could itself put
-    someone at risk), and the caller answers the same either way.
+    someone at risk), and the caller answers the same either way. It also takes the same time:
+    for an unknown address a link is made all the same and a row written to the outbox, one
+    already marked sent, with no recipient and no content, so nothing goes out and the purge
+    removes it with other sent mail. Doing nothing there answered twice as fast, and the
+    difference told which addresses have accounts.
     """
     account = find_account(email)
+    minutes = max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
     if account is None:
+        token = password_reset_tokens(current_app).make([0, _digest_of(_dummy_hash(password_hasher()))])
+        external_url("accounts.reset_password", token=token)  # made and dropped: the same work as a real link
+        _queue_nothing("password_reset")
         return None
     token = password_reset_tokens(current_app).make([account.id, _password_digest(account)])
-    minutes = max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
     messages.queue_password_reset(account.email, account.language,
                                   external_url("accounts.reset_password", token=token), minutes)
     return account
+
+
+def _queue_nothing(kind):
+    # The same INSERT as a real message, of a row the outbox treats as sent (and purge deletes).
+    now = utcnow()
+    db.session.execute(insert(OutboxMessage.__table__), dict(
+        kind=kind, recipient="", context=None, created_at=now, next_attempt_at=now, sent_at=now,
+        signature_id=None, headers=None,
+    ))
 
 
 def account_from_reset_token(token):
@@ -269,7 +290,7 @@ def totp_uri(account, secret):
 def _matching_step(secret, code, now):
     """The time step ``code`` belongs to (this one or a neighbour, for clock drift), or None."""
     code = "".join((code or "").split())
-    if not code.isdigit() or len(code) != 6:
+    if not looks_like_totp(code):
         return None
     totp = pyotp.TOTP(secret)
     step = totp.timecode(datetime.fromtimestamp(now, tz=timezone.utc))
@@ -282,7 +303,8 @@ def _matching_step(secret, code, now):
 def looks_like_totp(code):
     """Whether a typed code has the shape of an app's code (six digits) rather than a recovery code's."""
     code = "".join((code or "").split())
-    return code.isdigit() and len(code) == 6
+    # ASCII only: str.isdigit() is true of "١٢٣٤٥٦" and "²²²²²²" too, which compare_digest refuses.
+    return code.isascii() and code.isdigit() and len(code) == 6
 
 
 def enable_totp(account, secret, code, now=None):
@@ -310,19 +332,26 @@ def second_step(account, code, now=None):
     """Complete a sign-in whose password was accepted: a code from the app, or a recovery code.
 
     Returns the SignInMethod used. A wrong code raises InvalidCode; once SECOND_STEP_MAX_FAILURES
-    wrong codes have been given since the password was accepted, SecondStepLocked (and the sign-in
-    must start again with the password). The attempt is counted before the code is checked, in one
-    UPDATE guarded by the limit: parallel guesses wait on the row instead of all reading the same
-    count, so no more than the limit are ever checked. The count lives in the database because the
-    session cookie is the client's to replay.
+    codes have been tried within SECOND_STEP_WINDOW_SECONDS of one another, SecondStepLocked, and
+    no code is checked until the window has passed since the last. The attempt is counted before
+    the code is checked, in one UPDATE guarded by the limit: parallel guesses wait on the row
+    instead of all reading the same count, so no more than the limit are ever checked (a rate
+    limiter that deducts after the request lets parallel ones through). The count lives in the
+    database because the session cookie is the client's to replay, and a right password does
+    not reset it (only a completed sign-in does), or the password's holder could start over
+    after every few guesses.
     """
     limit = current_app.config["SECOND_STEP_MAX_FAILURES"]
+    now_at = utcnow()
+    stale = or_(Account.second_step_failed_at.is_(None),
+                Account.second_step_failed_at < now_at - timedelta(seconds=current_app.config["SECOND_STEP_WINDOW_SECONDS"]))
     counted = db.session.execute(
-        update(Account).where(Account.id == account.id, Account.second_step_failures < limit)
-        .values(second_step_failures=Account.second_step_failures + 1)
+        update(Account).where(Account.id == account.id, or_(stale, Account.second_step_failures < limit))
+        .values(second_step_failures=case((stale, 1), else_=Account.second_step_failures + 1),
+                second_step_failed_at=now_at)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.expire(account, ["second_step_failures"])
+    db.session.expire(account, ["second_step_failures", "second_step_failed_at"])
     if not counted:
         raise SecondStepLocked()
     try:
@@ -411,11 +440,20 @@ def new_recovery_codes(account, now=None):
     return codes
 
 
-def regenerate_recovery_codes(account, password):
-    """New recovery codes for the member (password required); the old ones stop working."""
+def regenerate_recovery_codes(account, password, code, now=None):
+    """New recovery codes for the member; the old ones stop working.
+
+    Like any change of the second factor, it needs the password and a current code from the
+    app (or, with the phone lost, an unused recovery code): the password alone is what a
+    phished or reused password gives, and new codes would be a second factor of its own.
+    """
     verify_password(account, password)
     if not account.has_totp:
         raise InvalidCode()
+    if looks_like_totp(code):
+        verify_totp(account, code, now)
+    else:
+        use_recovery_code(account, code)
     codes = new_recovery_codes(account)
     audit_account(account, account, "recovery_codes.new")
     return codes

@@ -10,8 +10,7 @@ from markupsafe import Markup
 from ..extensions import db, limiter
 from ..i18n import current_language, language_name, number
 from ..models import Account, Invitation, Membership, Organisation, Role
-from ..security import email_hash
-from ..web import client_key, configured_limit
+from ..web import client_key, configured_limit, submitted_address_hash
 from . import auth, services
 from .forms import (
     AcceptInvitationForm, DisableTotpForm, EmptyForm, EnableTotpForm, ForgotPasswordForm, InviteForm,
@@ -104,7 +103,7 @@ def _account_key_for(account):
 
 def _submitted_account_key():
     """The sign-in form's address: an address without an account is limited like one with."""
-    return "account:" + email_hash(current_app.config["HASH_KEY"], request.form.get("email", ""))
+    return "account:" + submitted_address_hash()
 
 
 def _pending_account_key():
@@ -128,7 +127,16 @@ def _limit_account(key_func):
 
 
 def _reset_address_key():
-    return "reset:" + email_hash(current_app.config["HASH_KEY"], request.form.get("email", ""))
+    return "reset:" + submitted_address_hash()
+
+
+def _locked_out():
+    """Back to the password, saying how long the code step stays closed after too many wrong codes."""
+    minutes = -(-current_app.config["SECOND_STEP_WINDOW_SECONDS"] // 60)
+    flash(ngettext("Too many wrong codes. Wait %(count)s minute, then sign in with your password again.",
+                   "Too many wrong codes. Wait %(count)s minutes, then sign in with your password again.",
+                   minutes, count=number(minutes)), "error")
+    return redirect(url_for("accounts.sign_in"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -146,6 +154,9 @@ def sign_in():
             return render_template("accounts/sign_in.html", form=form,
                                    problem=_("That email address and password do not match.")), 200
         next_page = auth.safe_next(request.args.get("next"))
+        if account.has_totp and account.second_step_locked(current_app.config["SECOND_STEP_MAX_FAILURES"],
+                                                           current_app.config["SECOND_STEP_WINDOW_SECONDS"]):
+            return _locked_out()
         if account.has_totp:
             auth.begin_second_step(account)
             return redirect(url_for("accounts.sign_in_code", next=next_page))
@@ -170,8 +181,7 @@ def sign_in_code():
         except services.SecondStepLocked:
             _fail()
             auth.end_pending()
-            flash(_("Too many wrong codes. Sign in with your password again."), "error")
-            return redirect(url_for("accounts.sign_in"))
+            return _locked_out()
         except services.InvalidCode:
             _fail()
             problem = _("That code is not right, or was already used. Wait for the next code and try again.")
@@ -295,8 +305,9 @@ def two_factor():
         return _two_factor_on_page(me)
     form = EnableTotpForm()
     problem = None
+    # The same key until it is used: a reload (or a second tab) must not make the code already scanned wrong.
     secret = session.get(TOTP_SETUP_KEY)
-    if not secret or request.method == "GET":
+    if not secret:
         secret = services.new_totp_secret()
         session[TOTP_SETUP_KEY] = secret
     if request.method == "POST" and form.validate_on_submit():
@@ -354,10 +365,13 @@ def new_recovery_codes():
     problem = None
     if form.validate_on_submit():
         try:
-            codes = services.regenerate_recovery_codes(me, form.password.data)
+            codes = services.regenerate_recovery_codes(me, form.password.data, form.code.data)
         except services.InvalidCredentials:
             _fail()
             problem = _("Your current password is not right.")
+        except services.InvalidCode:
+            _fail()
+            problem = _("That code is not right, or was already used.")
         else:
             return _recovery_codes_page(codes)
     return _two_factor_on_page(me, codes=form, problem=problem, status=400)

@@ -33,8 +33,12 @@ COLUMNS = ("name", "city", "country", "language", "signed_at_utc")
 # some spreadsheet programs fold them to their ASCII forms.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _PART_SEPARATORS = re.compile(r"([;\t])")
+# What a spreadsheet skips before it looks for a formula: white space of any kind (NBSP, the
+# ideographic space U+3000 ...) other than tab and CR (formula starts themselves), and double
+# quotes, which it reads as quoting (Ber;"=1+1 runs =1+1).
+_LEAD = re.compile(r'(?:[^\S\t\r]|")*')
 # A quick test first: most cells have no such part, and the export has a million rows to write.
-_RISKY = re.compile(r"(?:^|[;\t]) *[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]")
+_RISKY = re.compile(r'(?:^|[;\t])(?:[^\S\t\r]|")*[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]')
 
 
 def _verified(petition_id):
@@ -63,8 +67,8 @@ def verified_rows(session, petition_id, with_emails=False):
 
 
 def _defused(part):
-    """A ";"/tab-separated part of a cell that no spreadsheet runs as a formula (spaces before it ignored)."""
-    body = part.lstrip(" ")
+    """A ";"/tab-separated part of a cell that no spreadsheet runs as a formula (white space and quotes before it ignored)."""
+    body = part[_LEAD.match(part).end():]
     if body.startswith(FORMULA_START):
         return part[: len(part) - len(body)] + "'" + body
     return part

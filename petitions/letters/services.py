@@ -8,6 +8,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -33,6 +34,8 @@ FREE_MAIL_DOMAINS = frozenset({
 })
 QUOTES = "\"'`«»‘’‚‛“”„‟‹›「」『』"
 MAX_IMPORT_LINES = 20_000
+# MAX_CONFIRMATION_SENDS counts the emails to one sign-on within this rolling window (see sign_on).
+CONFIRMATION_SENDS_WINDOW = timedelta(days=1)
 
 
 class LetterError(ValueError):
@@ -80,8 +83,12 @@ def sign_on(letter, details, language, now=None):
     unconfirmed, or that the organiser sent back for changes, replaces it.
     Anyone who knows an address can do that, so each email's link confirms
     only the details it showed (``details_digest``), and one sign-on gets at
-    most MAX_CONFIRMATION_SENDS emails: after that a resubmission changes
-    nothing and sends nothing. Returns the sign-on.
+    most MAX_CONFIRMATION_SENDS emails within a rolling day: after that a
+    resubmission changes nothing and sends nothing until a day has passed
+    since the last email. The cap stops mail bombing; the rolling day keeps
+    an impostor who used up the sends from holding the address for good: the
+    real person can sign on with their own details the next day. Returns the
+    sign-on.
     """
     if not letter.is_signable:
         raise LetterError("closed")
@@ -97,6 +104,8 @@ def sign_on(letter, details, language, now=None):
         db.session.add(row)
     elif row.status == SignatoryStatus.CHANGES:
         row.confirmation_sends = 0  # the organiser asked for this round: it gets its own emails
+    elif row.confirmation_sent_at is None or row.confirmation_sent_at <= now - CONFIRMATION_SENDS_WINDOW:
+        row.confirmation_sends = 0  # a day since the last email: a new day's allowance
     elif row.confirmation_sends >= current_app.config["MAX_CONFIRMATION_SENDS"]:
         return row
     row.kind, row.name, row.name_key = details.kind, details.name, name_key(details.name)

@@ -190,9 +190,11 @@ def test_a_recovery_code_signs_in_instead_of_the_app_once(app, client, make_memb
 
 def test_new_recovery_codes_need_the_password_and_void_the_old_ones(app, client, make_member):
     account, old = _enrolled(client, make_member)
-    refused = client.post("/organiser/account/two-factor/recovery-codes", data={"codes-password": "not my password"})
+    refused = client.post("/organiser/account/two-factor/recovery-codes",
+                          data={"codes-password": "not my password", "codes-code": old[9]})
     assert refused.status_code == 400 and shown_codes(refused) == []
-    response = client.post("/organiser/account/two-factor/recovery-codes", data={"codes-password": PASSWORD})
+    response = client.post("/organiser/account/two-factor/recovery-codes",
+                           data={"codes-password": PASSWORD, "codes-code": old[9]})
     new = shown_codes(response)
     assert len(new) == 10 and not set(new) & set(old)
     voided = _code_step(app, account).post("/organiser/sign-in/code", data={"code": old[0]})

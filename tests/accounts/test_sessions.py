@@ -1,13 +1,14 @@
 """The second step of signing in, signing out, two-factor on and off, and what the audit log records."""
 import re
 import secrets
+from datetime import timedelta
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from petitions.accounts import services as accounts
 from petitions.extensions import db
-from petitions.models import Account, AuditEvent
+from petitions.models import Account, AuditEvent, utcnow
 
 from ..conftest import PASSWORD, sign_in, totp_code
 from ..helpers import page_text
@@ -82,7 +83,7 @@ def test_too_many_wrong_codes_end_the_pending_sign_in_even_for_a_copied_cookie(a
         response = client.post("/organiser/sign-in/code", data={"code": _wrong_code(account)})
         assert response.status_code == 200 and "That code is not right" in page_text(response)
     response = client.post("/organiser/sign-in/code", data={"code": _wrong_code(account)}, follow_redirects=True)
-    assert "Too many wrong codes. Sign in with your password again." in page_text(response)
+    assert "Too many wrong codes. Wait 15 minutes, then sign in with your password again." in page_text(response)
     # The right code no longer helps, not even from a copy of the cookie made while the step was open.
     copy = app.test_client()
     copy.set_cookie("session", pending_cookie)
@@ -92,7 +93,17 @@ def test_too_many_wrong_codes_end_the_pending_sign_in_even_for_a_copied_cookie(a
     db.session.expire_all()
     assert db.session.get(Account, account.id).second_step_failures == 3
     assert actions().count("sign_in.locked") == 1
-    # The password again opens a new step, and the right code then works.
+    # The password again does not open a new allowance: within the window no code step opens.
+    again = app.test_client()
+    response = again.post("/organiser/sign-in", data={"email": account.email, "password": PASSWORD},
+                          follow_redirects=True)
+    assert "Too many wrong codes. Wait 15 minutes" in page_text(response)
+    response = again.post("/organiser/sign-in/code", data={"code": totp_code(account)})
+    assert response.location.endswith("/organiser/sign-in") and again.get("/organiser/").status_code == 302
+    # Once the window has passed since the last try, the password and the right code sign in.
+    db.session.execute(update(Account).where(Account.id == account.id).values(
+        second_step_failed_at=utcnow() - timedelta(seconds=app.config["SECOND_STEP_WINDOW_SECONDS"] + 1)))
+    db.session.commit()
     assert sign_in(app.test_client(), account).location.endswith("/organiser/")
     db.session.expire_all()
     assert db.session.get(Account, account.id).second_step_failures == 0
@@ -183,7 +194,7 @@ def test_sign_ins_and_changes_to_factors_are_written_to_every_organisation_of_th
     sign_in(client, account)
     _secret, response = enrol(client)
     codes = shown_codes(response)
-    client.post("/organiser/account/two-factor/recovery-codes", data={"codes-password": PASSWORD})
+    client.post("/organiser/account/two-factor/recovery-codes", data={"codes-password": PASSWORD, "codes-code": codes[1]})
     client.post("/organiser/account", data={"password-current": PASSWORD, "password-new": "a new and long passphrase"})
     other = app.test_client()
     other.post("/organiser/sign-in", data={"email": account.email, "password": "a new and long passphrase"})

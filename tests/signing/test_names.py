@@ -17,7 +17,7 @@ ADDRESSES = [
 ]
 NAMES = [
     "A. B. Smith", "J.R.R. Tolkien", "St. John", "Mr.Smith", "Ph.D. Anna Nowak", "Dr. Jane Doe", "Jürgen Groß",
-    "O'Brien-Smith", "Anna @ home", "Алесь Бяляцкі", "А. С. Пушкин", "Анна.Мария", "Св. Николай", "Ms.Kim",
+    "O'Brien-Smith", "Anna @ home", "Алесь Бяляцкі", "А. С. Пушкин", "Анна.Мария", "Св. Николай", "Ms. Kim",
 ]
 
 
@@ -40,7 +40,7 @@ def test_a_signer_name_with_an_address_is_refused_and_nothing_is_stored(client, 
 
 @pytest.mark.parametrize("name", ["J.R.R. Tolkien", "А. С. Пушкин"])
 def test_a_signer_name_with_initials_is_accepted(client, petition, name):
-    assert sign(client, full_name=name).status_code in (302, 303)
+    assert sign(client, full_name=name).status_code == 200
     assert db.session.scalar(select(Signature.full_name)) == name
 
 
