@@ -20,7 +20,21 @@ bp = auth.organiser_blueprint("organiser_letters", __name__)
 def _helpers():
     from ..i18n import country_name
 
-    return {"country_label": lambda code: country_name(code, current_language())}
+    return {"country_label": lambda code: country_name(code, current_language()), "website_href": website_href}
+
+
+def website_href(website):
+    """A link for the website a signer typed ("spring96.org" → https://spring96.org), or None if it is no web address.
+
+    Only http and https: a "javascript:" address stays text.
+    """
+    website = (website or "").strip()
+    if website.lower().startswith(("https://", "http://")):
+        return website
+    if website and "://" not in website and ":" not in website.split("/")[0] and " " not in website \
+            and "." in website.split("/")[0]:
+        return "https://" + website
+    return None
 
 
 def _letter(slug, wanted):
@@ -56,8 +70,13 @@ def signatories(slug):
 def decide(slug, signatory_id):
     letter, _role = _letter(slug, Role.EDITOR)
     row = part_of_or_404(LetterSignatory, signatory_id, letter)
+    decision = request.form.get("decision", "")
+    if decision == "reject" and request.form.get("confirmed") != "y":
+        # A rejection cannot be taken back and mails the signer: one more step, which needs no JavaScript.
+        return render_template("organiser/reject_confirm.html", petition=letter, row=row,
+                               note=request.form.get("note", "").strip())
     try:
-        services.decide(letter, row, request.form.get("decision", ""), request.form.get("note", "").strip(),
+        services.decide(letter, row, decision, request.form.get("note", "").strip(),
                         auth.current_account())
     except services.LetterError as error:
         messages = {
@@ -103,7 +122,9 @@ def order(slug):
     letter, _role = _letter(slug, Role.EDITOR)
     positions = {}
     for key, value in request.form.items():
-        if key.startswith("position-") and key[9:].isdigit() and value.strip().isdigit():
+        # ASCII digits only: int() of "²" raises, and "١٢" is no order anyone typed here.
+        if key.startswith("position-") and key[9:].isascii() and key[9:].isdigit() \
+                and value.strip().isascii() and value.strip().isdigit():
             positions[int(key[9:])] = min(int(value), 1_000_000)
     try:
         services.set_order(letter, request.form.get("mode", ""), positions)

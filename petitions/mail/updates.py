@@ -3,7 +3,7 @@
 An update to a petition with a million signers must not need one enormous
 transaction, nor a process the operator might forget: whoever delivers mail
 (the worker, or the development thread) first queues the next batch of each
-update still being mailed. The batch is claimed with FOR UPDATE SKIP LOCKED,
+update still being mailed. A draft update is never mailed: it waits for "Send". The batch is claimed with FOR UPDATE SKIP LOCKED,
 so two workers never queue the same signer twice.
 """
 from flask import current_app
@@ -34,7 +34,8 @@ def queue_next_batch(limit=None, now=None):
     limit = limit or current_app.config["UPDATE_MAIL_BATCH"]
     now = now or utcnow()
     update = db.session.scalar(
-        select(PetitionUpdate).where(PetitionUpdate.mailing_done_at.is_(None))
+        select(PetitionUpdate).where(PetitionUpdate.mailing_done_at.is_(None),
+                                     PetitionUpdate.mailing_after_id != PetitionUpdate.DRAFT_MARK)
         .order_by(PetitionUpdate.id).limit(1).with_for_update(skip_locked=True)
     )
     if update is None:

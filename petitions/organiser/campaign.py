@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from .. import counting
 from ..extensions import db
 from ..i18n import recognise_country
-from ..models import PaperBatch, PaperSignature, PetitionUpdate, UpdateTranslation
+from ..models import (
+    PaperBatch, PaperSignature, PetitionUpdate, Signature, SignatureStatus, UpdateTranslation, utcnow,
+)
 from ..plaintext import single_line
 
 MAX_PAPER_ROWS = 200_000
@@ -44,6 +46,71 @@ def post_update(petition, language, title, body, author):
     db.session.add(update)
     db.session.flush()
     return update
+
+
+class UpdateError(ValueError):
+    """Sending an update is refused; nothing was sent. ``code`` says why, for a translated message."""
+
+    def __init__(self, code, **details):
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+def draft_update(petition, language, title, body, author):
+    """Start an update as a draft: seen only by the organisers, until ``send_update``.
+
+    The organisers add its other languages first, so every signer gets it in their own.
+    """
+    update = post_update(petition, language, title, body, author)
+    update.mailing_after_id = PetitionUpdate.DRAFT_MARK
+    db.session.flush()
+    return update
+
+
+def recipients_by_language(petition_id):
+    """{language: signers who would receive an update now} (confirmed, opted in), largest first.
+
+    A grouped count over the petition's signatures; run when the organiser opens the updates page.
+    """
+    rows = db.session.execute(
+        select(Signature.language, func.count())
+        .where(Signature.petition_id == petition_id, Signature.status == SignatureStatus.CONFIRMED,
+               Signature.wants_updates.is_(True))
+        .group_by(Signature.language).order_by(func.count().desc(), Signature.language)
+    ).all()
+    return dict(rows)
+
+
+def untranslated_for(update, recipients):
+    """Languages that have recipients but no text in this update (they would get the main language)."""
+    return [lang for lang in recipients if recipients[lang] and update.translation(lang) is None]
+
+
+def send_update(update, recipients, untranslated_ok=False, now=None):
+    """Publish a draft update and start mailing it, in batches, to the signers confirmed until now.
+
+    Refused with ``UpdateError("untranslated")`` while a language with recipients has no text,
+    unless the organiser confirmed (``untranslated_ok``); refused with "already_sent" twice.
+    """
+    if not update.is_draft:
+        raise UpdateError("already_sent")
+    missing = untranslated_for(update, recipients)
+    if missing and not untranslated_ok:
+        raise UpdateError("untranslated", languages=missing)
+    # The date shown on the page, and the cut-off for who receives it, is when it was sent.
+    update.created_at = now or utcnow()
+    update.mailing_after_id = 0
+    db.session.flush()
+    return update
+
+
+def discard_update(update):
+    """Delete a draft update (one already sent stays: signers have read it)."""
+    if not update.is_draft:
+        raise UpdateError("already_sent")
+    db.session.delete(update)
+    db.session.flush()
 
 
 def translate_update(update, language, title, body):

@@ -1,4 +1,7 @@
 """Creating, editing and inspecting petitions: the rules the editor and the command line share."""
+import re
+import unicodedata
+
 from sqlalchemy import func, select
 
 from .. import counting
@@ -6,8 +9,8 @@ from ..extensions import db
 from ..models.petition import SLUG_RE
 from ..plaintext import single_line
 from ..models import (
-    Membership, Petition, PetitionStatus, PetitionTranslation, PetitionVersion, Role, Signature, SignatureStatus,
-    utcnow,
+    LetterSignatory, Membership, Petition, PetitionStatus, PetitionTranslation, PetitionVersion, Role, Signature,
+    SignatoryKind, SignatoryStatus, SignatureStatus, utcnow,
 )
 
 TEXT_LIMITS = {"title": 200, "addressee": 200, "summary": 2000, "body": 100_000}
@@ -242,11 +245,37 @@ def petition_for(account, slug, wanted=Role.VIEWER):
     return row[0], row[1]
 
 
-def create_petition(organisation, slug, primary_language, goal, title, shards):
-    """A new draft with its primary text's title; the rest is written in the editor."""
+KINDS = ("petition", "letter")
+
+# Cyrillic letters of Russian, Belarusian and Ukrainian as their passports spell them in Latin
+# (close to ICAO 9303); other scripts go through Unicode decomposition, and what is left is dropped.
+_CYRILLIC = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіўєїґ",
+    "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch _ y _ e iu ia i u ie i g".split(), strict=True,
+))
+_CYRILLIC.update({"ъ": "", "ь": ""})  # the hard and soft signs have no Latin letter
+
+
+def slug_from(typed):
+    """The web address a person most likely meant by ``typed``: "Free Maria!" → "free-maria".
+
+    Lower case; Cyrillic spelled in Latin letters; accents dropped (é → e); every run of other
+    characters becomes one hyphen; at most 100 characters. "" when nothing usable is left
+    (a title in Chinese, say), so the caller asks for an address instead.
+    """
+    spelled = "".join(_CYRILLIC.get(ch, ch) for ch in (typed or "").lower())
+    ascii_only = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+    return slug[:100].rstrip("-")
+
+
+def create_petition(organisation, slug, primary_language, goal, title, shards, kind="petition"):
+    """A new draft (a petition or an open letter) with its primary text's title; the rest is written in the editor."""
+    if kind not in KINDS:
+        raise EditorError("bad_kind")
     if db.session.scalar(select(Petition.id).where(Petition.slug == slug)) is not None:
         raise EditorError("slug_taken")
-    petition = Petition(slug=slug, primary_language=primary_language, goal=goal, next_goal=goal,
+    petition = Petition(slug=slug, primary_language=primary_language, goal=goal, next_goal=goal, kind=kind,
                         organisation=organisation, organisation_name=organisation.name,
                         status=PetitionStatus.DRAFT)
     petition.translations.append(PetitionTranslation(language=primary_language, title=single_line(title)))
@@ -274,10 +303,19 @@ def update_settings(petition, goal, primary_language, organisation_name):
     petition.next_goal = counting.next_goal_for(count, goal)
 
 
-def change_status(petition, status, now=None):
-    """Move along draft → open → closed → delivered (closed may reopen)."""
+def change_status(petition, status, now=None, incomplete_ok=False):
+    """Move along draft → open → closed → delivered (closed may reopen).
+
+    Publishing a draft while a language still misses parts needs ``incomplete_ok``:
+    the organiser has seen the checklist and chose to go ahead (a reader of that
+    language would otherwise get a page without, say, its addressee).
+    """
     if status not in TRANSITIONS.get(petition.status, ()):
         raise EditorError("bad_transition")
+    if petition.status == PetitionStatus.DRAFT and not incomplete_ok:
+        gaps = {lang: fields for lang, fields in missing_text(petition).items() if fields}
+        if gaps:
+            raise EditorError("incomplete", languages=gaps)
     now = now or utcnow()
     if petition.published_at is None and status in PetitionStatus.PUBLIC:
         petition.published_at = now
@@ -323,3 +361,29 @@ def save_text(petition, language, fields, account=None, now=None):
     db.session.flush()
     return True
 
+
+
+# --- open letters in the organiser area -------------------------------------------------------------------
+
+def letter_figures(petition_ids):
+    """For each letter id: approved organisations, approved individuals, and sign-ons waiting for a decision.
+
+    One grouped count over the letters' sign-ons (a letter has hundreds, not millions).
+    """
+    figures = {pid: {"organisations": 0, "individuals": 0, "waiting": 0} for pid in petition_ids}
+    if not figures:
+        return figures
+    rows = db.session.execute(
+        select(LetterSignatory.petition_id, LetterSignatory.kind, LetterSignatory.status, func.count())
+        .where(LetterSignatory.petition_id.in_(list(figures)),
+               LetterSignatory.status.in_([SignatoryStatus.APPROVED, SignatoryStatus.AWAITING]))
+        .group_by(LetterSignatory.petition_id, LetterSignatory.kind, LetterSignatory.status)
+    ).all()
+    for pid, kind, status, count in rows:
+        if status == SignatoryStatus.AWAITING:
+            figures[pid]["waiting"] += count
+        elif kind == SignatoryKind.ORGANISATION:
+            figures[pid]["organisations"] += count
+        else:
+            figures[pid]["individuals"] += count
+    return figures

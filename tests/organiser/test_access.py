@@ -18,6 +18,8 @@ PETITION_ROUTES = [
     ("GET", "/organiser/p/{slug}/preview/en"),
     ("GET", "/organiser/p/{slug}/updates"),
     ("POST", "/organiser/p/{slug}/updates"),
+    ("POST", "/organiser/p/{slug}/updates/send"),
+    ("POST", "/organiser/p/{slug}/updates/discard"),
     ("GET", "/organiser/p/{slug}/paper"),
     ("POST", "/organiser/p/{slug}/paper"),
     ("POST", "/organiser/p/{slug}/paper/{batch}/delete"),
