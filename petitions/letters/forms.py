@@ -67,12 +67,12 @@ class CoSignForm(StampedForm):
     more_countries = StringField(_l("Other countries (optional), separated by commas"), filters=[_strip],
                                  validators=[Length(max=500, message=_l("At most %(max)d characters.")), CountryNames()])
     email = email_field()
+    website_hp = StringField(_l("Leave this field empty"))
 
     def chosen_countries(self):
         """The country from the list, then the others typed, each once, in order."""
         codes = [self.country.data] if self.country.data else []
         return tuple(dict.fromkeys([*codes, *getattr(self.more_countries, "codes", [])]))
-    website_hp = StringField(_l("Leave this field empty"))
 
 
 class OrganisationForm(CoSignForm):
