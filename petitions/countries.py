@@ -62,13 +62,15 @@ class _Index:
         identifiers = localedata.locale_identifiers()
         ordered = [lang for lang in FIRST_LANGUAGES if lang in identifiers]
         ordered += sorted(lang for lang in identifiers if lang not in FIRST_LANGUAGES)
+        # Babel's private cache: if a later Babel renames it, the index still builds, only holding more memory.
+        babel_cache = getattr(localedata, "_cache", {})
         for lang in ordered:
-            cached = lang in localedata._cache
+            cached = lang in babel_cache
             # Unmerged: only what this locale adds to its parent, which is all we need.
             territories = localedata.load(lang, merge_inherited=False).get("territories") or {}
             if not cached:
                 # Babel keeps every locale it loads: a thousand of them would hold 150 MB for nothing.
-                localedata._cache.pop(lang, None)
+                babel_cache.pop(lang, None)
             for code, name in territories.items():
                 key = fold(name)
                 if not key:
