@@ -1,4 +1,6 @@
 """Request-level helpers shared by the public areas (pages and API)."""
+import ipaddress
+
 from flask import abort, current_app, request
 from flask_limiter.util import get_remote_address
 
@@ -8,9 +10,26 @@ from .security import email_hash
 from .signing import services
 
 
+def client_network(address):
+    """The unit a client is limited as: an IPv4 address, or the /64 network of an IPv6 address.
+
+    One IPv6 subscriber is usually given a whole /64 and can pick a new address in it for every
+    request, so limiting per IPv6 address would limit nothing.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address or ""
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def client_key():
     """Rate-limit key for the client: a keyed hash, so no raw address reaches the limiter's storage."""
-    return "client:" + privacy.client_hash(get_remote_address())
+    return "client:" + privacy.client_hash(client_network(get_remote_address()))
 
 
 def email_key():

@@ -39,15 +39,39 @@ def code_field():
                        validators=[DataRequired(message=_l("Please enter the code."))])
 
 
+def any_code_field():
+    """Where the app's code or, with the phone lost, a recovery code is accepted."""
+    return StringField(_l("Six-digit code from your authenticator app, or a recovery code"), filters=[_strip],
+                       validators=[DataRequired(message=_l("Please enter the code."))])
+
+
+def password_field(label):
+    return PasswordField(label, validators=[DataRequired(message=_l("Please enter your password."))])
+
+
+def account_email_field():
+    # Not email_field(): signing in or asking for a reset never says whether an address is well-formed or known.
+    return EmailField(_l("Email address"), filters=[_strip],
+                      validators=[DataRequired(message=_l("Please enter your email address.")), Length(max=254)])
+
+
 class SignInForm(FlaskForm):
-    # Not email_field(): a sign-in never says whether an address is well-formed or known.
-    email = EmailField(_l("Email address"), filters=[_strip],
-                       validators=[DataRequired(message=_l("Please enter your email address.")), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Please enter your password."))])
+    email = account_email_field()
+    password = password_field(_l("Password"))
 
 
-class CodeForm(FlaskForm):
-    code = code_field()
+class SecondStepForm(FlaskForm):
+    """The sign-in's code step: a code from the app, or one of the recovery codes."""
+
+    code = any_code_field()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = account_email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    new = new_password_field(_l("New password"))
 
 
 class ProfileForm(FlaskForm):
@@ -62,12 +86,25 @@ class ProfileForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired(message=_l("Please enter your password."))])
+    current = password_field(_l("Current password"))
     new = new_password_field(_l("New password"))
 
 
 class EnableTotpForm(FlaskForm):
+    # The password again: a session alone must not be able to add a second factor.
+    password = password_field(_l("Password"))
     code = code_field()
+
+
+class DisableTotpForm(FlaskForm):
+    password = password_field(_l("Password"))
+    code = any_code_field()
+
+
+class PasswordAgainForm(FlaskForm):
+    """A change that needs the password again (new recovery codes)."""
+
+    password = password_field(_l("Password"))
 
 
 class InviteForm(FlaskForm):

@@ -111,7 +111,7 @@ def petitions():
 
 
 @bp.get("/petitions/<slug>")
-@caching.public
+@caching.public(query={"lang": caching.site_language})
 def petition(slug):
     petition = petition_or_404(slug)
     text, _ = services.petition_text(petition, _language(petition))

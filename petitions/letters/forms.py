@@ -7,7 +7,7 @@ from wtforms import SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import countries
-from ..signing.forms import CountryField, KnownCountry, StampedForm, _strip, email_field
+from ..signing.forms import CountryField, KnownCountry, NoAddresses, StampedForm, _strip, email_field
 
 COUNTRY_LIST_SEPARATORS = re.compile(r"\s*[,;/]\s*|\s+(?:and|&|et|und|и|і)\s+", re.IGNORECASE)
 MAX_COUNTRIES = 20
@@ -55,8 +55,9 @@ class CountryNames:
 
 
 def _name(label, message, limit=300):
+    # Names and roles are printed in the mail the organisation sends: no addresses in them (NoAddresses).
     return StringField(label, filters=[_strip], validators=[
-        DataRequired(message=message), Length(max=limit, message=_l("At most %(max)d characters."))])
+        DataRequired(message=message), Length(max=limit, message=_l("At most %(max)d characters.")), NoAddresses()])
 
 
 class CoSignForm(StampedForm):
@@ -88,4 +89,5 @@ class OrganisationForm(CoSignForm):
 class IndividualForm(CoSignForm):
     name = _name(_l("Your full name"), _l("Please enter your name."), 120)
     title = StringField(_l("Title or affiliation (for example “former UN Special Rapporteur”)"), filters=[_strip],
-                        validators=[Optional(), Length(max=300, message=_l("At most %(max)d characters."))])
+                        validators=[Optional(), Length(max=300, message=_l("At most %(max)d characters.")),
+                                    NoAddresses()])

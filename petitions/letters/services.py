@@ -4,12 +4,14 @@ Nothing is listed before an organiser approves it. Names are kept exactly as
 entered; a "name key" (case, spacing and quotes folded away) spots the same
 organisation entered twice.
 """
+import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..i18n import country_name, sort_key
@@ -18,7 +20,8 @@ from ..mail import messages
 from ..models import LetterSignatory, Petition, PetitionStatus, SignatoryKind, SignatoryStatus, utcnow
 from ..models.petition import SLUG_RE
 from ..security import email_hash
-from ..tokens import TokenInvalid, cosign_tokens
+from ..signing.services import petition_text
+from ..tokens import TokenInvalid, cosign_tokens, cosign_withdrawal_tokens
 
 # Addresses anyone can open in a minute: a sign-on from one deserves a second look.
 FREE_MAIL_DOMAINS = frozenset({
@@ -37,6 +40,10 @@ class LetterError(ValueError):
     def __init__(self, code):
         super().__init__(code)
         self.code = code
+
+
+class DetailsChanged(TokenInvalid):
+    """The sign-on's details changed after this link was sent; only the newest link confirms."""
 
 
 def name_key(name):
@@ -70,6 +77,10 @@ def sign_on(letter, details, language, now=None):
 
     A new sign-on from the same address to the same letter that is still
     unconfirmed, or that the organiser sent back for changes, replaces it.
+    Anyone who knows an address can do that, so each email's link confirms
+    only the details it showed (``details_digest``), and one sign-on gets at
+    most MAX_CONFIRMATION_SENDS emails: after that a resubmission changes
+    nothing and sends nothing. Returns the sign-on.
     """
     if not letter.is_signable:
         raise LetterError("closed")
@@ -80,32 +91,122 @@ def sign_on(letter, details, language, now=None):
         LetterSignatory.status.in_((SignatoryStatus.UNCONFIRMED, SignatoryStatus.CHANGES)),
     ))
     if row is None:
-        row = LetterSignatory(petition_id=letter.id, email_hash=address_hash, source="form")
+        row = LetterSignatory(petition_id=letter.id, email_hash=address_hash, source="form", created_at=now,
+                              confirmation_sends=0)
         db.session.add(row)
+    elif row.status == SignatoryStatus.CHANGES:
+        row.confirmation_sends = 0  # the organiser asked for this round: it gets its own emails
+    elif row.confirmation_sends >= current_app.config["MAX_CONFIRMATION_SENDS"]:
+        return row
     row.kind, row.name, row.name_key = details.kind, details.name, name_key(details.name)
     row.country, row.countries = (details.countries or (None,))[0], ",".join(details.countries)
     row.title, row.website = details.title, details.website
     row.contact_name, row.contact_role, row.email = details.contact_name, details.contact_role, details.email
-    row.language, row.status, row.created_at, row.confirmed_at = language, SignatoryStatus.UNCONFIRMED, now, None
+    row.language, row.status, row.confirmed_at = language, SignatoryStatus.UNCONFIRMED, None
+    row.confirmation_sends += 1
+    row.confirmation_sent_at = now
     db.session.flush()
-    token = cosign_tokens(current_app).make({"c": row.id, "h": address_hash[:16]})
-    messages.queue_cosign_confirmation(row, external_url("letters.confirm", lang=language, token=token), now=now)
+    token = cosign_tokens(current_app).make({**_token_payload(row), "d": details_digest(row)})
+    messages.queue_cosign_confirmation(row, external_url("letters.confirm", lang=language, token=token),
+                                       withdraw_url(row), now=now)
+    return row
+
+
+# What a confirmation email shows, so what its link may confirm.
+_DIGESTED = ("kind", "name", "countries", "title", "website", "contact_name", "contact_role", "language")
+
+
+def details_digest(row):
+    """A short digest of the details a confirmation email asks about (see ``sign_on``)."""
+    return hashlib.sha256(repr(tuple(getattr(row, field) for field in _DIGESTED)).encode()).hexdigest()[:12]
+
+
+def _token_payload(row):
+    # The hash prefix ties a link to the address, so it never acts on a later
+    # sign-on that reused a deleted one's id, nor on one scrubbed by purge.
+    return {"c": row.id, "h": row.email_hash[:16]}
+
+
+def withdraw_url(row):
+    """The link every email to a co-signer carries, to take the sign-on back (None without an address)."""
+    if not row.email_hash:
+        return None
+    token = cosign_withdrawal_tokens(current_app).make(_token_payload(row))
+    return external_url("letters.withdraw", lang=row.language, token=token)
+
+
+def _sign_on_named_by(payload):
+    if not isinstance(payload, dict) or not isinstance(payload.get("c"), int):
+        raise TokenInvalid("malformed payload")
+    row = db.session.get(LetterSignatory, payload["c"])
+    if row is None or not row.email_hash or row.email_hash[:16] != payload.get("h"):
+        return None
+    return row
+
+
+def sign_on_to_confirm(token):
+    """The sign-on a confirmation link names, checked and left unchanged.
+
+    Raises TokenInvalid or TokenExpired for a link that is not genuine, too
+    old or whose sign-on is gone, and DetailsChanged for a link older than
+    the sign-on's details.
+    """
+    payload = cosign_tokens(current_app).read(token)
+    row = _sign_on_named_by(payload)
+    if row is None:
+        raise TokenInvalid("no such sign-on")
+    if row.status == SignatoryStatus.UNCONFIRMED and payload.get("d") != details_digest(row):
+        raise DetailsChanged("details changed since this link was sent")
     return row
 
 
 def confirm(token, now=None):
-    """Mark a sign-on confirmed (it now waits for moderation). Returns (signatory, newly)."""
-    payload = cosign_tokens(current_app).read(token)  # TokenInvalid / TokenExpired go to the caller
-    if not isinstance(payload, dict) or not isinstance(payload.get("c"), int):
-        raise TokenInvalid("malformed payload")
-    row = db.session.get(LetterSignatory, payload["c"])
-    if row is None or (row.email_hash or "")[:16] != payload.get("h"):
-        raise TokenInvalid("no such sign-on")
+    """Mark a sign-on confirmed (it now waits for moderation). Returns (signatory, newly).
+
+    Confirming twice is harmless. The update is conditional on the details
+    the link was checked against, so a resubmission landing in between
+    cannot be confirmed by the older link. Raises as ``sign_on_to_confirm``.
+    """
+    row = sign_on_to_confirm(token)
     if row.status != SignatoryStatus.UNCONFIRMED:
         return row, False
-    row.status = SignatoryStatus.AWAITING
-    row.confirmed_at = now or utcnow()
-    return row, True
+    changed = db.session.execute(
+        update(LetterSignatory)
+        .where(LetterSignatory.id == row.id, LetterSignatory.status == SignatoryStatus.UNCONFIRMED,
+               *(getattr(LetterSignatory, field) == getattr(row, field) for field in _DIGESTED))
+        .values(status=SignatoryStatus.AWAITING, confirmed_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(row)
+    if not changed and row.status == SignatoryStatus.UNCONFIRMED:
+        raise DetailsChanged("details changed while confirming")
+    return row, bool(changed)
+
+
+def sign_on_for_withdrawal(token):
+    """The sign-on a withdrawal link names, or None if it is already withdrawn (or erased).
+
+    Raises TokenInvalid or TokenExpired for a link that is not genuine or too old.
+    """
+    return _sign_on_named_by(cosign_withdrawal_tokens(current_app).read(token))
+
+
+@dataclass(frozen=True)
+class SignOnSummary:
+    """What a co-signer is shown before confirming or withdrawing: the letter, and their entry as listed."""
+
+    text: object          # the letter's text in the reader's language (or the closest)
+    kind: str
+    name: str
+    title: str
+    country_name: str
+
+
+def summary(row, language):
+    """The letter and the entry as it would be listed, for a reader of ``language``."""
+    letter = db.session.get(Petition, row.petition_id)
+    return SignOnSummary(petition_text(letter, language)[0], row.kind, row.name, row.title,
+                         country_name(row.country, language))
 
 
 def _domain_of_site(website):
@@ -164,7 +265,7 @@ def decide(letter, row, decision, note, account, now=None):
     row.moderated_at = now or utcnow()
     row.moderated_by_id = account.id if account else None
     url = external_url("letters.letter", lang=row.language, slug=letter.slug)
-    messages.queue_cosign_decision(row, decision, row.moderation_note, url, now=now)
+    messages.queue_cosign_decision(row, decision, row.moderation_note, url, withdraw_url(row), now=now)
     db.session.flush()
 
 

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from .. import counting
 from ..extensions import db
 from ..models.petition import SLUG_RE
+from ..plaintext import single_line
 from ..models import (
     Membership, Petition, PetitionStatus, PetitionTranslation, PetitionVersion, Role, Signature, SignatureStatus,
     utcnow,
@@ -37,8 +38,9 @@ def validate_petition_data(data, languages):
     if not 1 <= goal <= 1_000_000_000:
         raise InvalidPetition("'goal' must be between 1 and 1,000,000,000")
     primary = need("primary_language", str)
-    status = data.get("status", PetitionStatus.DRAFT)
-    if status not in PetitionStatus.ALL:
+    # Absent: a new petition starts as a draft, an existing one keeps its status.
+    status = data.get("status")
+    if status is not None and status not in PetitionStatus.ALL:
         raise InvalidPetition(f"'status' must be one of {', '.join(PetitionStatus.ALL)}, not {status!r}")
     kind = data.get("kind", "petition")
     if kind not in ("petition", "letter"):
@@ -58,7 +60,7 @@ def validate_petition_data(data, languages):
         raise InvalidPetition(f"'primary_language' {primary!r} has no entry in 'translations'")
     return {
         "slug": slug, "goal": goal, "primary_language": primary, "status": status, "kind": kind,
-        "organisation": organisation.strip(), "translations": cleaned,
+        "organisation": single_line(organisation), "translations": cleaned,
     }
 
 
@@ -73,7 +75,8 @@ def _clean_translation(lang, text):
             raise InvalidPetition(f"{where}.{field} must be a string")
         if len(value) > limit:
             raise InvalidPetition(f"{where}.{field} is longer than {limit} characters")
-        out[field] = value.strip()
+        # Title and addressee are one line (the title reaches mail subjects); summary and body are text.
+        out[field] = single_line(value) if field in ("title", "addressee") else value.strip()
     if not out["title"]:
         raise InvalidPetition(f"{where}.title must not be empty")
     demands = text.get("demands", [])
@@ -81,7 +84,7 @@ def _clean_translation(lang, text):
         raise InvalidPetition(f"{where}.demands must be a list of strings")
     if len(demands) > MAX_DEMANDS or any(len(d) > MAX_DEMAND_LENGTH for d in demands):
         raise InvalidPetition(f"{where}.demands: at most {MAX_DEMANDS}, each at most {MAX_DEMAND_LENGTH} characters")
-    out["demands"] = [d.strip() for d in demands if d.strip()]
+    out["demands"] = [single_line(d) for d in demands if single_line(d)]
     return out
 
 
@@ -95,17 +98,29 @@ def set_status(petition, status, now=None):
 
 
 def import_petition(data, languages, shards):
-    """Create or update a petition from an import document. Returns (petition, created)."""
+    """Create or update a petition from an import document. Returns (petition, created).
+
+    A new petition may start in any status. An existing one moves only as the
+    editor may move it (``TRANSITIONS``): a delivered petition never goes back
+    to draft. A refused move raises InvalidPetition before anything changes.
+    """
     clean = validate_petition_data(data, languages)
     petition = db.session.scalar(select(Petition).where(Petition.slug == clean["slug"]))
     created = petition is None
+    status = clean["status"]
     if created:
         petition = Petition(slug=clean["slug"], next_goal=clean["goal"])
         db.session.add(petition)
+        set_status(petition, status or PetitionStatus.DRAFT)
+    elif status is not None and status != petition.status:
+        if status not in TRANSITIONS[petition.status]:
+            allowed = ", ".join(TRANSITIONS[petition.status]) or "none"
+            raise InvalidPetition(f"'status' cannot change from {petition.status!r} to {status!r} "
+                                  f"(allowed from {petition.status!r}: {allowed})")
+        change_status(petition, status)
     petition.goal = clean["goal"]
     petition.kind = clean["kind"]
     petition.primary_language = clean["primary_language"]
-    set_status(petition, clean["status"])
     petition.organisation_name = clean["organisation"]
     if petition.organisation_id is None:
         from ..accounts.services import find_or_create_organisation
@@ -234,7 +249,7 @@ def create_petition(organisation, slug, primary_language, goal, title, shards):
     petition = Petition(slug=slug, primary_language=primary_language, goal=goal, next_goal=goal,
                         organisation=organisation, organisation_name=organisation.name,
                         status=PetitionStatus.DRAFT)
-    petition.translations.append(PetitionTranslation(language=primary_language, title=title.strip()))
+    petition.translations.append(PetitionTranslation(language=primary_language, title=single_line(title)))
     db.session.add(petition)
     db.session.flush()
     counting.create_shards(petition, shards)
@@ -255,7 +270,7 @@ def update_settings(petition, goal, primary_language, organisation_name):
         raise EditorError("primary_without_text")
     petition.goal = goal
     petition.primary_language = primary_language
-    petition.organisation_name = organisation_name.strip()
+    petition.organisation_name = single_line(organisation_name)
     petition.next_goal = counting.next_goal_for(count, goal)
 
 

@@ -27,6 +27,7 @@ from .forms import (
 )
 
 bp = auth.organiser_blueprint("organiser", __name__)
+MAX_ID = 2**31 - 1  # the largest id a row can have (PostgreSQL integer)
 
 
 STATUS_LABELS = {PetitionStatus.DRAFT: _l("Draft"), PetitionStatus.OPEN: _l("Open for signing"),
@@ -193,6 +194,8 @@ def updates(slug):
             abort(404)
         if form.validate_on_submit():
             update_id = request.form.get("update", type=int)
+            if update_id is not None and not 0 <= update_id <= MAX_ID:
+                abort(404)  # no such row, and PostgreSQL would refuse to look a number this large up
             if update_id:
                 update = part_of_or_404(PetitionUpdate, update_id, petition)
                 campaign.translate_update(update, form.language.data, form.title.data, form.body.data)
@@ -246,6 +249,10 @@ def paper(slug):
                 }
                 problems = [reasons[refused.reason]] if refused.reason else \
                     [_paper_problem_text(p) for p in refused.problems]
+                if refused.more:
+                    problems.append(ngettext("… and %(count)s more line with a problem.",
+                                             "… and %(count)s more lines with problems.",
+                                             refused.more, count=number(refused.more)))
             else:
                 flash(ngettext("%(count)s paper signature imported.", "%(count)s paper signatures imported.",
                                batch.count, count=number(batch.count)))

@@ -40,7 +40,7 @@ def test_the_petition_address_of_a_letter_leads_to_the_letter_page(client, lette
 def test_nothing_appears_before_moderation(client, letter):
     assert _sign_on(client).status_code == 303
     assert "Viasna" not in page_text(client.get("/en/letter/end-repression"))
-    assert client.get(_confirm_link("ales@spring96.org")).status_code == 200
+    assert client.post(_confirm_link("ales@spring96.org")).status_code == 200
     row = db.session.scalar(select(LetterSignatory))
     assert row.status == "awaiting"
     assert "Viasna" not in page_text(client.get("/en/letter/end-repression"))
@@ -49,10 +49,10 @@ def test_nothing_appears_before_moderation(client, letter):
 
 def test_approved_signatories_are_numbered_with_countries_in_the_page_language(app, client, letter, make_member):
     _sign_on(client)
-    client.get(_confirm_link("ales@spring96.org"))
+    client.post(_confirm_link("ales@spring96.org"))
     _sign_on(client, kind="individual", name="Jürgen Groß", title="former UN Special Rapporteur", country="DE",
              email="jg@example.org")
-    client.get(_confirm_link("jg@example.org"))
+    client.post(_confirm_link("jg@example.org"))
     organiser = app.test_client()
     sign_in(organiser, make_member())
     for row in db.session.scalars(select(LetterSignatory)).all():
@@ -74,7 +74,7 @@ def test_moderation_flags_free_mail_domain_mismatch_and_repeat_names(app, client
     _sign_on(client, name="  viasna   HUMAN rights «Centre» ", website="spring96.org", email="press@spring96.org")
     _sign_on(client, name="Good Org", website="https://www.good.example", email="info@mail.good.example")
     for address in ("someone@gmail.com", "x@different.example", "press@spring96.org", "info@mail.good.example"):
-        client.get(_confirm_link(address))
+        client.post(_confirm_link(address))
     flags = {row.email: found for row, found in services.moderation_queue(letter)}
     assert flags["someone@gmail.com"] == ["free_mail", "already_signed"]
     assert flags["x@different.example"] == ["domain_mismatch"]
@@ -89,8 +89,8 @@ def test_moderation_flags_free_mail_domain_mismatch_and_repeat_names(app, client
 def test_the_same_organisation_is_never_listed_twice(app, client, letter, make_member):
     _sign_on(client)
     _sign_on(client, name="VIASNA  Human Rights \"Centre\"", email="b@spring96.org")
-    client.get(_confirm_link("ales@spring96.org"))
-    client.get(_confirm_link("b@spring96.org"))
+    client.post(_confirm_link("ales@spring96.org"))
+    client.post(_confirm_link("b@spring96.org"))
     organiser = app.test_client()
     sign_in(organiser, make_member())
     first, second = db.session.scalars(select(LetterSignatory).order_by(LetterSignatory.id)).all()
@@ -102,11 +102,12 @@ def test_the_same_organisation_is_never_listed_twice(app, client, letter, make_m
 
 def test_a_rejected_sign_on_never_appears_and_its_submitter_is_told_politely(app, client, letter, make_member):
     _sign_on(client, lang="ru")
-    client.get(_confirm_link("ales@spring96.org"))
+    client.post(_confirm_link("ales@spring96.org"))
     organiser = app.test_client()
     sign_in(organiser, make_member())
     row = db.session.scalar(select(LetterSignatory))
-    organiser.post(f"/organiser/p/end-repression/signatories/{row.id}/decide", data={"decision": "reject"})
+    organiser.post(f"/organiser/p/end-repression/signatories/{row.id}/decide",
+                   data={"decision": "reject", "confirmed": "y"})
     assert "Viasna" not in page_text(client.get("/en/letter/end-repression"))
     told = read(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "cosign_decision")).one())
     assert told.recipient == "ales@spring96.org" and "Освободите узников совести" in told.subject
@@ -114,7 +115,7 @@ def test_a_rejected_sign_on_never_appears_and_its_submitter_is_told_politely(app
 
 def test_asked_for_changes_the_signer_signs_again_and_replaces_the_entry(app, client, letter, make_member):
     _sign_on(client)
-    client.get(_confirm_link("ales@spring96.org"))
+    client.post(_confirm_link("ales@spring96.org"))
     organiser = app.test_client()
     sign_in(organiser, make_member())
     row = db.session.scalar(select(LetterSignatory))
@@ -130,7 +131,7 @@ def test_asked_for_changes_the_signer_signs_again_and_replaces_the_entry(app, cl
 def test_names_are_kept_exactly_and_escaped(app, client, letter, make_member):
     hostile = "<script>alert(1)</script> «Правозащитный центр» Łódź & Co"
     _sign_on(client, name=hostile, website="", email="h@example.org")
-    client.get(_confirm_link("h@example.org"))
+    client.post(_confirm_link("h@example.org"))
     organiser = app.test_client()
     sign_in(organiser, make_member())
     row = db.session.scalar(select(LetterSignatory))
@@ -227,7 +228,7 @@ def test_petition_import_accepts_a_letter_kind_and_refuses_others(app, runner, t
 
 def test_bad_moderation_input_changes_nothing(app, client, letter, make_member):
     _sign_on(client)
-    client.get(_confirm_link("ales@spring96.org"))
+    client.post(_confirm_link("ales@spring96.org"))
     row = db.session.scalar(select(LetterSignatory))
     organiser = app.test_client()
     sign_in(organiser, make_member())
