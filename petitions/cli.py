@@ -285,15 +285,22 @@ def export_command(slug, fmt, language, with_emails, output):
 @click.argument("slug")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--kind", type=click.Choice(["organisation", "individual"]), default="organisation", show_default=True)
-def letter_import_command(slug, path, kind):
-    """Import signatories from a text file, one per line ("Name – Country", "Name, Country", numbered or not).
+@click.option("--dry-run", is_flag=True, help="Print what would be imported, and how; store nothing.")
+@click.option("--accept-suggestions", is_flag=True,
+              help="For lines that need a decision, take the first suggestion (as the preview page would).")
+def letter_import_command(slug, path, kind, dry_run, accept_suggestions):
+    """Import signatories from a text file, one per line ("Name – Country", "Name, Country", "Name", numbered or not).
 
-    Prints how many were imported and every line that was not, with the reason; never drops a line silently.
-    Imported signatories count as approved by the organiser.
+    Prints every line: as it is listed and how its country was recognised, or why it was not imported.
+    Lines that need a decision are reported and not imported, unless --accept-suggestions is given.
+    Imported signatories count as approved by the organiser. Nothing already listed changes.
     """
+    from flask_babel import force_locale
     from sqlalchemy import select
 
-    from .letters.services import LetterError, import_lines
+    from .letters import importing
+    from .letters.importing_labels import shown
+    from .letters.services import LetterError
     from .models import Petition
 
     letter = db.session.scalar(select(Petition).where(Petition.slug == slug))
@@ -305,18 +312,30 @@ def letter_import_command(slug, path, kind):
     except UnicodeDecodeError:
         raise click.ClickException(f"{path} is not UTF-8 text; nothing was imported") from None
     try:
-        imported, problems = import_lines(letter, text, kind)
-        db.session.commit()
+        if dry_run:
+            lines = importing.preview(letter, text, kind)
+            ready = [line for line in lines if line.status == "ready"]
+            reported = [line for line in lines if line.status != "ready"]
+        else:
+            outcome = importing.save(letter, text, kind, take_suggestions=accept_suggestions)
+            db.session.commit()
+            ready, reported = outcome.saved, outcome.reported
     except LetterError as exc:
         db.session.rollback()
         raise click.ClickException(f"{path}: {exc.code}; nothing was imported") from None
-    reasons = {"unparsed": "could not tell the name from the country", "country": "country not recognised",
-               "duplicate": "already listed"}
-    click.echo(f"imported {imported} signatories")
-    for problem in problems:
-        click.echo(f"line {problem.line}: {reasons[problem.reason]}: {problem.text}")
-    if problems:
-        click.echo(f"{len(problems)} lines not imported")
+    with force_locale("en"):
+        for line in sorted(ready + reported, key=lambda line: line.number):
+            item = shown(line, "en")
+            if line.status == "ready":
+                click.echo(f"line {item.number}: {item.listed_as} [{'; '.join(item.how)}]")
+            else:
+                click.echo(f"line {item.number}: {item.problem}: {item.text}")
+                for number, choice in enumerate(item.choices, 1):
+                    click.echo(f"    {'suggested' if number == 1 else 'or'}: {choice.label}")
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{verb} {len(ready)} signatories")
+    if reported:
+        click.echo(f"{len(reported)} lines not imported")
 
 
 def register(app):

@@ -89,3 +89,35 @@ def test_0005_will_not_go_back_while_mail_exists_only_as_facts(empty_database_ur
         columns = {c["name"] for c in inspect(db.engine).get_columns("outbox_messages")}
         db.engine.dispose()
     assert "context" not in columns
+
+
+def test_0009_gives_existing_letter_signatories_their_country_as_a_list_and_refuses_to_go_back_without_one(
+        empty_database_url, tmp_path):
+    from flask_migrate import downgrade
+
+    from petitions.organiser.services import import_petition
+
+    from .conftest import petition_data
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
+    with app.app_context():
+        upgrade(revision="0006_hardening")
+        letter, _ = import_petition(petition_data(slug="l", kind="letter"), app.config["LANGUAGES"],
+                                    app.config["COUNTER_SHARDS"])
+        db.session.commit()
+        insert = text(
+            "INSERT INTO letter_signatories (petition_id, kind, name, name_key, country, title, website, contact_name,"
+            " contact_role, email, language, status, source, moderation_note, created_at)"
+            " VALUES (:pid, 'organisation', :name, :name, :country, '', '', '', '', '', 'en', 'approved', 'import', '',"
+            " '2026-01-01 00:00:00')")
+        with db.engine.begin() as conn:
+            conn.execute(insert, {"pid": letter.id, "name": "Viasna", "country": "BY"})
+        db.session.remove()
+        upgrade()
+        with db.engine.begin() as conn:
+            rows = conn.execute(text("SELECT name, country, countries, region FROM letter_signatories")).all()
+            conn.execute(text("UPDATE letter_signatories SET country = NULL, countries = ''"))
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's error and exits
+            downgrade(revision="0006_hardening")
+        db.engine.dispose()
+    assert [tuple(r) for r in rows] == [("Viasna", "BY", "BY", "")]

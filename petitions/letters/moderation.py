@@ -11,7 +11,7 @@ from ..models import LetterSignatory, Role, SignatoryKind, utcnow
 from ..organiser.services import petition_for
 from ..signing.services import petition_text
 from ..web import part_of_or_404
-from . import documents, services
+from . import documents, importing, importing_labels, services
 
 bp = auth.organiser_blueprint("organiser_letters", __name__)
 
@@ -20,7 +20,12 @@ bp = auth.organiser_blueprint("organiser_letters", __name__)
 def _helpers():
     from ..i18n import country_name
 
-    return {"country_label": lambda code: country_name(code, current_language()), "website_href": website_href}
+    def place_label(row):
+        """A signatory's countries in the page's language, then its region: "Germany, Switzerland"."""
+        names = [country_name(code, current_language()) for code in row.country_codes]
+        return ", ".join([*names, *([row.region] if row.region else [])])
+
+    return {"place_label": place_label, "website_href": website_href}
 
 
 def website_href(website):
@@ -49,13 +54,6 @@ FLAG_LABELS = {
     "domain_mismatch": lambda: _("the email domain differs from the website's"),
     "already_signed": lambda: _("this name has already signed"),
 }
-PROBLEM_LABELS = {
-    "unparsed": lambda: _("could not tell the name from the country"),
-    "country": lambda: _("country not recognised"),
-    "duplicate": lambda: _("already listed"),
-}
-
-
 @bp.get("/p/<slug>/signatories")
 @auth.login_required
 def signatories(slug):
@@ -90,10 +88,8 @@ def decide(slug, signatory_id):
     return redirect(url_for("organiser_letters.signatories", slug=slug))
 
 
-@bp.post("/p/<slug>/signatories/import")
-@auth.login_required
-def import_list(slug):
-    letter, _role = _letter(slug, Role.EDITOR)
+def _pasted_list(slug):
+    """(text, kind) of the list in the form: the file if one was given, else the text box."""
     upload = request.files.get("file")
     text = request.form.get("lines", "")
     if upload and upload.filename:
@@ -101,19 +97,44 @@ def import_list(slug):
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             flash(_("The file is not UTF-8 text. Save it as UTF-8 and try again."), "error")
-            return redirect(url_for("organiser_letters.signatories", slug=slug)), 303
-    kind = request.form.get("kind", SignatoryKind.ORGANISATION)
+            return None, None
+    return text, request.form.get("kind", SignatoryKind.ORGANISATION)
+
+
+@bp.post("/p/<slug>/signatories/import")
+@auth.login_required
+def import_list(slug):
+    """The preview of a pasted list: each line as it would be listed, and the choices it needs. Stores nothing."""
+    letter, _role = _letter(slug, Role.EDITOR)
+    text, kind = _pasted_list(slug)
+    if text is None:
+        return redirect(url_for("organiser_letters.signatories", slug=slug)), 303
     try:
-        imported, problems = services.import_lines(letter, text, kind)
+        lines = importing.preview(letter, text, kind)
     except services.LetterError:
         abort(400)
-    flash(ngettext("%(count)s signatory imported.", "%(count)s signatories imported.", imported,
-                   count=number(imported)))
-    if not problems:
+    return render_template("letters/import_preview.html", petition=letter, kind=kind, text=text,
+                           lines=[importing_labels.shown(line, current_language()) for line in lines])
+
+
+@bp.post("/p/<slug>/signatories/import/confirm")
+@auth.login_required
+def import_confirm(slug):
+    """Save the previewed list with the organiser's choices; report every line that was not saved."""
+    letter, _role = _letter(slug, Role.EDITOR)
+    decisions = {int(key[7:]): value for key, value in request.form.items()
+                 if key.startswith("choice-") and key[7:].isdigit() and len(key) < 15}
+    try:
+        outcome = importing.save(letter, request.form.get("lines", ""), request.form.get("kind", ""), decisions)
+    except services.LetterError:
+        abort(400)
+    saved = len(outcome.saved)
+    flash(ngettext("%(count)s signatory imported.", "%(count)s signatories imported.", saved, count=number(saved)))
+    if not outcome.reported:
         return redirect(url_for("organiser_letters.signatories", slug=slug))
-    listed = [(p.line, p.text, PROBLEM_LABELS[p.reason]()) for p in problems]
+    problems = [importing_labels.shown(line, current_language()) for line in outcome.reported]
     return render_template("letters/moderation.html", petition=letter, queue=[], approved=services.approved(letter),
-                           problems=listed)
+                           problems=problems)
 
 
 @bp.post("/p/<slug>/signatories/order")

@@ -5,7 +5,6 @@ entered; a "name key" (case, spacing and quotes folded away) spots the same
 organisation entered twice.
 """
 import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..i18n import country_name, recognise_country, sort_key
+from ..i18n import country_name, sort_key
 from ..links import external_url
 from ..mail import messages
 from ..models import LetterSignatory, Petition, PetitionStatus, SignatoryKind, SignatoryStatus, utcnow
@@ -33,7 +32,6 @@ FREE_MAIL_DOMAINS = frozenset({
     "tuta.io", "mailbox.org", "posteo.de", "riseup.net", "disroot.org", "onet.pl", "wp.pl", "o2.pl", "seznam.cz",
 })
 QUOTES = "\"'`«»‘’‚‛“”„‟‹›「」『』"
-MAX_IMPORT_LINES = 20_000
 # MAX_CONFIRMATION_SENDS counts the emails to one sign-on within this rolling window (see sign_on).
 CONFIRMATION_SENDS_WINDOW = timedelta(days=1)
 
@@ -68,7 +66,7 @@ def find_public_letter(slug):
 class SignOn:
     kind: str
     name: str
-    country: str
+    countries: tuple   # ISO codes in order; empty for an international organisation
     email: str
     title: str = ""
     website: str = ""
@@ -109,7 +107,8 @@ def sign_on(letter, details, language, now=None):
     elif row.confirmation_sends >= current_app.config["MAX_CONFIRMATION_SENDS"]:
         return row
     row.kind, row.name, row.name_key = details.kind, details.name, name_key(details.name)
-    row.country, row.title, row.website = details.country, details.title, details.website
+    row.country, row.countries = (details.countries or (None,))[0], ",".join(details.countries)
+    row.title, row.website = details.title, details.website
     row.contact_name, row.contact_role, row.email = details.contact_name, details.contact_role, details.email
     row.language, row.status, row.confirmed_at = language, SignatoryStatus.UNCONFIRMED, None
     row.confirmation_sends += 1
@@ -122,7 +121,7 @@ def sign_on(letter, details, language, now=None):
 
 
 # What a confirmation email shows, so what its link may confirm.
-_DIGESTED = ("kind", "name", "country", "title", "website", "contact_name", "contact_role", "language")
+_DIGESTED = ("kind", "name", "countries", "title", "website", "contact_name", "contact_role", "language")
 
 
 def details_digest(row):
@@ -286,83 +285,21 @@ def _approved_twin(row):
     ).limit(1))
 
 
-# --- bulk import ---------------------------------------------------------------
-
-NUMBERING = re.compile(r"^\s*(?:\d{1,5}\s*[.)\]:]?|[-–—•*·])\s+")
-SEPARATORS = re.compile(r"\s+[-–—]\s+|\s*[,;\t|]\s*|\s+[-–—](?=\S)|(?<=\S)[-–—]\s+")
-
+# --- bulk import (the reading and the preview live in importing.py) --------------------------
 
 @dataclass
 class ImportProblem:
     line: int
     text: str
-    reason: str   # "unparsed", "country" or "duplicate"
-
-
-def parse_line(line):
-    """(name, country code) from one line of a pasted list, or (None, reason).
-
-    Accepts "12. Name – Country", "Name, Country", "Name - DE" and the like:
-    numbering, dash styles and spacing vary. The country is the part after the
-    last separator and must be recognised (an ISO code, or its English, Russian,
-    Belarusian or German name); nothing is guessed.
-    """
-    text = NUMBERING.sub("", line.strip(), count=1).strip()
-    parts = [p for p in SEPARATORS.split(text)]
-    if len(parts) < 2:
-        return None, "unparsed"
-    country_text = parts[-1].strip()
-    code = recognise_country(country_text)
-    name_end = _last_separator_start(text)
-    name = text[:name_end].strip(" \t,;|-–—")
-    if not name:
-        return None, "unparsed"
-    if code is None:
-        return None, "country"
-    return (name, code), None
-
-
-def _last_separator_start(text):
-    starts = [m.start() for m in SEPARATORS.finditer(text)]
-    return starts[-1]
+    reason: str   # "unparsed", "decision" or "duplicate"
 
 
 def import_lines(letter, text, kind=SignatoryKind.ORGANISATION, now=None):
-    """Import a pasted list as approved signatories. Returns (imported, problems); never drops a line silently.
+    """Import a list at once, without a preview: (number stored, problems). Lines needing a decision are reported."""
+    from .importing import save
 
-    Lines that cannot be read, whose country is not recognised, or that name an
-    organisation already listed (or twice in the list) are reported, not stored.
-    """
-    if kind not in SignatoryKind.ALL:
-        raise LetterError("bad_kind")
-    lines = text.splitlines()
-    if len(lines) > MAX_IMPORT_LINES:
-        raise LetterError("too_many")
-    now = now or utcnow()
-    known = set(db.session.scalars(select(LetterSignatory.name_key).where(
-        LetterSignatory.petition_id == letter.id, LetterSignatory.kind == kind,
-        LetterSignatory.status == SignatoryStatus.APPROVED)))
-    problems, rows = [], []
-    for number, raw in enumerate(lines, 1):
-        if not raw.strip():
-            continue
-        parsed, reason = parse_line(raw)
-        if parsed is None:
-            problems.append(ImportProblem(number, raw.strip()[:300], reason))
-            continue
-        name, code = parsed
-        key = name_key(name)
-        if key in known:
-            problems.append(ImportProblem(number, raw.strip()[:300], "duplicate"))
-            continue
-        known.add(key)
-        rows.append(LetterSignatory(
-            petition_id=letter.id, kind=kind, name=name[:300], name_key=key[:300], country=code, language=letter.primary_language,
-            status=SignatoryStatus.APPROVED, source="import", created_at=now, confirmed_at=now, moderated_at=now,
-        ))
-    db.session.add_all(rows)
-    db.session.flush()
-    return len(rows), problems
+    outcome = save(letter, text, kind, now=now)
+    return len(outcome.saved), [ImportProblem(line.number, line.text, line.status) for line in outcome.reported]
 
 
 # --- what the public sees ----------------------------------------------------------
@@ -371,10 +308,21 @@ def import_lines(letter, text, kind=SignatoryKind.ORGANISATION, now=None):
 class Listed:
     position: int
     name: str
-    country: str
-    country_name: str
+    countries: list       # ISO codes, in order
+    country_names: list   # their names in the reader's language
+    region: str
     kind: str
     title: str
+
+    @property
+    def country(self):
+        """The first country's code, or None: what /api/v1 has always called ``country``."""
+        return self.countries[0] if self.countries else None
+
+    @property
+    def place(self):
+        """ "Germany, Switzerland", "Malaysia, Asia-Pacific", or "" when there is none."""
+        return ", ".join([*self.country_names, *([self.region] if self.region else [])])
 
 
 def public_lists(letter, language):
@@ -392,7 +340,8 @@ def public_lists(letter, language):
             mine.sort(key=lambda r: (r.position is None, r.position or 0, sort_key(r.name, language)))
         else:
             mine.sort(key=lambda r: (sort_key(r.name, language), r.id))
-        out[kind] = [Listed(i, r.name, r.country, country_name(r.country, language), r.kind, r.title)
+        out[kind] = [Listed(i, r.name, r.country_codes, [country_name(code, language) for code in r.country_codes],
+                            r.region, r.kind, r.title)
                      for i, r in enumerate(mine, 1)]
     return out[SignatoryKind.ORGANISATION], out[SignatoryKind.INDIVIDUAL]
 

@@ -78,7 +78,7 @@ def sign(slug, kind):
         if form.validate():
             data = form.data  # each kind of form has only some of the optional fields
             details = services.SignOn(
-                kind=kind, name=data["name"], country=data["country"], email=data["email"],
+                kind=kind, name=data["name"], countries=form.chosen_countries(), email=data["email"],
                 **{key: data.get(key) or "" for key in ("title", "website", "contact_name", "contact_role")},
             )
             services.sign_on(letter, details, lang)

@@ -28,6 +28,7 @@ PETITION_ROUTES = [
     ("GET", "/organiser/p/{slug}/signatories"),
     ("POST", "/organiser/p/{slug}/signatories/{signatory}/decide"),
     ("POST", "/organiser/p/{slug}/signatories/import"),
+    ("POST", "/organiser/p/{slug}/signatories/import/confirm"),
     ("POST", "/organiser/p/{slug}/signatories/order"),
     ("GET", "/organiser/p/{slug}/letter.pdf"),
 ]
