@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# Every absolute link (in emails, share links, embed snippets, CLI hints) is built from BASE_URL,
+# so it follows HOST and PORT unless set on its own: `make run PORT=5123` links to port 5123.
+export BASE_URL ?= http://$(HOST):$(PORT)
 DEMO   := petitions/demo/petition.json
 LETTER := petitions/demo/letter.json
 export PETITIONS_ENV ?= development
@@ -26,15 +29,15 @@ venv: $(STAMP) ## Create the virtualenv and install the project with its test to
 compile-translations: $(STAMP) ## Compile translations/*/LC_MESSAGES/messages.po to .mo
 	$(BIN)/pybabel -q compile -d translations
 
-run: compile-translations ## Migrate a SQLite database, load the demo petition and serve on http://127.0.0.1:5000
+run: compile-translations ## Migrate a SQLite database, load the demo petition and serve on HOST:PORT (default 127.0.0.1:5000)
 	$(BIN)/petitions db upgrade
 	$(BIN)/petitions petition import $(DEMO)
 	$(BIN)/petitions petition import $(LETTER)
 	# Importing again lists each name as "already listed" and adds nothing.
 	$(BIN)/petitions letter import free-all-political-prisoners petitions/demo/letter-signatories.txt
-	@echo "Petition:    http://$(HOST):$(PORT)/p/letters-behind-bars"
-	@echo "Open letter: http://$(HOST):$(PORT)/p/free-all-political-prisoners"
-	@echo "Mailbox:     http://$(HOST):$(PORT)/dev/mail"
+	@echo "Petition:    $(BASE_URL)/p/letters-behind-bars"
+	@echo "Open letter: $(BASE_URL)/p/free-all-political-prisoners"
+	@echo "Mailbox:     $(BASE_URL)/dev/mail"
 	$(BIN)/petitions run --host $(HOST) --port $(PORT)
 
 organiser: compile-translations ## Make EMAIL (and NAME) an owner of the demo organisation for `make run`; asks for a password

@@ -76,6 +76,11 @@ def create_app(profile=None, overrides=None):
         # also the benchmarks' baseline for what a bare request costs.
         return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
 
+    @app.get("/favicon.ico")
+    def favicon():
+        # Browsers ask for it on every site, whatever the page links to; served from here, like everything else.
+        return app.send_static_file("favicon.ico")
+
     @app.get("/readyz")
     def readyz():
         # Readiness, for load balancers: 503 while this process cannot reach the

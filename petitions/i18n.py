@@ -71,6 +71,23 @@ def country_codes():
     return frozenset(code for code, _ in countries("en"))
 
 
+# The country a reader of a language most likely signs from, where one country
+# clearly dominates the language's speakers. Taken from the page's language
+# only, never from the IP address: where someone connects from is not ours to
+# guess or record, and a VPN would make it wrong. Russian, English and the like
+# span many countries and preselect nothing.
+LANGUAGE_COUNTRY = {
+    "be": "BY", "de": "DE", "uk": "UA", "pl": "PL", "lt": "LT", "lv": "LV", "et": "EE", "ka": "GE",
+    "hy": "AM", "az": "AZ", "kk": "KZ", "uz": "UZ", "ky": "KG", "tg": "TJ", "tk": "TM", "fa": "IR",
+    "tr": "TR", "cs": "CZ", "sk": "SK", "hu": "HU", "ro": "RO", "bg": "BG", "ja": "JP", "ko": "KR",
+}
+
+
+def default_country(lang):
+    """The country to preselect on a sign form in ``lang``, or None where no one country dominates."""
+    return LANGUAGE_COUNTRY.get(lang)
+
+
 def language_choices(codes=None):
     """(code, own name) pairs for a language menu: ``codes``, or every interface language."""
     return [(code, language_name(code)) for code in (codes or languages())]

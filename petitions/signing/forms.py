@@ -1,5 +1,6 @@
 """The signing form. Every message is translatable; none comes from WTForms' own catalogue."""
 import re
+import unicodedata
 from functools import lru_cache
 
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
@@ -13,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import html_params
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..i18n import country_codes, countries
+from ..i18n import country_codes, countries, default_country
 from ..models import PublicName
 from ..plaintext import single_line
 from ..tokens import FormStamp
@@ -33,37 +34,55 @@ def _strip(value):
 
 
 # What mail programs and chat apps turn into a link. See NoAddresses for the rule.
-_DOT = r"[.\u3002\uff0e\uff61]"  # "." and the ideographic and full-width dots IDNA reads as "."
-_LINK = re.compile(r"://|\bwww" + _DOT + r"|xn--|[^\s@]@[\w-]+" + _DOT + r"\w", re.IGNORECASE)
-_DOMAIN = re.compile(r"[\w-]+" + _DOT + r"([^\W\d_]{2,})(?![\w-])(/)?")
-# TLDs common in links (and in phishing), matched in any case; other TLDs only when written in lowercase.
-_COMMON_TLDS = frozenset("""
-    com net org info biz io co me ly to tv cc ws app dev page site online top xyz click link live shop store
-    club icu buzz rest fun space website pw gq cf tk ml ga cn ru su by ua kz uz am ge az md lt lv ee pl de uk
-    eu fr es it nl be ch at cz sk hu ro bg rs hr tr ir us ca in br рф бел укр рус срб қаз мон
-""".split())
+# After NFKC ("．" and "․" become "."), the dots IDNA reads as "." and other look-alikes.
+_DOT_LOOKALIKES = str.maketrans({ch: "." for ch in "\u3002\uff0e\uff61\u2024\ufe52\u0701\u0702\u2e3c"})
+_LINK = re.compile(r"://|\bwww\.|xn--|[^\s@]@[\w-]+\.\w", re.IGNORECASE)
+_DOMAIN = re.compile(r"[\w-]+\.([^\W\d_]{2,})(?![\w-])(/)?")
+
+
+@lru_cache(maxsize=1)
+def top_level_domains():
+    """Every ICANN top-level domain, lower case, from the Public Suffix List snapshot tldextract ships.
+
+    ``suffix_list_urls=()`` and no cache directory: the bundled snapshot is read, nothing is
+    fetched or written. A TLD delegated after the snapshot is missed until tldextract is upgraded.
+    """
+    import tldextract  # only when a name is first checked: it costs a tenth of a second
+
+    extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False)
+    return frozenset(suffix for suffix in extract.tlds if "." not in suffix)
+
+
+def _as_shown(text):
+    """``text`` as a mail program would read it for links: NFKC, invisible characters gone, every dot a dot."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc"))
+    return text.translate(_DOT_LOOKALIKES)
 
 
 def contains_address(text):
     """True if ``text`` holds a URL, an email address or a domain name a mail program would make a link of.
 
-    The rule, for names and titles (never for a website field):
+    The rule, for names and titles (never for a website field), checked on the text
+    as it would be read for links (``_as_shown``: "ＥＶＩＬ．ＣＯＭ", "paypal" + zero-width
+    space + ".com" and "evil\u2024com" all count as written plainly):
     - "://", "www.", punycode ("xn--") or an email address (x@domain.tld) anywhere;
-    - a word, a dot, then a top-level domain, when the TLD is one of the common
-      ones in any case ("evil.com", "EVIL.COM", "bit.ly/x", "сайт.рф"), or any
-      other run of two or more letters written in lowercase ("evil.xyzzy"),
-      or is followed by a "/" ("Evil.Site/login").
+    - a word, a dot, then a real top-level domain in any case ("evil.com", "Evil.Zone",
+      "site.NETWORK", "сайт.рф"), or any other run of two or more letters written in
+      lowercase ("evil.xyzzy"), or followed by a "/" ("Evil.Site/login").
     What stays allowed: initials and abbreviations with a dot ("A. B. Smith",
     "J.R.R. Tolkien", "St. John", "Ph.D."), since a one-letter part or a space
     after the dot is no domain; and a dot between capitalised words
-    ("Mr.Smith", "Анна.Мария"), which no mail program links unless the second
-    word is a common TLD.
+    ("Mr.Smith", "Анна.Мария") unless the second word is a top-level domain
+    ("Mr.Bond" is refused: mail programs link mr.bond).
     """
+    text = _as_shown(text)
     if _LINK.search(text):
         return True
+    tlds = top_level_domains()
     for match in _DOMAIN.finditer(text):
         tld, slash = match.group(1), match.group(2)
-        if slash or tld.lower() in _COMMON_TLDS or tld.islower():
+        if slash or tld.lower() in tlds or tld.islower():
             return True
     return False
 
@@ -74,6 +93,19 @@ class NoAddresses:
     def __call__(self, form, field):
         if field.data and contains_address(field.data):
             raise ValidationError(_l("Please enter a name without web or email addresses."))
+
+
+class NoInvisibleCharacters:
+    """Refuse an address holding control or invisible format characters, as typed (before the filter drops them).
+
+    "owner@rights.exam" + U+0001 + "ple" would otherwise be filtered into the real address after
+    rate limits had counted it as another; no real address holds such a character.
+    """
+
+    def __call__(self, form, field):
+        typed = (field.raw_data or [""])[0]
+        if isinstance(typed, str) and any(unicodedata.category(ch) in ("Cc", "Cf") for ch in typed.strip()):
+            raise ValidationError(_l("Please enter a valid email address, like name@example.org."))
 
 
 class ValidEmail:
@@ -145,6 +177,7 @@ def email_field():
         validators=[
             DataRequired(message=_l("Please enter your email address.")),
             Length(max=EMAIL_MAX, message=_l("Please enter a valid email address, like name@example.org.")),
+            NoInvisibleCharacters(),
             ValidEmail(),
         ],
     )
@@ -167,14 +200,29 @@ class StampedForm(SupporterForm):
     def __init__(self, language, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.for_language(language)
+        if not self.is_submitted() and not self.country.data:
+            self.country.data = default_country(language)  # from the page's language only; one tap to change
         if not self.served.data:  # a form sent back keeps the stamp it was served with
             self.served.data = FormStamp(current_app).make()
 
     def looks_automated(self, min_seconds):
         """True for a submission a person would not make: honeypot filled, or too fast or unstamped."""
-        if (getattr(self, self.HONEYPOT).raw_data or [""])[0].strip():
-            return True
+        return self.caught_by_honeypot() or self.sent_too_soon(min_seconds)
+
+    def caught_by_honeypot(self):
+        """True if the field people never see was filled in: a bot, to be dropped without a word."""
+        return bool((getattr(self, self.HONEYPOT).raw_data or [""])[0].strip())
+
+    def sent_too_soon(self, min_seconds):
+        """True if sent back faster than ``min_seconds`` after the page was served, or without a genuine stamp.
+
+        A person whose browser filled the form in can be that quick too, so
+        the form is shown again rather than dropped; a forged or missing
+        stamp is replaced, so the next press counts from now.
+        """
         age = FormStamp(current_app).age((self.served.raw_data or [""])[0])
+        if age is None:
+            self.served.data = FormStamp(current_app).make()
         return age is None or age < min_seconds
 
 

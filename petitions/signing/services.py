@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy import bindparam, func, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
@@ -16,12 +16,16 @@ from ..extensions import db
 from ..links import external_url
 from ..mail import messages
 from ..models import (
-    Petition, PetitionStatus, PetitionUpdate, PetitionVersion, Signature, SignatureStatus,
-    utcnow,
+    CounterShard, Petition, PetitionStatus, PetitionTranslation, PetitionUpdate, PetitionVersion, Signature,
+    SignatureStatus, utcnow,
 )
+from ..models.letter import LetterSignatory, SignatoryKind, SignatoryStatus
 from ..models.petition import SLUG_RE
 from ..security import email_hash
-from ..tokens import TokenExpired, TokenInvalid, confirmation_tokens, unsubscribe_tokens, withdrawal_tokens
+from ..tokens import (
+    FormStamp, TokenExpired, TokenInvalid, TokenService, confirmation_tokens, signing_keys, unsubscribe_tokens,
+    withdrawal_tokens,
+)
 
 
 class PetitionNotSignable(Exception):
@@ -30,6 +34,18 @@ class PetitionNotSignable(Exception):
 
 class TokenSuperseded(TokenInvalid):
     """The signature's details changed after this link was sent; only the newest link confirms."""
+
+
+class SignatureWithdrawn(TokenInvalid):
+    """The link names a signature its owner has since withdrawn. ``petition`` is where they may sign again."""
+
+    def __init__(self, petition):
+        super().__init__("signature withdrawn")
+        self.petition = petition
+
+
+class PressedTooSoon(Exception):
+    """A confirm button pressed sooner after its page was served than a person can (or with no genuine stamp)."""
 
 
 @dataclass(frozen=True)
@@ -208,14 +224,12 @@ def _signature_named_by(payload):
 
 
 def signature_for_withdrawal(token):
-    """The signature a withdrawal token names, or None if it is already withdrawn or erased.
+    """The signature a withdrawal token names, withdrawn or not, or None if it was erased.
 
+    A withdrawn one still knows its petition, so its page can lead back there.
     Raises TokenInvalid or TokenExpired for a link that is not genuine or too old.
     """
-    signature = _signature_named_by(withdrawal_tokens(current_app).read(token))
-    if signature is None or signature.status == SignatureStatus.WITHDRAWN:
-        return None
-    return signature
+    return _signature_named_by(withdrawal_tokens(current_app).read(token))
 
 
 def unsubscribe(token):
@@ -251,8 +265,11 @@ def _read_confirmation(token, allow_expired=False):
             raise
         payload = exc.payload
     signature = _signature_named_by(payload)
-    if signature is None or signature.status == SignatureStatus.WITHDRAWN:
+    if signature is None:
         raise TokenInvalid("no such signature")
+    if signature.status == SignatureStatus.WITHDRAWN:
+        # Not the link's fault: its owner took the signature back, and may sign again.
+        raise SignatureWithdrawn(signature.petition)
     return signature, payload
 
 
@@ -284,15 +301,36 @@ def signature_to_confirm(token):
     return signature
 
 
-def confirm(token, now=None):
+def confirm_page_stamp():
+    """The signed "served at" stamp a confirm page carries, for ``confirm`` to check."""
+    return FormStamp(current_app).make()
+
+
+def _check_press(stamp):
+    """Raise PressedTooSoon unless ``stamp`` is genuine and CONFIRM_MIN_SECONDS old (0 turns the check off)."""
+    min_seconds = current_app.config["CONFIRM_MIN_SECONDS"]
+    if min_seconds <= 0:
+        return
+    age = FormStamp(current_app).age(stamp)
+    if age is None or age < min_seconds:
+        raise PressedTooSoon()
+
+
+def confirm(token, stamp=None, now=None):
     """Confirm the signature a token names. Returns (signature, newly_confirmed).
 
     Only a POST may call this: mail scanners fetch every link in a message
-    (see views.confirm). Confirming twice is harmless: only the first press
-    changes anything. The count moves in the same transaction as the
-    signature's status. Raises what ``signature_to_confirm`` raises.
+    (see views.confirm). Some also submit the forms they find, without the
+    headers forgery.py checks; they do it at once, so a press needs the
+    page's ``stamp`` (``confirm_page_stamp``), at least CONFIRM_MIN_SECONDS
+    old, or it raises PressedTooSoon and changes nothing. Confirming twice
+    is harmless: only the first press changes anything. The count moves in
+    the same transaction as the signature's status. Raises what
+    ``signature_to_confirm`` raises.
     """
     signature = signature_to_confirm(token)
+    if signature.status != SignatureStatus.CONFIRMED:
+        _check_press(stamp)
     petition = signature.petition
     if signature.status == SignatureStatus.CONFIRMED:
         return signature, False
@@ -322,6 +360,64 @@ def resend_confirmation(token, now=None):
         return False
     _send_confirmation(signature, now or utcnow())
     return True
+
+
+# --- "check your inbox" ------------------------------------------------------------------------------------
+
+# How long the check-inbox page's "send it again" button keeps working.
+INBOX_TICKET_MAX_AGE = 24 * 3600
+
+
+def _inbox_tickets():
+    return TokenService(signing_keys(current_app), "check-inbox", INBOX_TICKET_MAX_AGE)
+
+
+def mask_address(email):
+    """An address shown back to its owner so they can spot a typo, not read by whoever looks over a shoulder.
+
+    >>> mask_address("sasha@example.org")
+    's•••@example.org'
+    """
+    local, _, domain = (email or "").rpartition("@")
+    return f"{local[:1]}\u2022\u2022\u2022@{domain}" if local else "\u2022\u2022\u2022"
+
+
+def inbox_ticket(petition, email):
+    """A short-lived signed ticket for the check-inbox page: which signature to send again, and its masked address.
+
+    It names the address only by its keyed hash, so neither the page nor the
+    ticket holds the address in clear. One is made for every submission
+    that looks like success (a dropped one too), so a ticket says nothing
+    about whether the address had signed.
+    """
+    key = email_hash(current_app.config["HASH_KEY"], email)
+    return _inbox_tickets().make({"p": petition.id, "h": key, "m": mask_address(email)})
+
+
+def read_inbox_ticket(ticket):
+    """(petition id, address hash, masked address) from a ticket. Raises TokenInvalid or TokenExpired."""
+    payload = _inbox_tickets().read(ticket)
+    if not isinstance(payload, dict) or not isinstance(payload.get("p"), int) \
+            or not isinstance(payload.get("h"), str) or not isinstance(payload.get("m"), str):
+        raise TokenInvalid("malformed payload")
+    return payload["p"], payload["h"], payload["m"]
+
+
+def resend_from_inbox(petition, ticket, now=None):
+    """Send the confirmation again for the check-inbox page's ticket. Returns the masked address.
+
+    Sends only for a pending signature on ``petition`` below the cap on
+    confirmation emails; otherwise nothing, and the caller shows the same
+    page either way. Raises TokenInvalid or TokenExpired for a bad ticket.
+    """
+    petition_id, key, masked = read_inbox_ticket(ticket)
+    if petition_id != petition.id:
+        raise TokenInvalid("ticket for another petition")
+    signature = _find_by_hash(petition.id, key)
+    if signature is not None and signature.status == SignatureStatus.PENDING and petition.is_signable \
+            and signature.confirmation_sends < current_app.config["MAX_CONFIRMATION_SENDS"]:
+        _send_confirmation(signature, now or utcnow())
+    return masked
 
 
 def public_counts(petition):
@@ -355,8 +451,84 @@ def public_updates(petition, language, limit=20):
     """The organisers' updates, newest first, each as (update, its text in ``language`` or the closest)."""
     updates = db.session.scalars(
         select(PetitionUpdate).options(selectinload(PetitionUpdate.translations))
-        .where(PetitionUpdate.petition_id == petition.id)
+        .where(PetitionUpdate.petition_id == petition.id,
+               PetitionUpdate.mailing_after_id != PetitionUpdate.DRAFT_MARK)  # drafts are the organisers' own
         .order_by(PetitionUpdate.created_at.desc(), PetitionUpdate.id.desc()).limit(limit)
     ).all()
     return [(u, u.translation(language) or u.translation(petition.primary_language) or u.translations[0])
             for u in updates if u.translations]
+
+
+# --- the index page -------------------------------------------------------------------------------------
+
+class ListingSort:
+    """How the index orders what it lists."""
+
+    SIGNATURES = "signatures"
+    NEWEST = "newest"
+
+    ALL = (SIGNATURES, NEWEST)
+
+
+# The tabs of the index: every public status, open first.
+LISTED_STATUSES = (PetitionStatus.OPEN, PetitionStatus.CLOSED, PetitionStatus.DELIVERED)
+SEARCH_MAX = 100
+
+
+@dataclass(frozen=True)
+class ListedItem:
+    """One petition or letter as the index shows it."""
+
+    petition: Petition
+    text: PetitionTranslation
+    total: int          # online + paper, as its own page shows it
+    next_goal: int
+    organisations: int  # for a letter: its approved organisations
+
+
+def list_public(status, sort, search, page, language, per_page):
+    """One page of public petitions and letters in ``status``: ([ListedItem], how many match in all).
+
+    Three queries, however many petitions or signatures there are: the counts
+    come from the counter shards and stored paper totals, summed in the same
+    query that orders and pages the list, never from the signatures. A
+    letter counts (and sorts by) its approved organisations. ``search``
+    matches titles and summaries in any language.
+    """
+    online = (select(CounterShard.petition_id.label("pid"), func.sum(CounterShard.count).label("n"))
+              .group_by(CounterShard.petition_id).subquery())
+    organisations = (select(LetterSignatory.petition_id.label("pid"), func.count().label("n"))
+                     .where(LetterSignatory.kind == SignatoryKind.ORGANISATION,
+                            LetterSignatory.status == SignatoryStatus.APPROVED)
+                     .group_by(LetterSignatory.petition_id).subquery())
+    online_n = func.coalesce(online.c.n, 0)
+    organisations_n = func.coalesce(organisations.c.n, 0)
+    conditions = [Petition.status == status]
+    search = (search or "").strip()[:SEARCH_MAX]
+    if search:
+        # lower() folds only ASCII on SQLite; matching the text as typed as well keeps other scripts findable there.
+        matching = select(PetitionTranslation.petition_id).where(or_(*(
+            column.contains(term, autoescape=True)
+            for column in (PetitionTranslation.title, PetitionTranslation.summary,
+                           func.lower(PetitionTranslation.title), func.lower(PetitionTranslation.summary))
+            for term in {search, search.lower()}
+        )))
+        conditions.append(Petition.id.in_(matching))
+    found = db.session.scalar(select(func.count()).select_from(Petition).where(*conditions))
+    if sort == ListingSort.NEWEST:
+        order = (func.coalesce(Petition.published_at, Petition.created_at).desc(), Petition.id.desc())
+    else:
+        order = ((online_n + Petition.paper_count + organisations_n).desc(), Petition.created_at.desc(),
+                 Petition.id.desc())
+    rows = db.session.execute(
+        select(Petition, online_n, organisations_n)
+        .outerjoin(online, online.c.pid == Petition.id).outerjoin(organisations, organisations.c.pid == Petition.id)
+        .where(*conditions).options(selectinload(Petition.translations))
+        .order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    items = []
+    for petition, confirmed, orgs in rows:
+        total = int(confirmed) + petition.paper_count
+        items.append(ListedItem(petition, petition_text(petition, language)[0], total,
+                                counting.next_goal_for(total, petition.goal), int(orgs)))
+    return items, found

@@ -1,13 +1,11 @@
 """Public pages: the petition, signing, and the confirmation link."""
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from .. import caching, counting, privacy
-from ..extensions import csrf, db, limiter
+from .. import caching, privacy
+from ..extensions import csrf, limiter
 from ..i18n import best_language, country_name, current_language, languages
 from ..markup import render_markdown
-from ..models import Petition, PetitionStatus, SignatureStatus
+from ..models import PetitionStatus, SignatureStatus
 from ..models.petition import title_in
 from ..tokens import TokenExpired, TokenInvalid
 from ..web import client_key, configured_limit, email_key, petition_or_404
@@ -21,14 +19,15 @@ csrf.exempt(bp)  # supporters' forms are guarded by forgery.py instead of sessio
 # may keep them, neither a shared proxy nor the browser's history.
 _NEVER_STORED = frozenset({
     "signing.check_inbox", "signing.confirm", "signing.resend", "signing.withdraw", "signing.unsubscribe",
-    "signing.erase_request", "signing.erase",
+    "signing.erase_request", "signing.erase", "signing.resend_to_inbox",
 })
 
 
 @bp.after_request
 def _never_store_personal_pages(response):
     # Here rather than in each view so that error pages (403, 429) are covered too.
-    if request.endpoint in _NEVER_STORED:
+    if request.endpoint in _NEVER_STORED or (request.endpoint == "signing.petition" and request.method == "POST"):
+        # A signing POST answers with the check-inbox page, which shows the (masked) address.
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -66,18 +65,45 @@ def root():
     return _vary(redirect(url_for("signing.index", lang=best_language(languages(), current_app.config["DEFAULT_LANGUAGE"]))))
 
 
+INDEX_PAGE_SIZE = 20
+
+
+def _listed_status(value):
+    return value if value in services.LISTED_STATUSES else PetitionStatus.OPEN
+
+
+def _listing_sort(value):
+    return value if value in services.ListingSort.ALL else services.ListingSort.SIGNATURES
+
+
+def _search(value):
+    return " ".join((value or "").split())[:services.SEARCH_MAX]
+
+
+def _page_number(value):
+    return int(value) if value and value.isdigit() and 0 < len(value) < 6 and int(value) > 0 else 1
+
+
 @bp.get("/<lang:lang>/")
-@caching.public
+@caching.public(query={"status": _listed_status, "sort": _listing_sort, "q": _search, "page": _page_number})
 def index():
-    petitions = db.session.scalars(
-        select(Petition).options(selectinload(Petition.translations))
-        .where(Petition.status == PetitionStatus.OPEN).order_by(Petition.created_at.desc()).limit(50)
-    ).all()
-    lang = current_language()
-    counts = counting.confirmed_counts([p.id for p in petitions])
-    items = [(p, services.petition_text(p, lang)[0], counts[p.id]) for p in petitions]
+    """Every public petition and letter, by status, most signed or newest first, searchable without script."""
+    status, sort = _listed_status(request.args.get("status")), _listing_sort(request.args.get("sort"))
+    search, page = _search(request.args.get("q")), _page_number(request.args.get("page"))
+    items, found = services.list_public(status, sort, search, page, current_language(), INDEX_PAGE_SIZE)
+    pages = max(1, -(-found // INDEX_PAGE_SIZE))
+    if page > pages:
+        abort(404)
+
+    def link(**changes):
+        args = {"status": status, "sort": sort, "q": search, "page": page, **changes}
+        defaults = {"status": PetitionStatus.OPEN, "sort": services.ListingSort.SIGNATURES, "q": "", "page": 1}
+        return url_for("signing.index", **{k: v for k, v in args.items() if v != defaults[k]})
+
     alternates = [(code, url_for("signing.index", lang=code)) for code in languages()]
-    return render_template("signing/index.html", items=items, alternates=alternates)
+    return render_template("signing/index.html", items=items, found=found, status=status, sort=sort,
+                           search=search, page=page, pages=pages, link=link, statuses=services.LISTED_STATUSES,
+                           sorts=services.ListingSort, alternates=alternates)
 
 
 @bp.get("/p/<slug>")
@@ -110,17 +136,32 @@ def petition(slug):
         return _page(petition, form, status=409, notice="closed")
     if not receive_signature(petition, form):
         return _page(petition, form, status=400)
-    return redirect(url_for("signing.check_inbox", slug=slug), code=303)
+    # The check-inbox page is this POST's answer, not a redirect: the address it
+    # shows (masked) then never travels in a URL or a cookie.
+    return _check_inbox_page(petition, services.inbox_ticket(petition, form.email.data or ""))
+
+
+def _check_inbox_page(petition, ticket):
+    _, _, masked = services.read_inbox_ticket(ticket)
+    return render_template("signing/check_inbox.html", petition=petition, masked=masked, ticket=ticket)
 
 
 def receive_signature(petition, form):
-    """Take a submitted sign form (the petition page's or a widget's). False: show it again with its errors.
+    """Take a submitted sign form (the petition page's or a widget's). False: show it again.
 
-    A submission that looks automated is dropped without a word: to its
+    It is shown again with its errors, or, when sent back faster than a
+    person reads it (FORM_MIN_SECONDS), with its values kept and
+    ``form.press_again`` set: browsers that fill forms in make people that
+    quick, and telling them an email is on its way would be untrue.
+    A submission caught by the honeypot is dropped without a word: to its
     sender it looks exactly like success.
     """
-    if form.looks_automated(current_app.config["FORM_MIN_SECONDS"]):
+    form.press_again = False
+    if form.caught_by_honeypot():
         return True
+    if form.sent_too_soon(current_app.config["FORM_MIN_SECONDS"]):
+        form.press_again = True
+        return False
     if not form.validate():
         return False
     services.sign(petition, form.signer_details(), current_language())
@@ -144,6 +185,25 @@ def check_inbox(slug):
     return render_template("signing/check_inbox.html", petition=petition_or_404(slug))
 
 
+def _ticket_key():
+    # A ticket's payload part is the same for every ticket of one address on one petition.
+    return "inbox:" + request.form.get("ticket", "").split(".", 1)[0][:200]
+
+
+@bp.post("/<lang:lang>/p/<slug>/check-inbox")
+@limiter.limit(configured_limit("RATELIMIT_RESEND"), key_func=_ticket_key)
+@limiter.limit(configured_limit("RATELIMIT_RESEND"), key_func=client_key)
+def resend_to_inbox(slug):
+    """The check-inbox page's "send it again": the same page whether or not an email went out."""
+    petition = petition_or_404(slug)
+    ticket = request.form.get("ticket", "")
+    try:
+        services.resend_from_inbox(petition, ticket)
+    except (TokenInvalid, TokenExpired):
+        return render_template("signing/check_inbox.html", petition=petition, expired_ticket=True), 400
+    return _check_inbox_page(petition, ticket)
+
+
 @bp.route("/<lang:lang>/confirm/<token>", methods=["GET", "POST"])
 def confirm(token):
     """GET shows what the link would confirm, with one button; only the POST confirms.
@@ -154,28 +214,40 @@ def confirm(token):
     button either. The POST is checked by forgery.py like every supporter's form.
     """
     pressed = request.method == "POST"
+    too_soon = False
     try:
-        signature = services.confirm(token)[0] if pressed else services.signature_to_confirm(token)
+        if pressed:
+            signature = services.confirm(token, stamp=request.form.get("served"))[0]
+        else:
+            signature = services.signature_to_confirm(token)
+    except services.PressedTooSoon:
+        # A scanner submitting what it finds, or (rarely) a very quick person: show the button again.
+        signature, too_soon = services.signature_to_confirm(token), True
     except TokenExpired:
         return render_template("signing/link_expired.html", token=token), 410
     except services.TokenSuperseded:
         return render_template("signing/link_superseded.html"), 409
+    except services.SignatureWithdrawn as withdrawn:
+        return _withdrawn_page(withdrawn.petition, already=True), 410
     except TokenInvalid:
         return render_template("signing/link_invalid.html"), 400
     except services.PetitionNotSignable:
         return render_template("signing/petition_closed.html"), 409
     petition = signature.petition
     lang = current_language()
-    title_language, title = caching.remembered(("title", petition.id, lang), lambda: title_in(petition.id, lang))
-    if not pressed and signature.status == SignatureStatus.PENDING:
+    if too_soon or (not pressed and signature.status == SignatureStatus.PENDING):
+        title_language, title = caching.remembered(("title", petition.id, lang), lambda: title_in(petition.id, lang))
         return render_template("signing/confirm.html", token=token, title=title, title_language=title_language,
-                               public_name=privacy.public_name(signature))
+                               public_name=privacy.public_name(signature), served=services.confirm_page_stamp(),
+                               press_again=too_soon)
+    text, _ = services.petition_text(petition, lang)
     count, next_goal = services.public_counts(petition)
     # Every press gets the same thanks, the first or a repeated one (a double
     # click, a reload): only a visit without pressing learns it was done before.
+    # Thanks is when people share most, so the share block is right here.
     return render_template(
-        "signing/confirmed.html", petition=petition, title=title, title_language=title_language,
-        already=not pressed, count=count, next_goal=next_goal,
+        "signing/confirmed.html", petition=petition, text=text, already=not pressed, count=count,
+        next_goal=next_goal,
     )
 
 
@@ -200,13 +272,22 @@ def withdraw(token):
         signature = services.signature_for_withdrawal(token)
     except (TokenInvalid, TokenExpired):
         return render_template("signing/link_invalid.html"), 400
-    if signature is None:
+    if signature is None:  # erased: nothing is left that names a petition
         return render_template("signing/withdrawn.html", already=True)
-    text, _ = services.petition_text(signature.petition, current_language())
+    petition = signature.petition
+    if signature.status == SignatureStatus.WITHDRAWN:
+        return _withdrawn_page(petition, already=True)
+    text, _ = services.petition_text(petition, current_language())
     if request.method != "POST":  # HEAD too: `curl -I` or a scanner must not withdraw anyone
         return render_template("signing/withdraw.html", text=text, token=token)
     withdrawn = privacy.withdraw(signature)
-    return render_template("signing/withdrawn.html", already=not withdrawn, text=text)
+    return _withdrawn_page(petition, already=not withdrawn)
+
+
+def _withdrawn_page(petition, already):
+    """Where a withdrawal ends: back to the petition, and the way to sign again while it is open."""
+    text, _ = services.petition_text(petition, current_language())
+    return render_template("signing/withdrawn.html", already=already, petition=petition, text=text)
 
 
 @bp.route("/<lang:lang>/unsubscribe/<token>", methods=["GET", "POST"])

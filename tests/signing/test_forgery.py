@@ -5,7 +5,7 @@ from sqlalchemy import select
 from petitions.extensions import db
 from petitions.models import Signature, SignatureStatus
 
-from ..helpers import last_confirm_path, page_text, queued_to, sign, signature_count
+from ..helpers import confirm, last_confirm_path, page_text, queued_to, sign, signature_count
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_a_submission_another_site_made_the_browser_send_is_refused_and_stores_n
     {},  # no browser at all: forging a request needs a victim's browser
 ])
 def test_a_submission_from_our_own_page_is_accepted_without_any_session_token(strict_app, headers):
-    assert sign(strict_app.test_client(), headers=headers).status_code == 303
+    assert sign(strict_app.test_client(), headers=headers).status_code == 200
     with strict_app.app_context():
         assert signature_count() == 1
 
@@ -48,7 +48,7 @@ def test_supporters_pages_set_no_cookie_so_one_cached_copy_serves_everyone(stric
     assert 'name="csrf_token"' not in page_text(response)
     # Two different people post the very same cached page.
     for n, client in enumerate((first, strict_app.test_client())):
-        assert sign(client, email=f"p{n}@example.org", headers={"Sec-Fetch-Site": "same-origin"}).status_code == 303
+        assert sign(client, email=f"p{n}@example.org", headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
     with strict_app.app_context():
         assert signature_count() == 2
 
@@ -57,8 +57,7 @@ def test_a_forged_withdrawal_leaves_the_signature_in_place(strict_app):
     client = strict_app.test_client()
     sign(client)
     with strict_app.app_context():
-        confirm = last_confirm_path("ada@example.org")
-        client.get(confirm)
+        confirm(client, last_confirm_path("ada@example.org"))
         withdraw = next(line for line in queued_to("ada@example.org")[-1].text_body.split()
                         if "/withdraw/" in line)
     path = withdraw.split("petitions.test", 1)[1]
