@@ -399,7 +399,7 @@ def test_erasure_counts_petition_signatures_and_sign_ons_together(app, client, p
 def _sign_on_row(letter, name, status, days_ago=0, **fields):
     at = utcnow() - timedelta(days=days_ago)
     row = LetterSignatory(petition_id=letter.id, kind="organisation", name=name, name_key=name.casefold(),
-                          country="BY", website=f"{name.lower()}.example", contact_name=f"{name} Contact",
+                          country="BY", countries="BY", website=f"{name.lower()}.example", contact_name=f"{name} Contact",
                           contact_role="Chair", email=f"{name.lower()}@example.org", email_hash=f"{name:0>64}"[:64],
                           language="en", status=status, created_at=at, confirmation_sends=1, confirmation_sent_at=at,
                           moderation_note=f"note about {name}")
