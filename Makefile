@@ -13,7 +13,7 @@ LETTER := petitions/demo/letter.json
 export PETITIONS_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lint run organiser test test-browser test-all translations compile-translations check-translations bench clean
+.PHONY: help venv lint run organiser test test-faults test-browser test-all translations compile-translations check-translations bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -47,8 +47,11 @@ organiser: compile-translations ## Make EMAIL (and NAME) an owner of the demo or
 lint: $(STAMP) ## Check the code for mistakes (ruff: unused or undefined names, likely bugs)
 	$(BIN)/ruff check petitions tests migrations benchmarks wsgi.py gunicorn.conf.py
 
-test: compile-translations lint ## Run the test suite (SQLite, in-memory rate limits; no browser)
-	PETITIONS_ENV=testing $(BIN)/pytest -m "not browser" -q
+test: compile-translations lint ## Run the test suite (SQLite, in-memory rate limits; no browser, no fault tests)
+	PETITIONS_ENV=testing $(BIN)/pytest -m "not browser and not faults" -q
+
+test-faults: compile-translations ## Break throwaway PostgreSQL, Redis and SMTP servers under load (needs Debian's postgresql and redis-server)
+	PETITIONS_ENV=testing timeout 300 $(BIN)/pytest -m faults -q
 
 # axe-core checks accessibility inside the browser tests. It is fetched from npm
 # at test time and kept out of the repository; delete .cache/ to fetch it again.
