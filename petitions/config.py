@@ -63,6 +63,11 @@ class Config:
     # argon2id parameters: "default" is argon2-cffi's RFC 9106 low-memory profile;
     # "cheapest" exists only so the test suite does not spend minutes hashing.
     PASSWORD_HASH_PROFILE = "default"
+    # Argon2id cost of wrapping an organisation's key under a passphrase (petitions/sealing/crypto.py):
+    # "moderate" (256 MiB, about a second) protects a seized database; "cheapest" is for the tests.
+    SEALING_KDF_PROFILE = "moderate"
+    # A process replaces its ephemeral sealing key at least this often (seconds).
+    SEALING_KEY_MAX_AGE = 3600
     UPDATE_MAIL_BATCH = 500
     # An export of signer data on the web needs a sign-in with a second factor this recent.
     EXPORT_TOTP_MAX_AGE = 12 * 3600
@@ -201,6 +206,7 @@ class TestConfig(DevelopmentConfig):
     FORM_MIN_SECONDS = 0
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_PROFILE = "cheapest"
+    SEALING_KDF_PROFILE = "cheapest"
     # Every test sees what it just changed; the caching tests switch it on.
     PUBLIC_CACHE_SECONDS = 0
 

@@ -20,7 +20,7 @@ from .extensions import db
 from .links import external_url
 from .mail import messages, outbox
 from .models import DailyKey, OutboxMessage, Petition, PetitionStatus, PublicName, Signature, SignatureStatus, utcnow
-from .security import email_hash
+from .security import email_hash, petition_hash_of
 from .tokens import TokenInvalid, erasure_tokens
 
 _key_cache = {}
@@ -62,27 +62,36 @@ def initials(name):
     return " ".join(f"{part[0]}." for part in name.split() if part[:1].isalpha()) or "…"
 
 
+def shown_name(full_name, show_name, form):
+    """The name as its signer agreed to show it (``form``: full or initials), or None if they did not.
+
+    Stored at signing (``signatures.shown_name``), so listing signers never
+    needs the full name, which may be sealed.
+    """
+    if not show_name or not full_name:
+        return None
+    return initials(full_name) if form == PublicName.INITIALS else full_name
+
+
 def public_name(signature):
     """The name as its signer agreed to show it, or None if they did not."""
-    if not signature.show_name or not signature.full_name:
-        return None
-    return initials(signature.full_name) if signature.public_name == PublicName.INITIALS else signature.full_name
+    return signature.shown_name if signature.show_name else None
 
 
 def recent_public_signers(petition_id, limit=10):
     """The latest confirmed signers who opted in: (name as they chose, country code). Never email or city."""
     rows = db.session.execute(
-        select(Signature.full_name, Signature.public_name, Signature.show_name, Signature.country)
+        select(Signature.shown_name, Signature.country)
         .where(Signature.petition_id == petition_id, Signature.status == SignatureStatus.CONFIRMED,
                Signature.show_name.is_(True))
         .order_by(Signature.confirmed_at.desc())
         .limit(limit)
     ).all()
-    named = [(public_name(row), row.country) for row in rows]
-    return [(name, country) for name, country in named if name]
+    return [(name, country) for name, country in rows if name]
 
 
-_SCRUBBED = {"email": "", "full_name": "", "city": None, "email_hash": None}
+_SCRUBBED = {"email": "", "full_name": "", "city": None, "email_hash": None, "shown_name": None,
+             "sealed": None, "sealing_key_id": None}
 
 
 def withdraw(signature, now=None):
@@ -112,9 +121,17 @@ def withdraw(signature, now=None):
     return False
 
 
+def _made_with(address_hash):
+    """Rows signed with an address, by its site-wide hash: each petition keeps its own hash of it."""
+    key = current_app.config["HASH_KEY"]
+    # Petitions are few (hundreds); their ids are all it takes to compute every hash the address has.
+    hashes = [petition_hash_of(key, petition_id, address_hash) for petition_id in db.session.scalars(select(Petition.id))]
+    return Signature.email_hash.in_(hashes)
+
+
 def signature_count_of(address_hash):
-    """How many signatures were made with an address (by its keyed hash)."""
-    return db.session.scalar(select(func.count()).select_from(Signature).where(Signature.email_hash == address_hash))
+    """How many signatures were made with an address (by its site-wide keyed hash)."""
+    return db.session.scalar(select(func.count()).select_from(Signature).where(_made_with(address_hash)))
 
 
 def request_erasure(address, language):
@@ -151,7 +168,7 @@ def erase_everything(address_hash):
     shards = current_app.config["COUNTER_SHARDS"]
     erased = 0
     rows = db.session.execute(
-        select(Signature.id, Signature.petition_id).where(Signature.email_hash == address_hash)
+        select(Signature.id, Signature.petition_id).where(_made_with(address_hash))
     ).all()
     outbox.forget_unsent([signature_id for signature_id, _ in rows])
     for signature_id, petition_id in rows:
