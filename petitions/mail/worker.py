@@ -6,6 +6,7 @@ import time
 
 from flask import current_app
 
+from ..database import truncate_wal
 from ..extensions import db
 from . import outbox, updates
 from .transport import transport_from_config
@@ -52,6 +53,9 @@ def _deliver_once(limit):
     except Exception:
         db.session.rollback()
         raise
+    if sent:
+        # The sent messages' addresses are blanked in the database; on SQLite the log still has them.
+        truncate_wal(db.engine)
     return sent, failed, queued
 
 

@@ -7,6 +7,7 @@ from ..exports import delivery
 from ..extensions import db
 from ..models import utcnow
 from ..signing.services import petition_text
+from .protection import KeyLocked, is_protected
 
 FORMATS = ("csv", "pdf")
 
@@ -23,21 +24,25 @@ def count(petition):
     return delivery.verified_count(db.session, petition.id)
 
 
-def start(petition, fmt, language, with_emails, actor, progress=None):
+def start(petition, fmt, language, with_emails, actor, progress=None, opener=None):
     """Log the export in the organisation's audit log and return its (lazy) chunks.
 
     ``progress``, if given, is called with the number of rows written so far
-    every thousand rows (the command line's progress bar).
+    every thousand rows (the command line's progress bar). A protected
+    organisation's export needs ``opener``, its key unlocked for this export
+    (protection.unlock), or KeyLocked is raised before anything is logged.
     """
     if fmt not in FORMATS:
         raise ValueError(fmt)
+    if opener is None and is_protected(petition.organisation_id):
+        raise KeyLocked(petition.organisation_id)
     now = utcnow()
     rows_total = count(petition)
     with_emails = bool(with_emails) and fmt == "csv"
     audit(petition.organisation_id, actor, f"export.{fmt}", petition=petition,
           detail={"rows": rows_total, "language": language, "with_emails": with_emails, "slug": petition.slug})
     stem = f"{petition.slug}-{now:%Y%m%d}"
-    rows = _counted(delivery.verified_rows(db.session, petition.id, with_emails), progress)
+    rows = _counted(delivery.verified_rows(db.session, petition.id, with_emails, opener), progress)
     if fmt == "csv":
         return Export(delivery.csv_chunks(rows, with_emails), "text/csv; charset=utf-8",
                       f"{stem}{'-with-emails' if with_emails else ''}.csv", rows_total)

@@ -25,11 +25,10 @@ from .crypto import (  # noqa: F401  (the names callers use)
 )
 from . import crypto
 
-# Protection is never turned off, so a public key once found can be kept; "not protected" is
-# asked again every time, or a process would keep storing plaintext after protection was turned on.
-_public_keys = {}
 # (pid, organisation id) -> (sealer, sealing key id, monotonic time made). Keyed by pid so a
-# forked worker never shares its parent's ephemeral key.
+# forked worker never shares its parent's ephemeral key. Protection is never turned off, so a
+# sealer made from a committed key stays right; "not protected" is asked again every time, or
+# a process would keep storing plaintext after protection was turned on.
 _sealers = {}
 
 
@@ -47,13 +46,8 @@ class NotProtected(Exception):
 
 def public_key_of(organisation_id):
     """The organisation's public key, or None when its protection is off."""
-    key = _public_keys.get(organisation_id)
-    if key is None:
-        key = db.session.scalar(
-            select(OrganisationKey.public_key).where(OrganisationKey.organisation_id == organisation_id))
-        if key is not None:
-            _public_keys[organisation_id] = key
-    return key
+    return db.session.scalar(
+        select(OrganisationKey.public_key).where(OrganisationKey.organisation_id == organisation_id))
 
 
 def organisation_key(organisation_id):
@@ -68,15 +62,19 @@ def sealer_for(organisation_id, now=None):
     back never takes it with it (and, on SQLite, it never waits for the
     request's own write lock).
     """
-    public = public_key_of(organisation_id)
-    if public is None:
-        return None
     slot = (os.getpid(), organisation_id)
     found = _sealers.get(slot)
     if found is not None and time.monotonic() - found[2] < current_app.config["SEALING_KEY_MAX_AGE"]:
         return found[0], found[1]
-    sealer = crypto.EphemeralSealer(public)
+    if public_key_of(organisation_id) is None:
+        return None
     with db.engine.begin() as conn:
+        # The committed key, not one this session may yet roll back.
+        public = conn.scalar(
+            select(OrganisationKey.public_key).where(OrganisationKey.organisation_id == organisation_id))
+        if public is None:
+            return None
+        sealer = crypto.EphemeralSealer(public)
         key_id = conn.execute(insert(SealingKey).values(
             organisation_id=organisation_id, public_key=sealer.public_key, created_at=now or utcnow(),
         ).returning(SealingKey.id)).scalar_one()
@@ -86,10 +84,23 @@ def sealer_for(organisation_id, now=None):
     return sealer, key_id
 
 
+def job_sealer(organisation_id, now=None):
+    """(sealer, sealing key id) for one job that writes in its own transaction (turning protection on).
+
+    Its public half is added to the job's session, so it stands or falls
+    with the rows it seals; it is never reused after the job.
+    """
+    key = SealingKey(organisation_id=organisation_id, public_key=b"", created_at=now or utcnow())
+    sealer = crypto.EphemeralSealer(public_key_of(organisation_id))
+    key.public_key = sealer.public_key
+    db.session.add(key)
+    db.session.flush()
+    return sealer, key.id
+
+
 def forget_process_keys():
-    """Drop this process's ephemeral keys and cached public keys (tests; or after a key is made)."""
+    """Drop this process's ephemeral keys (the tests, whose databases are emptied between them)."""
     _sealers.clear()
-    _public_keys.clear()
 
 
 def seal(sealing, values):

@@ -134,7 +134,7 @@ def confirm(token):
     try:
         signature, newly = services.confirm(token)
     except TokenExpired:
-        return render_template("signing/link_expired.html", token=token), 410
+        return render_template("signing/link_expired.html", token=token, form=EmailForm()), 410
     except services.TokenSuperseded:
         return render_template("signing/link_superseded.html"), 409
     except TokenInvalid:
@@ -156,8 +156,11 @@ def confirm(token):
 @limiter.limit(configured_limit("RATELIMIT_RESEND"), key_func=client_key)
 def resend():
     token = request.form.get("token", "")
+    # Typed again: the address a sealed signature keeps cannot be read. One that does not match is
+    # simply not sent to, on the same page as any other outcome.
+    address = (request.form.get("email") or "").strip()[:320] or None
     try:
-        services.resend_confirmation(token)
+        services.resend_confirmation(token, address)
     except TokenInvalid:
         return render_template("signing/link_invalid.html"), 400
     # The same page whether or not a message went out: the limit on re-sends
