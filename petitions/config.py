@@ -106,6 +106,8 @@ class Config:
     # Failed organiser sign-ins, per client address and per account.
     RATELIMIT_SIGN_IN = "10 per minute;100 per hour"
     RATELIMIT_SIGN_IN_ACCOUNT = "5 per minute;20 per hour"
+    # Refused passphrases for an organisation's key, per member: each try costs the server an Argon2id run.
+    RATELIMIT_UNLOCK = "5 per minute;20 per day"
 
     WTF_CSRF_TIME_LIMIT = 6 * 3600
     # Every form message is our own and translated; WTForms' catalogue, loaded per form, is never needed.
@@ -147,8 +149,10 @@ class Config:
         settings["COUNTER_POLL_SECONDS"] = _int("COUNTER_POLL_SECONDS", cls.COUNTER_POLL_SECONDS)
         settings["UNCONFIRMED_RETENTION_DAYS"] = _int("UNCONFIRMED_RETENTION_DAYS", cls.UNCONFIRMED_RETENTION_DAYS)
         settings["ANONYMISE_AFTER_DAYS"] = _int("ANONYMISE_AFTER_DAYS", cls.ANONYMISE_AFTER_DAYS)
+        settings["SEALING_KEY_MAX_AGE"] = _int("SEALING_KEY_MAX_AGE", cls.SEALING_KEY_MAX_AGE)
         for name in ("RATELIMIT_SIGN", "RATELIMIT_SIGN_EMAIL", "RATELIMIT_RESEND", "RATELIMIT_ERASE",
-                     "RATELIMIT_ERASE_EMAIL", "RATELIMIT_API", "RATELIMIT_SIGN_IN", "RATELIMIT_SIGN_IN_ACCOUNT"):
+                     "RATELIMIT_ERASE_EMAIL", "RATELIMIT_API", "RATELIMIT_SIGN_IN", "RATELIMIT_SIGN_IN_ACCOUNT",
+                     "RATELIMIT_UNLOCK", "SEALING_KDF_PROFILE"):
             settings[name] = env.get(name) or getattr(cls, name)
         if env.get("PETITIONS_LANGUAGES"):
             settings["LANGUAGES"] = [x.strip() for x in env["PETITIONS_LANGUAGES"].split(",") if x.strip()]

@@ -4,7 +4,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
@@ -119,6 +119,9 @@ class ExportForm(FlaskForm):
                                   SelectChoice("pdf", _l("PDF delivery pack"))])
     language = SelectField(_l("Language of the delivery pack"), validate_choice=True)
     with_emails = BooleanField(_l("Include email addresses (CSV only; only if the recipient needs them)"))
+    # Asked, and checked by the view, only when the organisation's protection is on.
+    code = StringField(_l("Six-digit code from your authenticator app"), filters=[_strip])
+    passphrase = PasswordField(_l("Passphrase of your organisation's key"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

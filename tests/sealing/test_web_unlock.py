@@ -1,0 +1,64 @@
+"""The web export of a protected organisation: a fresh code and the passphrase, refused without a 500, rate-limited."""
+from sqlalchemy import select
+
+from petitions.extensions import db
+from petitions.models import AuditEvent, Signature
+
+from ..conftest import sign_in, totp_code
+from ..helpers import page_text
+from .conftest import PASSPHRASE
+
+
+def _exporter(app, make_member):
+    member = make_member(email="editor@r.example", role="editor", totp=True)
+    client = app.test_client()
+    sign_in(client, member)
+    return client, member
+
+
+def _post(client, member, passphrase=PASSPHRASE, code=None, **extra):
+    data = {"format": "csv", "language": "en", "code": code or totp_code(member, 1), "passphrase": passphrase, **extra}
+    return client.post("/organiser/p/free-them/export", data=data)
+
+
+def test_a_protected_export_gives_the_same_file_as_before_protection(app, petition, add_signatures, make_member,
+                                                                     protect):
+    add_signatures(petition, 3, city="Brest, BY")
+    client, member = _exporter(app, make_member)
+    before = client.post("/organiser/p/free-them/export", data={"format": "csv", "language": "en",
+                                                                "with_emails": "y"}).get_data()
+    protect(petition)
+    assert db.session.scalar(select(Signature.email).limit(1)) == ""
+    page = page_text(client.get("/organiser/p/free-them/export"))
+    assert 'name="passphrase"' in page and 'name="code"' in page
+    response = _post(client, member, with_emails="y")
+    assert response.status_code == 200, page_text(response)
+    assert response.get_data() == before
+    unlocks = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "key.unlock")).all()
+    assert [u.detail["for"] for u in unlocks] == ["export"]
+
+
+def test_a_protected_export_without_the_code_or_with_a_wrong_passphrase_is_refused(app, petition, add_signatures,
+                                                                                   make_member, protect):
+    add_signatures(petition, 1)
+    protect(petition)
+    client, member = _exporter(app, make_member)
+    wrong = _post(client, member, passphrase="not the passphrase at all")
+    assert wrong.status_code == 400 and "does not open" in page_text(wrong)
+    assert wrong.mimetype == "text/html"
+    no_code = _post(client, member, code="000000")
+    assert no_code.status_code == 400 and "code is not right" in page_text(no_code)
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "key.unlock_refused" in actions and "export.csv" not in actions
+
+
+def test_refused_passphrases_are_rate_limited_and_a_right_one_then_waits_too(make_app, petition, add_signatures,
+                                                                            make_member, protect):
+    limited = make_app(RATELIMIT_ENABLED=True, RATELIMIT_UNLOCK="2 per minute")
+    add_signatures(petition, 1)
+    protect(petition)
+    client, member = _exporter(limited, make_member)
+    assert _post(client, member, passphrase="wrong passphrase number one").status_code == 400
+    assert _post(client, member, passphrase="wrong passphrase number two").status_code == 400
+    assert _post(client, member, passphrase="wrong passphrase number three").status_code == 429
+    assert _post(client, member).status_code == 429
