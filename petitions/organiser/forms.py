@@ -93,6 +93,9 @@ class UpdateForm(FlaskForm):
     body = TextAreaField(_l("Text (Markdown)"), filters=[_strip_text], validators=[
         DataRequired(message=_l("Please write the update.")),
         Length(max=20_000, message=_l("At most %(max)d characters."))])
+    # Asked, and checked by the view, only when the organisation's protection is on (its signers' addresses are sealed).
+    code = StringField(_l("Six-digit code from your authenticator app"), filters=[_strip])
+    passphrase = PasswordField(_l("Passphrase of your organisation's key"))
 
     def __init__(self, languages, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,6 +18,7 @@ from ..accounts.forms import EmptyForm
 from ..embed.snippets import iframe_snippets
 from ..extensions import db, limiter
 from ..i18n import country_name, current_language, language_name, number
+from ..mail import updates as updates_mail
 from ..markup import render_markdown
 from ..models import PaperBatch, PetitionStatus, PetitionUpdate, Role, utcnow
 from ..signing.services import petition_text, text_versions
@@ -184,11 +185,52 @@ def preview(slug, code):
                            body_html=render_markdown(text.body))
 
 
+def _unlock_refused():
+    """Only refused codes and passphrases use up the unlock limit."""
+    return g.get("unlock_refused", False)
+
+
+def _member_key():
+    return f"unlock:{auth.current_account().id if auth.current_account() else request.remote_addr}"
+
+
+def unlock_limited(view):
+    """Rate-limits a view's refused unlocks per member: each passphrase tried costs an Argon2id run."""
+    return limiter.limit(configured_limit("RATELIMIT_UNLOCK"), key_func=_member_key, methods=["POST"],
+                         deduct_when=lambda response: _unlock_refused())(view)
+
+
+def unlocked(petition, form, purpose, me):
+    """The organisation's key, opened for one job with the code and passphrase typed in ``form``.
+
+    Returns None with the problem set on the form when either is wrong. A
+    refused passphrase stays in the audit log although the response is an
+    error: that commit is this function's, on purpose.
+    """
+    try:
+        accounts.verify_totp(me, form.code.data or "")
+    except accounts.InvalidCode:
+        g.unlock_refused = True
+        form.code.errors = [_("That code is not right, or was already used.")]
+        return None
+    try:
+        opener = protection.unlock(petition.organisation_id, me, purpose, passphrase=form.passphrase.data or "",
+                                   account=me, petition=petition)
+    except sealing.WrongKey:
+        g.unlock_refused = True
+        db.session.commit()
+        form.passphrase.errors = [_("That passphrase does not open your organisation's key.")]
+        return None
+    return opener
+
+
 @bp.route("/p/<slug>/updates", methods=["GET", "POST"])
 @auth.login_required
+@unlock_limited
 def updates(slug):
     petition, role = _petition(slug)
     form = UpdateForm(petition.languages)
+    protected = protection.is_protected(petition.organisation_id)
     if request.method == "POST":
         if not Role.at_least(role, Role.EDITOR):
             abort(404)
@@ -198,12 +240,30 @@ def updates(slug):
                 update = part_of_or_404(PetitionUpdate, update_id, petition)
                 campaign.translate_update(update, form.language.data, form.title.data, form.body.data)
                 flash(_("Translation saved."))
+            elif protected:
+                # The signers' addresses are sealed: the mailing is queued now, with the key unlocked for it.
+                me = auth.current_account()
+                opener = unlocked(petition, form, "update", me) if me.has_totp else None
+                if opener is None:
+                    if not me.has_totp:
+                        form.code.errors = [_("Turn on two-factor authentication to unlock your organisation's key.")]
+                    return _updates_page(petition, form, role, protected)
+                try:
+                    update = campaign.post_update(petition, form.language.data, form.title.data, form.body.data, me)
+                    updates_mail.queue_all_now(update, opener)
+                finally:
+                    opener.close()
+                flash(_("Update published. Signers who asked for updates will receive it by email."))
             else:
                 campaign.post_update(petition, form.language.data, form.title.data, form.body.data,
                                      auth.current_account())
                 flash(_("Update published. Signers who asked for updates will receive it by email."))
             return redirect(url_for("organiser.updates", slug=slug))
-    return render_template("organiser/updates.html", petition=petition, form=form, role=role,
+    return _updates_page(petition, form, role, protected)
+
+
+def _updates_page(petition, form, role, protected):
+    return render_template("organiser/updates.html", petition=petition, form=form, role=role, protected=protected,
                            updates=campaign.updates_of(petition.id), can_edit=Role.at_least(role, Role.EDITOR)), \
         400 if form.errors else 200
 
@@ -266,45 +326,6 @@ def delete_paper(slug, batch_id):
         campaign.delete_paper_batch(petition, batch)
         flash(_("Paper signatures removed."))
     return redirect(url_for("organiser.paper", slug=slug))
-
-
-def _unlock_refused():
-    """Only refused codes and passphrases use up the unlock limit."""
-    return g.get("unlock_refused", False)
-
-
-def _member_key():
-    return f"unlock:{auth.current_account().id if auth.current_account() else request.remote_addr}"
-
-
-def unlock_limited(view):
-    """Rate-limits a view's refused unlocks per member: each passphrase tried costs an Argon2id run."""
-    return limiter.limit(configured_limit("RATELIMIT_UNLOCK"), key_func=_member_key, methods=["POST"],
-                         deduct_when=lambda response: _unlock_refused())(view)
-
-
-def unlocked(petition, form, purpose, me):
-    """The organisation's key, opened for one job with the code and passphrase typed in ``form``.
-
-    Returns None with the problem set on the form when either is wrong. A
-    refused passphrase stays in the audit log although the response is an
-    error: that commit is this function's, on purpose.
-    """
-    try:
-        accounts.verify_totp(me, form.code.data or "")
-    except accounts.InvalidCode:
-        g.unlock_refused = True
-        form.code.errors = [_("That code is not right, or was already used.")]
-        return None
-    try:
-        opener = protection.unlock(petition.organisation_id, me, purpose, passphrase=form.passphrase.data or "",
-                                   account=me, petition=petition)
-    except sealing.WrongKey:
-        g.unlock_refused = True
-        db.session.commit()
-        form.passphrase.errors = [_("That passphrase does not open your organisation's key.")]
-        return None
-    return opener
 
 
 def _closing(chunks, opener):

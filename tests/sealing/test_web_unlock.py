@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from petitions.extensions import db
-from petitions.models import AuditEvent, Signature
+from petitions.models import Account, AuditEvent, Signature
 
 from ..conftest import sign_in, totp_code
 from ..helpers import page_text
@@ -62,3 +62,52 @@ def test_refused_passphrases_are_rate_limited_and_a_right_one_then_waits_too(mak
     assert _post(client, member, passphrase="wrong passphrase number two").status_code == 400
     assert _post(client, member, passphrase="wrong passphrase number three").status_code == 429
     assert _post(client, member).status_code == 429
+
+
+def _signers_who_want_updates(client_app, names):
+    from ..helpers import last_confirm_path, sign
+
+    client = client_app.test_client()
+    for name in names:
+        address = name.split()[0].lower() + "@example.org"
+        sign(client, full_name=name, email=address, wants_updates="y")
+        client.get(last_confirm_path(address))
+
+
+def _post_update(client, member, **extra):
+    return client.post("/organiser/p/free-them/updates", data={
+        "language": "en", "title": "We delivered it", "body": "Thank you **all**.", **extra})
+
+
+def test_an_update_mailing_of_a_protected_organisation_opens_the_addresses_with_the_passphrase(app, petition,
+                                                                                           make_member, protect):
+    from ..helpers import queued_to
+
+    protect(petition)
+    _signers_who_want_updates(app, ["Lavon Sealed", "Maryia Sealed"])
+    client, member = _exporter(app, make_member)
+    refused = _post_update(client, member, code=totp_code(member, 1), passphrase="wrong wrong wrong wrong")
+    assert refused.status_code == 400 and "does not open" in page_text(refused)
+    assert not queued_to("lavon@example.org")[1:]  # only the confirmation so far
+    db.session.get(Account, member.id).totp_last_step = None  # that code was used up by the refused try
+    db.session.commit()
+    sent = _post_update(client, member, code=totp_code(member, 1), passphrase=PASSPHRASE)
+    assert sent.status_code == 302
+    for name in ("Lavon Sealed", "Maryia Sealed"):
+        update = queued_to(name.split()[0].lower() + "@example.org")[-1]
+        assert update.kind == "update" and f"Hello {name}," in update.text_body
+        assert "We delivered it" in update.subject
+    assert "update" in [e.detail.get("for") for e in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "key.unlock"))]
+
+
+def test_an_update_to_an_unprotected_organisation_needs_no_passphrase(app, petition, make_member):
+    from petitions.mail.updates import queue_next_batch
+
+    from ..helpers import queued_to
+
+    _signers_who_want_updates(app, ["Lavon Plain"])
+    client, member = _exporter(app, make_member)
+    assert _post_update(client, member).status_code == 302
+    queue_next_batch()
+    assert "Hello Lavon Plain," in queued_to("lavon@example.org")[-1].text_body
