@@ -62,13 +62,17 @@ def verified_rows(session, petition_id, with_emails=False, opener=None):
         for row in session.execute(query):
             yield tuple(row)
         return
-    for *row, key_id, sealed in session.execute(query):
-        if sealed is not None:
-            opened = opener.open_row(key_id, sealed)
-            row[0], row[1] = opened["full_name"], opened["city"]
-            if with_emails:
-                row[5] = opened["email"]
-        yield tuple(row)
+    open_row = opener.open_row
+    for row in session.execute(query):
+        sealed = row[-1]
+        if sealed is None:
+            yield tuple(row[:-2])
+            continue
+        opened = open_row(row[-2], sealed)
+        if with_emails:
+            yield opened["full_name"], opened["city"], row[2], row[3], row[4], opened["email"]
+        else:
+            yield opened["full_name"], opened["city"], row[2], row[3], row[4]
 
 
 def _cell(value):

@@ -129,3 +129,10 @@ class ExportForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.language.choices = language_choices()
+
+
+class UnlockForm(FlaskForm):
+    """A fresh two-factor code and the passphrase of the organisation's key, for one job."""
+
+    code = StringField(_l("Six-digit code from your authenticator app"), filters=[_strip])
+    passphrase = PasswordField(_l("Passphrase of your organisation's key"))

@@ -4,26 +4,26 @@ Every page about a petition goes through ``_petition``, which answers 404
 unless the signed-in member's organisation owns it and their role is enough.
 """
 from flask import (
-    Response, abort, current_app, flash, g, redirect, render_template, request, stream_with_context, url_for,
+    Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for,
 )
 from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from .. import charts, sealing
+from .. import charts
 from ..accounts import auth
 from ..accounts import services as accounts
 from ..accounts.forms import EmptyForm
 from ..embed.snippets import iframe_snippets
-from ..extensions import db, limiter
 from ..i18n import country_name, current_language, language_name, number
 from ..mail import updates as updates_mail
 from ..markup import render_markdown
 from ..models import PaperBatch, PetitionStatus, PetitionUpdate, Role, utcnow
 from ..signing.services import petition_text, text_versions
-from ..web import configured_limit, part_of_or_404
+from ..web import part_of_or_404
 from . import campaign, exports, protection, services, stats
+from .unlocking import closing, unlock_limited, unlocked
 from .forms import (
     ExportForm, NewPetitionForm, PaperCountForm, PaperCsvForm, SettingsForm, TextForm, UpdateForm,
 )
@@ -185,45 +185,6 @@ def preview(slug, code):
                            body_html=render_markdown(text.body))
 
 
-def _unlock_refused():
-    """Only refused codes and passphrases use up the unlock limit."""
-    return g.get("unlock_refused", False)
-
-
-def _member_key():
-    return f"unlock:{auth.current_account().id if auth.current_account() else request.remote_addr}"
-
-
-def unlock_limited(view):
-    """Rate-limits a view's refused unlocks per member: each passphrase tried costs an Argon2id run."""
-    return limiter.limit(configured_limit("RATELIMIT_UNLOCK"), key_func=_member_key, methods=["POST"],
-                         deduct_when=lambda response: _unlock_refused())(view)
-
-
-def unlocked(petition, form, purpose, me):
-    """The organisation's key, opened for one job with the code and passphrase typed in ``form``.
-
-    Returns None with the problem set on the form when either is wrong. A
-    refused passphrase stays in the audit log although the response is an
-    error: that commit is this function's, on purpose.
-    """
-    try:
-        accounts.verify_totp(me, form.code.data or "")
-    except accounts.InvalidCode:
-        g.unlock_refused = True
-        form.code.errors = [_("That code is not right, or was already used.")]
-        return None
-    try:
-        opener = protection.unlock(petition.organisation_id, me, purpose, passphrase=form.passphrase.data or "",
-                                   account=me, petition=petition)
-    except sealing.WrongKey:
-        g.unlock_refused = True
-        db.session.commit()
-        form.passphrase.errors = [_("That passphrase does not open your organisation's key.")]
-        return None
-    return opener
-
-
 @bp.route("/p/<slug>/updates", methods=["GET", "POST"])
 @auth.login_required
 @unlock_limited
@@ -328,15 +289,6 @@ def delete_paper(slug, batch_id):
     return redirect(url_for("organiser.paper", slug=slug))
 
 
-def _closing(chunks, opener):
-    """The export's chunks, then the key dropped: it was unlocked for this one export."""
-    try:
-        yield from chunks
-    finally:
-        if opener is not None:
-            opener.close()
-
-
 @bp.route("/p/<slug>/export", methods=["GET", "POST"])
 @auth.login_required
 @unlock_limited
@@ -355,7 +307,7 @@ def export(slug):
         if opener is not None or not protected:
             export = exports.start(petition, form.format.data, form.language.data, form.with_emails.data, me,
                                    opener=opener)
-            response = Response(stream_with_context(_closing(export.chunks, opener)), mimetype=export.mimetype)
+            response = Response(stream_with_context(closing(export.chunks, opener)), mimetype=export.mimetype)
             response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
             return response
     return render_template("organiser/export.html", petition=petition, form=form, me=me, ready=ready,
