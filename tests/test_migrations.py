@@ -89,3 +89,33 @@ def test_0005_will_not_go_back_while_mail_exists_only_as_facts(empty_database_ur
         columns = {c["name"] for c in inspect(db.engine).get_columns("outbox_messages")}
         db.engine.dispose()
     assert "context" not in columns
+
+
+def test_0008_keys_address_hashes_per_petition_and_keeps_the_public_names(empty_database_url, tmp_path):
+    from petitions.security import email_hash, petition_email_hash
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
+    key = app.config["HASH_KEY"]
+    with app.app_context():
+        upgrade(revision="0006_hardening")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO petitions (slug, kind, status, organisation_name, primary_language, goal, next_goal,"
+                " created_at, updated_at) VALUES ('a', 'petition', 'open', 'Viasna', 'en', 10, 10,"
+                " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+            petition_id = conn.scalar(text("SELECT id FROM petitions"))
+            for address, name, show, form in [("ada@example.org", "Ada King Lovelace", True, "initials"),
+                                              ("bo@example.org", "Bo Plain", False, "full")]:
+                conn.execute(text(
+                    "INSERT INTO signatures (petition_id, email_hash, email, full_name, country, language, show_name,"
+                    " public_name, wants_updates, status, confirmation_sends, created_at) VALUES (:p, :h, :e, :n,"
+                    " 'GB', 'en', :s, :f, false, 'confirmed', 1, '2026-01-01 00:00:00')"),
+                    {"p": petition_id, "h": email_hash(key, address), "e": address, "n": name, "s": show, "f": form})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT email, email_hash, shown_name FROM signatures ORDER BY id")).all()
+        db.engine.dispose()
+    assert [(r.email_hash, r.shown_name) for r in rows] == [
+        (petition_email_hash(key, petition_id, "ada@example.org"), "A. K. L."),
+        (petition_email_hash(key, petition_id, "bo@example.org"), None),
+    ]
