@@ -76,6 +76,10 @@ SEAL = """
         db.session.execute(update(Signature), changes)
         db.session.commit()
         last = rows[-1].id
+    # As `petitions keys create` does: the file rewritten, so the rows lie as if they had been signed sealed.
+    from petitions.organiser.protection import erase_leftovers
+    db.session.remove()
+    erase_leftovers(db.engine)
 """
 
 

@@ -5,6 +5,7 @@ Each command is the one place that commits its transaction.
 import json
 import signal
 import sys
+import time
 
 import click
 from flask import current_app
@@ -17,6 +18,8 @@ mail_cli = AppGroup("mail", help="Deliver queued email.")
 organiser_cli = AppGroup("organiser", help="Manage organiser accounts.")
 letter_cli = AppGroup("letter", help="Manage open letters.")
 keys_cli = AppGroup("keys", help="Protect signer data: seal it to an organisation's key.")
+# How long `keys create` waits for signing requests already under way before sealing once more.
+STRAGGLER_SECONDS = 2.0
 
 
 def _read_secret_file(path):
@@ -195,7 +198,7 @@ def keys_create_command(organisation_name, passphrase_file, recovery_file):
     import os
 
     from . import sealing
-    from .organiser.protection import erase_leftovers, turn_on
+    from .organiser.protection import erase_leftovers, seal_stragglers, turn_on
 
     organisation = _organisation_named(organisation_name)
     if passphrase_file:
@@ -223,6 +226,10 @@ def keys_create_command(organisation_name, passphrase_file, recovery_file):
     except Exception:
         db.session.rollback()
         raise
+    # A signing request that read "protection off" just before the commit may still store a plain row.
+    time.sleep(STRAGGLER_SECONDS)
+    counts["signatures"] += seal_stragglers(organisation)
+    db.session.commit()
     db.session.remove()
     for step in erase_leftovers(db.engine):
         click.echo(f"database: {step}", err=True)

@@ -45,6 +45,25 @@ def turn_on(organisation, passphrase, actor, account=None, now=None):
     return private, counts
 
 
+def seal_stragglers(organisation, now=None):
+    """Seal rows stored plain by requests that read "protection off" just before it was turned on.
+
+    Run once more after ``turn_on`` has committed and such requests have had
+    time to finish. Flushes; returns how many rows it sealed.
+    """
+    if not is_protected(organisation.id):
+        raise sealing.NotProtected(organisation.id)
+    petitions = select(Petition.id).where(Petition.organisation_id == organisation.id).scalar_subquery()
+    plain = db.session.scalar(select(func.count()).select_from(Signature).where(
+        Signature.petition_id.in_(petitions), _plain_signatures())) + db.session.scalar(
+        select(func.count()).select_from(LetterSignatory).where(LetterSignatory.petition_id.in_(petitions),
+                                                                _plain_signons()))
+    if not plain:
+        return 0
+    sealer = sealing.job_sealer(organisation.id, now)
+    return _seal_signatures(petitions, sealer) + _seal_signons(petitions, sealer)
+
+
 def _plain_signatures():
     return or_(Signature.email != "", Signature.full_name != "", Signature.city.is_not(None))
 

@@ -23,3 +23,9 @@ def protect(app):
 def protected_petition(petition, protect):
     protect(petition)
     return petition
+
+
+@pytest.fixture(autouse=True)
+def _no_straggler_wait(monkeypatch):
+    """`keys create` waits for requests in flight; the tests have none."""
+    monkeypatch.setattr("petitions.cli.STRAGGLER_SECONDS", 0)

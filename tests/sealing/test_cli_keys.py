@@ -142,3 +142,15 @@ def test_keys_create_seals_letter_sign_ons_and_keeps_their_moderation_flag(runne
     from petitions.letters.services import flags
 
     assert flags(row) == ["free_mail"]
+
+
+def test_a_row_stored_plain_by_a_request_that_missed_the_switch_is_sealed_afterwards(app, signed, protect,
+                                                                                     add_signatures):
+    from petitions.organiser.protection import seal_stragglers, status
+
+    protect(signed)
+    add_signatures(signed, 1, email="late@example.org", email_hash="a" * 64)  # as a request in flight would
+    assert status(signed.organisation)["plain"] == 1
+    assert seal_stragglers(signed.organisation) == 1
+    db.session.commit()
+    assert status(signed.organisation)["plain"] == 0
