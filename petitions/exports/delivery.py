@@ -55,24 +55,27 @@ def verified_rows(session, petition_id, with_emails=False, opener=None):
     columns = [Signature.full_name, Signature.city, Signature.country, Signature.language, Signature.created_at]
     if with_emails:
         columns.append(Signature.email)
-    if opener is not None:
-        columns += [Signature.sealing_key_id, Signature.sealed]
-    query = select(*columns).where(_verified(petition_id)).order_by(Signature.id).execution_options(yield_per=BATCH)
     if opener is None:
+        query = select(*columns).where(_verified(petition_id)).order_by(Signature.id).execution_options(yield_per=BATCH)
         for row in session.execute(query):
             yield tuple(row)
         return
-    open_row = opener.open_row
-    for row in session.execute(query):
-        sealed = row[-1]
+    # A million rows: the plain columns are read only for a row that is not sealed, and each
+    # sealed one is opened by a function that keeps its look-ups local.
+    query = select(Signature.country, Signature.language, Signature.created_at, Signature.sealing_key_id,
+                   Signature.sealed, Signature.id).where(_verified(petition_id)).order_by(Signature.id) \
+        .execution_options(yield_per=BATCH)
+    open_row = opener.row_function()
+    for country, language, created_at, key_id, sealed, signature_id in session.execute(query):
         if sealed is None:
-            yield tuple(row[:-2])
+            values = session.execute(select(*columns).where(Signature.id == signature_id)).one()
+            yield tuple(values)
             continue
-        opened = open_row(row[-2], sealed)
+        opened = open_row(key_id, sealed)
         if with_emails:
-            yield opened["full_name"], opened["city"], row[2], row[3], row[4], opened["email"]
+            yield opened["full_name"], opened["city"], country, language, created_at, opened["email"]
         else:
-            yield opened["full_name"], opened["city"], row[2], row[3], row[4]
+            yield opened["full_name"], opened["city"], country, language, created_at
 
 
 def _cell(value):

@@ -215,6 +215,10 @@ class RowOpener(crypto.Opener):
             self._load_keys()
         return self.open(key_id, sealed)
 
+    def row_function(self):
+        """``open_row`` as a plain function, for an export's million rows."""
+        return self.function(lambda key_id: self._load_keys())
+
     def _load_keys(self):
         # All of them at once: an export meets a few thousand, a moderation view a handful.
         for key_id, public in db.session.execute(

@@ -146,8 +146,36 @@ def read_recovery_kit(text):
 
 # --- sealing and opening records ---------------------------------------------------
 
+# A record's plaintext: keys and values alternating, separated by NUL, with None as SOH. Names and
+# addresses never contain either (the forms drop control characters); a record that does is
+# written as JSON instead, which starts with "{". Splitting costs a sixth of json.loads, and an
+# export splits a million of them.
+_SEP, _NONE = "\x00", "\x01"
+
+
+def _plain(text):
+    return isinstance(text, str) and _SEP not in text and _NONE not in text
+
+
 def encode_record(values):
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """A dict of strings (or None) as the bytes that are sealed."""
+    if not all(_plain(key) and not key.startswith("{") and (value is None or _plain(value))
+               for key, value in values.items()):
+        return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    flat = []
+    for key, value in values.items():
+        flat += [key, _NONE if value is None else value]
+    return _SEP.join(flat).encode("utf-8")
+
+
+def decode_record(plaintext):
+    """The dict ``encode_record`` was given."""
+    if plaintext[:1] == b"{":
+        return json.loads(plaintext)
+    if not plaintext:
+        return {}
+    parts = plaintext.decode("utf-8").split(_SEP)
+    return {key: None if value == _NONE else value for key, value in zip(parts[::2], parts[1::2], strict=True)}
 
 
 class EphemeralSealer:
@@ -193,9 +221,27 @@ class Opener:
         if shared is None:
             raise SealedDataError(f"no sealing key {key_id} for this organisation")
         try:
-            return json.loads(nacl.bindings.crypto_box_open_afternm(sealed[NONCE_BYTES:], sealed[:NONCE_BYTES], shared))
+            return decode_record(nacl.bindings.crypto_box_open_afternm(sealed[NONCE_BYTES:], sealed[:NONCE_BYTES], shared))
         except (nacl.exceptions.CryptoError, ValueError):
             raise SealedDataError("a sealed value was altered or sealed to another key") from None
+
+    def function(self, missing):
+        """``open`` as a plain function for a million calls; ``missing(key_id)`` is called for an unknown key."""
+        boxes, open_afternm, decode, nonce = self._boxes, nacl.bindings.crypto_box_open_afternm, decode_record, NONCE_BYTES
+
+        def open_one(key_id, sealed):
+            shared = boxes.get(key_id)
+            if shared is None:
+                missing(key_id)
+                shared = boxes.get(key_id)
+                if shared is None:
+                    raise SealedDataError(f"no sealing key {key_id} for this organisation")
+            try:
+                return decode(open_afternm(sealed[nonce:], sealed[:nonce], shared))
+            except (nacl.exceptions.CryptoError, ValueError):
+                raise SealedDataError("a sealed value was altered or sealed to another key") from None
+
+        return open_one
 
     def private_bytes(self):
         """For granting a copy to another member, or a new recovery kit; never stored as it is."""

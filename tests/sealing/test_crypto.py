@@ -70,3 +70,14 @@ def test_the_fingerprint_is_32_hex_digits_in_groups_of_four():
     _, public = crypto.new_key_pair()
     groups = crypto.fingerprint(public).split(" ")
     assert len(groups) == 8 and all(len(g) == 4 and int(g, 16) >= 0 for g in groups)
+
+
+@pytest.mark.parametrize("values", [
+    {"email": "a@b.example", "full_name": "Зоя Ü", "city": None},
+    {"email": "", "full_name": "", "city": ""},
+    {"contact_name": "with\x00nul", "contact_role": "\x01", "email": None},
+    {"{odd": "key", "city": None},
+    {},
+])
+def test_a_record_comes_back_exactly_as_it_was_sealed(values):
+    assert crypto.decode_record(crypto.encode_record(values)) == values
