@@ -10,7 +10,8 @@ latency and errors for:
     page     the petition page
     count    the count endpoint of the JSON API
     sign     the full signing POST: a fresh address each time, as a browser sends it
-    confirm  the confirmation links those signatures were sent
+    confirm  the button of the confirmation links those signatures were sent
+             (a POST: opening a link only shows the button)
 
 Every figure is also given as a share of the baseline measured in the same
 run, which is what to compare between machines. Afterwards it checks that
@@ -159,7 +160,7 @@ def bench_database(name, database_url, args, workdir):
         links = workdir / f"{name}-links.txt"
         links.write_text(run_python(env, LINKS_CODE))
         fresh = len(links.read_text().split())
-        results["confirm"] = wrk(base + "/", **common, mode="confirm", links=links)
+        results["confirm"] = wrk(base + "/", **common, mode="confirm", links=links, origin=base)
         results["confirm"]["fresh_links"] = fresh
         rss.append(("confirm", statistics.median(workers_rss_mb(server.pid))))
         print(f"  {name:10} confirm  {results['confirm']['rps']:8.0f}/s  ({fresh} links)", file=sys.stderr)

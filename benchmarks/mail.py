@@ -9,13 +9,16 @@ empty it. Afterwards it checks that every message arrived exactly once.
 
     .venv/bin/python benchmarks/mail.py                                  # SQLite and PostgreSQL
     .venv/bin/python benchmarks/mail.py --databases sqlite --messages 1000
+    .venv/bin/python benchmarks/mail.py --messages 200 --smtp-delay 0.05   # a slow relay
 
 PostgreSQL: the database ``petitions_mail_bench`` on --postgres-url's server
 is dropped and recreated for every run.
 """
 import argparse
+import asyncio
 import os
 import platform
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -30,13 +33,16 @@ from support import BIN, ROOT, free_port, migrate_and_load_demo, recreate_postgr
 
 
 class Sink:
-    """An SMTP server that accepts every message and remembers only its recipients."""
+    """An SMTP server that accepts every message and remembers only its recipients; ``delay`` mimics a slow relay."""
 
-    def __init__(self):
+    def __init__(self, delay=0.0):
         self.recipients = []
         self.lock = threading.Lock()
+        self.delay = delay
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.recipients.extend(envelope.rcpt_tos)
         return "250 OK"
@@ -64,7 +70,7 @@ with app.test_request_context():
 
 def run(database, url, workers, messages, smtp_port, workdir):
     """Fill a fresh database's outbox with ``messages`` confirmations; time ``workers`` senders emptying it."""
-    env = {**os.environ, "PETITIONS_ENV": "production", "SECRET_KEY": "mail-benchmark-" * 4,
+    env = {**os.environ, "PETITIONS_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
            "DATABASE_URL": url, "PETITIONS_INSTANCE": str(workdir), "BASE_URL": "https://petitions.example.org",
            "MAIL_URL": f"smtp://127.0.0.1:{smtp_port}", "RATELIMIT_ENABLED": "false"}
     migrate_and_load_demo(env)
@@ -85,13 +91,16 @@ def main():
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--smtp-delay", type=float, default=0.0,
+                        help="seconds the SMTP server takes per message, as a slow relay does")
     args = parser.parse_args()
-    sink = Sink()
+    sink = Sink(args.smtp_delay)
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     print(f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; "
-          f"{args.messages} confirmation emails (en/ru/be/de) to an SMTP server on 127.0.0.1")
+          f"{args.messages} confirmation emails (en/ru/be/de) to an SMTP server on 127.0.0.1"
+          + (f" taking {args.smtp_delay} s per message" if args.smtp_delay else ""))
     print("| database | mail workers | seconds | messages/s | each arrived once |")
     print("| --- | ---: | ---: | ---: | --- |")
     try:

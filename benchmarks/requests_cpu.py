@@ -1,10 +1,11 @@
-"""CPU per request of the signing POST and the confirmation GET, in-process, one at a time.
+"""CPU per request of the signing POST and the confirmation POST, in-process, one at a time.
 
 What `make bench` measures under load depends on everything sharing the
 machine; this isolates the application's own work, to see what a change
 saves. Requests are built beforehand and only the WSGI application is timed
 (no HTTP server, no test client), against a fresh database with the demo
-petition, in the production profile.
+petition, in the production profile. The confirmation is the press of the
+button on the link's page, as a browser sends it (opening the link changes nothing).
 
     .venv/bin/python benchmarks/requests_cpu.py                       # SQLite in a temporary directory
     .venv/bin/python benchmarks/requests_cpu.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
@@ -60,7 +61,7 @@ def main():
 
 
 def measure(args):
-    from sqlalchemy import select
+    from sqlalchemy import func, select
     from werkzeug.test import EnvironBuilder
 
     from petitions import create_app
@@ -93,7 +94,8 @@ def measure(args):
                 pending = db.session.scalars(select(Signature).where(Signature.status == SignatureStatus.PENDING)
                                              .order_by(Signature.id)).all()
                 links = [confirmation_url(s)[len(BASE):] for s in pending][-n:]
-            runs["confirm"] = ([EnvironBuilder(path=link, base_url=BASE).get_environ() for link in links], "200")
+            runs["confirm"] = ([EnvironBuilder(path=link, method="POST", base_url=BASE, headers=headers).get_environ()
+                                for link in links], "200")
         environs, expected = runs[label]
         statuses.clear()
         profiler = cProfile.Profile() if args.profile == label else None
@@ -107,6 +109,12 @@ def measure(args):
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         if not all(status.startswith(expected) for status in statuses):
             raise SystemExit(f"{label}: unexpected responses {sorted(set(statuses))}")
+        if label == "confirm":
+            with app.app_context():  # a 200 alone could be the page that only shows the button
+                confirmed = db.session.scalar(select(func.count()).select_from(Signature)
+                                              .where(Signature.status == SignatureStatus.CONFIRMED))
+            if confirmed != len(environs):
+                raise SystemExit(f"confirm: {confirmed} signatures confirmed by {len(environs)} presses")
         note = " (profiled: slower)" if profiler else ""
         print(f"{label:8} {cpu / len(environs) * 1000:6.2f} ms CPU, {wall / len(environs) * 1000:6.2f} ms wall "
               f"per request, {len(environs)} requests{note}")

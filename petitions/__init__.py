@@ -1,5 +1,6 @@
 """petitions: self-hosted, multilingual petitions and open letters."""
 from flask import Flask, request
+from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .config import ROOT
@@ -15,6 +16,10 @@ def create_app(profile=None, overrides=None):
         instance_relative_config=False,
     )
     app.config.update(settings)
+    # Before any route is added: every <int:...> in a URL then means an id the database can hold.
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    # First of all before_request functions: the forgery and CSRF checks read the form.
+    _install_body_limits(app)
 
     from . import database, errors, forgery, i18n, models  # noqa: F401  (database: SQLite set up for several processes)
     from .extensions import babel, csrf, db, limiter, migrate
@@ -71,14 +76,69 @@ def create_app(profile=None, overrides=None):
         # also the benchmarks' baseline for what a bare request costs.
         return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
 
+    @app.get("/readyz")
+    def readyz():
+        # Readiness, for load balancers: 503 while this process cannot reach the
+        # database, so traffic goes elsewhere. Redis down is reported, but the
+        # site still signs (limits fall back to each process's memory), so it
+        # does not take the instance out: every instance shares the same Redis.
+        from .extensions import unreachable_dependencies
+
+        down = unreachable_dependencies(app.config)
+        headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+        if "database" in down:
+            return "not ready: database unreachable\n", 503, headers
+        if down:
+            return "ready; unreachable: " + ", ".join(down) + "\n", 200, headers
+        return "ready\n", 200, headers
+
     from .cli import register
 
     register(app)
     return app
 
 
+class BoundedIntegerConverter(IntegerConverter):
+    """Flask's <int:...>, but only up to 2**31 - 1 (a PostgreSQL integer); a larger number is a 404.
+
+    Without the bound, /organiser/org/99999999999999999999/members reached the
+    database, which PostgreSQL answers with an error: a 500 instead of a 404.
+    """
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # werkzeug's parameter names
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+# The size setting for a request's body, by endpoint, else by blueprint; MAX_CONTENT_LENGTH otherwise.
+BODY_LIMITS = {
+    "signing": "SUPPORTER_MAX_CONTENT_LENGTH",
+    "embed": "SUPPORTER_MAX_CONTENT_LENGTH",
+    "letters": "SUPPORTER_MAX_CONTENT_LENGTH",
+    "api": "SUPPORTER_MAX_CONTENT_LENGTH",
+    "organiser.new_petition": "TEXT_MAX_CONTENT_LENGTH",
+    "organiser.edit_text": "TEXT_MAX_CONTENT_LENGTH",
+    "organiser.updates": "TEXT_MAX_CONTENT_LENGTH",
+    "organiser.paper": "IMPORT_MAX_CONTENT_LENGTH",
+    "organiser_letters.import_list": "IMPORT_MAX_CONTENT_LENGTH",
+}
+
+
+def _install_body_limits(app):
+    """Refuse request bodies larger than their route needs (a 413), before anything parses them."""
+
+    @app.before_request
+    def limit_body():
+        setting = BODY_LIMITS.get(request.endpoint) or BODY_LIMITS.get(request.blueprint)
+        if setting is None:
+            return
+        request.max_content_length = app.config[setting]
+        # Flask keeps any one form field under 500 KB by default; a long text or a pasted list may be more.
+        request.max_form_memory_size = app.config[setting]
+
+
 def _install_request_transaction(app):
     """Commit once per request, after the view succeeded; roll back otherwise."""
+    from . import errors
     from .extensions import db
     from .mail.worker import InProcessDelivery
     from .security import add_security_headers
@@ -89,7 +149,13 @@ def _install_request_transaction(app):
     @app.after_request
     def finish_transaction(response):
         if response.status_code < 400:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except Exception as exc:
+                # The database went away after the view ran: nothing was saved, and the answer says so.
+                if not errors.database_unreachable(exc):
+                    raise
+                return add_security_headers(errors.unavailable_response(exc), secure=request.is_secure)
             if delivery is not None and request.method == "POST":
                 delivery.nudge()
         else:

@@ -15,11 +15,18 @@ Last-Modified stays at the first rendering that produced that ETag.
 Only plain GETs of pages that set no cookie are kept: nothing personal is
 ever stored here. Supporters' forms carry no session token (forgery.py),
 which is what makes a page with a form safe to share between readers.
+
+A page is kept by its path and only the query parameters its view reads
+(``public(query=...)``), each reduced to the values that change the page:
+random query strings all land on the same entry, so they can neither miss
+the cache on purpose nor fill it. When full, the least recently used entry
+makes room, so a flood of new keys cannot empty it either.
 """
 import hashlib
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import wraps
@@ -47,15 +54,18 @@ class _Entry:
 
 
 class ResponseCache:
-    """A small per-process store of rendered responses, by path and query."""
+    """A small per-process store of rendered responses (or facts), least recently used out first."""
 
     def __init__(self, max_entries=MAX_ENTRIES):
         self.max_entries = max_entries
-        self._entries = {}
+        self._entries = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key, now):
-        entry = self._entries.get(key)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
         return entry if entry is not None and entry.expires > now else None
 
     def previous(self, key):
@@ -63,9 +73,16 @@ class ResponseCache:
 
     def put(self, key, entry):
         with self._lock:
-            if len(self._entries) >= self.max_entries and key not in self._entries:
-                self._entries.clear()  # crude, and rare: bounded memory matters more than hit rate here
             self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def __len__(self):
+        return len(self._entries)
+
+    def __contains__(self, key):
+        return key in self._entries
 
     def clear(self):
         with self._lock:
@@ -105,8 +122,27 @@ def _validator(body):
     return hashlib.sha256(_STAMP_RE.sub(b"", body)).hexdigest()[:32]
 
 
-def public(view):
-    """Mark a GET view public: kept for PUBLIC_CACHE_SECONDS here, PUBLIC_MAX_AGE by proxies, with validators."""
+def site_language(value):
+    """A ``?lang=`` value as a view reads it: one of the site's languages, or None (as if absent)."""
+    return value if value in current_app.config["LANGUAGES"] else None
+
+
+def _key(query):
+    """The cache key of this request: the path and the query parameters the view reads, normalised."""
+    return (request.path, tuple((name, normalise(request.args.get(name))) for name, normalise in query.items()))
+
+
+def public(view=None, *, query=None):
+    """Mark a GET view public: kept for PUBLIC_CACHE_SECONDS here, PUBLIC_MAX_AGE by proxies, with validators.
+
+    ``query`` maps each query parameter the view reads to a function that
+    reduces its value to what changes the response (e.g. ``site_language``);
+    every other parameter is left out of the cache key. Use as ``@public`` for
+    a view that reads no query string, or ``@public(query={...})``.
+    """
+    if view is None:
+        return lambda view: public(view, query=query)
+    query = dict(query or {})
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -114,7 +150,7 @@ def public(view):
             return view(*args, **kwargs)
         config = current_app.config
         keep = config["PUBLIC_CACHE_SECONDS"]
-        key = (request.path, request.query_string)
+        key = _key(query)
         now = time.monotonic()
         entry = _cache.get(key, now) if keep > 0 else None
         if entry is None:

@@ -120,26 +120,36 @@ def send_command():
 @mail_cli.command("worker")
 @click.option("--poll", default=2.0, show_default=True, help="Seconds between looks at an empty outbox.")
 def worker_command(poll):
-    """Keep delivering queued mail until stopped (SIGTERM or Ctrl-C)."""
+    """Keep delivering queued mail until stopped (SIGTERM or Ctrl-C).
+
+    A database or mail server that is down is logged and waited out; the
+    worker never exits on its own. Stopping finishes and records the message
+    in flight first, so an orderly stop never sends a message twice.
+    """
     from .mail.worker import run_forever
 
     stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+
+    def stop(signum, frame):
+        stopping.append(signum)
+
+    # Ctrl-C too: an interrupt in the middle of a send could lose the record that it went out.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     click.echo("delivering queued mail; Ctrl-C to stop")
-    try:
-        run_forever(poll, stop=lambda: bool(stopping), on_batch=lambda s, f: click.echo(f"sent {s}, failed {f}"))
-    except KeyboardInterrupt:
-        pass
+    run_forever(poll, stop=lambda: bool(stopping), on_batch=lambda s, f: click.echo(f"sent {s}, failed {f}"))
+    click.echo("stopped")
 
 
 @click.command("purge")
 def purge_command():
-    """Apply the retention rules: delete stale unconfirmed signatures, anonymise ended petitions' signers.
+    """Apply the retention rules: delete stale unconfirmed signatures and letter sign-ons, anonymise ended
+    petitions' signers and letters' co-signers, then make the deleted data unreadable in the database files.
 
     Run it daily (cron or a systemd timer). Periods come from the configuration:
     UNCONFIRMED_RETENTION_DAYS (7) and ANONYMISE_AFTER_DAYS (180).
     """
-    from .privacy import purge
+    from .privacy import purge, reclaim_space
 
     config = current_app.config
     try:
@@ -152,6 +162,24 @@ def purge_command():
         raise
     for name, count in done.items():
         click.echo(f"{name.replace('_', ' ')}: {count}")
+    # After the commit: VACUUM cannot run inside a transaction.
+    click.echo(f"database: {reclaim_space()}")
+
+
+def _operator():
+    """How the audit log names whoever runs a command."""
+    import getpass
+
+    return f"command line ({getpass.getuser()})"
+
+
+def _organiser_account(email):
+    from .accounts.services import find_account
+
+    account = find_account(email)
+    if account is None:
+        raise click.ClickException(f"no organiser account uses the address {email!r}; nothing was changed")
+    return account
 
 
 @organiser_cli.command("create")
@@ -159,12 +187,18 @@ def purge_command():
 @click.option("--name", required=True, help="The owner's name, as other members see it.")
 @click.option("--organisation", required=True, help="The organisation's name; created if it does not exist.")
 @click.option("--language", default="en", show_default=True, help="Language of the organiser pages for this account.")
+@click.option("--promote", is_flag=True,
+              help="If the account is already an editor or viewer of the organisation, make it an owner without asking.")
 @click.password_option(help="The password (asked for when not given; at least MIN_PASSWORD_LENGTH characters).")
-def organiser_create_command(email, name, organisation, language, password):
-    """Bootstrap an owner: create (or reuse) the account and make it an owner of the organisation."""
+def organiser_create_command(email, name, organisation, language, promote, password):
+    """Bootstrap an owner: create (or reuse) the account and make it an owner of the organisation.
+
+    An existing account keeps its name and password. Raising an existing member's role to owner
+    needs --promote or a yes at the prompt. The command says which of these it did.
+    """
     from email_validator import EmailNotValidError, validate_email
 
-    from .accounts.services import WeakPassword, bootstrap_owner
+    from .accounts.services import Bootstrap, WeakPassword, WouldPromote, bootstrap_owner
 
     try:
         email = validate_email(email, check_deliverability=False).normalized
@@ -172,15 +206,81 @@ def organiser_create_command(email, name, organisation, language, password):
         raise click.ClickException(f"{email!r} is not a valid email address: {exc}") from None
     if language not in current_app.config["LANGUAGES"]:
         raise click.ClickException(f"language must be one of {', '.join(current_app.config['LANGUAGES'])}")
+    actor = _operator()
     try:
-        account, org = bootstrap_owner(email, name, password, organisation, language)
+        try:
+            account, org, outcome, previous = bootstrap_owner(email, name, password, organisation, language,
+                                                              actor=actor, promote=promote)
+        except WouldPromote as exc:
+            db.session.rollback()
+            click.confirm(f"{email} is already a member of {organisation!r} with the role {exc.role}. "
+                          "Make them an owner?", abort=True)
+            account, org, outcome, previous = bootstrap_owner(email, name, password, organisation, language,
+                                                              actor=actor, promote=True)
         db.session.commit()
     except WeakPassword:
         db.session.rollback()
         raise click.ClickException(
             f"the password must have at least {current_app.config['MIN_PASSWORD_LENGTH']} characters; nothing was changed"
         ) from None
-    click.echo(f"{email} is an owner of {org.name!r}; sign in at {current_app.config['BASE_URL']}/organiser/sign-in")
+    except BaseException:
+        db.session.rollback()
+        raise
+    click.echo({
+        Bootstrap.CREATED: f"created the account {email}, an owner of {org.name!r}",
+        Bootstrap.ADDED: f"the account {email} existed (its name and password are unchanged); "
+                         f"added it as an owner of {org.name!r}",
+        Bootstrap.ALREADY: f"the account {email} was already an owner of {org.name!r}; nothing was changed",
+        Bootstrap.PROMOTED: f"the account {email} existed (its name and password are unchanged); "
+                            f"changed its role in {org.name!r} from {previous} to owner",
+    }[outcome])
+    click.echo(f"sign in at {current_app.config['BASE_URL']}/organiser/sign-in")
+
+
+@organiser_cli.command("reset-password")
+@click.option("--email", required=True, help="The account's email address.")
+@click.option("--password-file", type=click.File("r", encoding="utf-8"),
+              help="Read the new password from the first line of this file instead of asking for it twice.")
+def organiser_reset_password_command(email, password_file):
+    """Set a new password for an organiser account; every session of the account ends.
+
+    Two-factor authentication stays on: the member still needs a code (or a recovery code) to
+    sign in. Written to the audit log as done from the command line.
+    """
+    from .accounts.services import WeakPassword, reset_password
+
+    account = _organiser_account(email)
+    if password_file is not None:
+        password = password_file.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        reset_password(account, password, actor=_operator())
+        db.session.commit()
+    except WeakPassword:
+        db.session.rollback()
+        raise click.ClickException(
+            f"the password must have at least {current_app.config['MIN_PASSWORD_LENGTH']} characters; nothing was changed"
+        ) from None
+    click.echo(f"set a new password for {account.email}; every session of the account has ended")
+
+
+@organiser_cli.command("disable-two-factor")
+@click.option("--email", required=True, help="The account's email address.")
+def organiser_disable_two_factor_command(email):
+    """Turn off an organiser's two-factor authentication and delete their recovery codes.
+
+    For a member who lost both their phone and their recovery codes. Written to the audit log as
+    done from the command line.
+    """
+    from .accounts.services import disable_totp_for
+
+    account = _organiser_account(email)
+    if not account.has_totp:
+        raise click.ClickException(f"{account.email} has no two-factor authentication; nothing was changed")
+    disable_totp_for(account, _operator())
+    db.session.commit()
+    click.echo(f"turned off two-factor authentication for {account.email} and deleted their recovery codes")
 
 
 @keys_cli.command("create")
@@ -327,15 +427,22 @@ def export_command(slug, fmt, language, with_emails, output, passphrase_file, re
 @click.argument("slug")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--kind", type=click.Choice(["organisation", "individual"]), default="organisation", show_default=True)
-def letter_import_command(slug, path, kind):
-    """Import signatories from a text file, one per line ("Name – Country", "Name, Country", numbered or not).
+@click.option("--dry-run", is_flag=True, help="Print what would be imported, and how; store nothing.")
+@click.option("--accept-suggestions", is_flag=True,
+              help="For lines that need a decision, take the first suggestion (as the preview page would).")
+def letter_import_command(slug, path, kind, dry_run, accept_suggestions):
+    """Import signatories from a text file, one per line ("Name – Country", "Name, Country", "Name", numbered or not).
 
-    Prints how many were imported and every line that was not, with the reason; never drops a line silently.
-    Imported signatories count as approved by the organiser.
+    Prints every line: as it is listed and how its country was recognised, or why it was not imported.
+    Lines that need a decision are reported and not imported, unless --accept-suggestions is given.
+    Imported signatories count as approved by the organiser. Nothing already listed changes.
     """
+    from flask_babel import force_locale
     from sqlalchemy import select
 
-    from .letters.services import LetterError, import_lines
+    from .letters import importing
+    from .letters.importing_labels import shown
+    from .letters.services import LetterError
     from .models import Petition
 
     letter = db.session.scalar(select(Petition).where(Petition.slug == slug))
@@ -347,18 +454,30 @@ def letter_import_command(slug, path, kind):
     except UnicodeDecodeError:
         raise click.ClickException(f"{path} is not UTF-8 text; nothing was imported") from None
     try:
-        imported, problems = import_lines(letter, text, kind)
-        db.session.commit()
+        if dry_run:
+            lines = importing.preview(letter, text, kind)
+            ready = [line for line in lines if line.status == "ready"]
+            reported = [line for line in lines if line.status != "ready"]
+        else:
+            outcome = importing.save(letter, text, kind, take_suggestions=accept_suggestions)
+            db.session.commit()
+            ready, reported = outcome.saved, outcome.reported
     except LetterError as exc:
         db.session.rollback()
         raise click.ClickException(f"{path}: {exc.code}; nothing was imported") from None
-    reasons = {"unparsed": "could not tell the name from the country", "country": "country not recognised",
-               "duplicate": "already listed"}
-    click.echo(f"imported {imported} signatories")
-    for problem in problems:
-        click.echo(f"line {problem.line}: {reasons[problem.reason]}: {problem.text}")
-    if problems:
-        click.echo(f"{len(problems)} lines not imported")
+    with force_locale("en"):
+        for line in sorted(ready + reported, key=lambda line: line.number):
+            item = shown(line, "en")
+            if line.status == "ready":
+                click.echo(f"line {item.number}: {item.listed_as} [{'; '.join(item.how)}]")
+            else:
+                click.echo(f"line {item.number}: {item.problem}: {item.text}")
+                for number, choice in enumerate(item.choices, 1):
+                    click.echo(f"    {'suggested' if number == 1 else 'or'}: {choice.label}")
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{verb} {len(ready)} signatories")
+    if reported:
+        click.echo(f"{len(reported)} lines not imported")
 
 
 def register(app):

@@ -4,17 +4,100 @@
 forgotten variable never weakens a live site), ``development`` (``make run``)
 or ``testing``.
 """
+import ipaddress
+import math
 import os
 import secrets
+import zlib
+from collections import Counter
+from itertools import pairwise
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
 MIN_SECRET_LENGTH = 32
+# A key must also look random: a few distinct characters ("a" * 36) or a low estimated entropy is refused.
+MIN_SECRET_DISTINCT = 10
+MIN_SECRET_BITS = 128
 
 
 class ConfigError(RuntimeError):
     """The environment does not describe a safe, working configuration."""
+
+
+def estimated_bits(key):
+    """The entropy of ``key`` as its characters' Shannon entropy times its length: a generous upper bound.
+
+    A random key gets close to its real strength (``secrets.token_urlsafe(32)``
+    some 200 bits, ``openssl rand -hex 32`` some 240); a key of one or two
+    repeated characters gets next to nothing. Words and patterns score higher
+    than they deserve, so this only catches the worst keys.
+    """
+    if not key:
+        return 0.0
+    counts = Counter(key).values()
+    return -sum(n / len(key) * math.log2(n / len(key)) for n in counts) * len(key)
+
+
+def weak_key_problem(name, key):
+    """Why ``key`` is too weak to be the setting ``name``, or None if it will do."""
+    advice = "for example: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    if key.lower() in WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH:
+        return f"{name} must be set to a random value of at least {MIN_SECRET_LENGTH} characters, {advice}"
+    if len(set(key)) < MIN_SECRET_DISTINCT or estimated_bits(key) < MIN_SECRET_BITS:
+        return f"{name} does not look random enough (too few different characters for its length); use a random value, {advice}"
+    if compressed_ratio(key) < MAX_SECRET_COMPRESSION:
+        return f"{name} does not look random enough (it repeats itself); use a random value, {advice}"
+    if consecutive_share(key) > 0.5:
+        return f"{name} does not look random enough (it runs through the alphabet or digits); use a random value, {advice}"
+    if any(ch.isspace() for ch in key) and all(ch.isalpha() or ch.isspace() or ch in SENTENCE_PUNCTUATION for ch in key):
+        return f"{name} looks like a sentence, which can be guessed; use a random value, {advice}"
+    return None
+
+
+# Random keys never compress: with fixed Huffman codes (so a small alphabet, as in hex, gains
+# nothing) only repeats shrink a key. 2,000 token_hex(32) keys all stay above 0.93.
+MAX_SECRET_COMPRESSION = 0.85
+SENTENCE_PUNCTUATION = frozenset(".,;:!?'\"-")
+
+
+def compressed_ratio(key):
+    """The size of ``key`` deflated with fixed Huffman codes over its own size: low for keys that repeat."""
+    data = key.encode()
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_FIXED)
+    return len(packer.compress(data) + packer.flush()) / max(1, len(data))
+
+
+def consecutive_share(key):
+    """The share of neighbouring characters that are consecutive code points ("abc", "321")."""
+    if len(key) < 2:
+        return 0.0
+    return sum(abs(ord(a) - ord(b)) == 1 for a, b in pairwise(key)) / (len(key) - 1)
+
+
+def _is_loopback(host):
+    if (host or "").lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_smtp_password_problem(url):
+    """Why MAIL_URL would send a password unencrypted, or None.
+
+    ``smtp://user:pass@host`` logs in without TLS: anyone on the way reads the
+    password. Only a relay on this machine (loopback) may be reached that way;
+    otherwise use ``smtp+starttls://`` or ``smtps://``.
+    """
+    parts = urlsplit(url or "")
+    if parts.scheme == "smtp" and (parts.username or parts.password) and not _is_loopback(parts.hostname):
+        return ("MAIL_URL sends a user name and password over plain SMTP, unencrypted; use "
+                "smtp+starttls://user:pass@host:587 or smtps://user:pass@host:465 "
+                "(plain smtp:// with a password is allowed only to a relay on this machine)")
+    return None
 
 
 def _bool(value, default=False):
@@ -42,6 +125,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Seconds to wait for PostgreSQL to accept a connection before the request gets the 503 page.
+    DATABASE_CONNECT_TIMEOUT = 5
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     # Signing
@@ -51,6 +136,9 @@ class Config:
     # Bot defence without third parties: a form filled faster than this is
     # dropped silently, as is one whose hidden honeypot field has content.
     FORM_MIN_SECONDS = 2
+    # A confirm button pressed sooner than this after its page was served is a
+    # mail scanner submitting what it finds: the press confirms nothing.
+    CONFIRM_MIN_SECONDS = 1
     BLOCK_DISPOSABLE_EMAILS = False
     RECENT_SIGNERS_SHOWN = 10
 
@@ -71,6 +159,12 @@ class Config:
     UPDATE_MAIL_BATCH = 500
     # An export of signer data on the web needs a sign-in with a second factor this recent.
     EXPORT_TOTP_MAX_AGE = 12 * 3600
+    # Codes (app or recovery) tried within SECOND_STEP_WINDOW_SECONDS before no more are
+    # checked until that much time has passed since the last; a right password resets nothing.
+    SECOND_STEP_MAX_FAILURES = 5
+    SECOND_STEP_WINDOW_SECONDS = 900
+    # Seconds a "forgot your password" link works (it also stops once the password changes).
+    PASSWORD_RESET_MAX_AGE = 3600
 
     # Retention (petitions purge)
     UNCONFIRMED_RETENTION_DAYS = 7
@@ -91,12 +185,23 @@ class Config:
 
     # Mail
     MAIL_DELIVER_AFTER_REQUEST = False
-    MAIL_BATCH_SIZE = 50
+    # A worker claims this many messages at a time, so several workers share a slow relay.
+    MAIL_BATCH_SIZE = 10
     MAIL_MAX_BACKOFF = 3600
     MAIL_TIMEOUT = 20
+    # Fresh connections one message may open when the server drops the last one.
+    MAIL_RECONNECTS = 2
+    # How long a claim lasts; a crashed worker's other claimed messages go out after it.
+    MAIL_CLAIM_SECONDS = 300
+    # The longest pause of a worker waiting for the database or mail server to come back.
+    MAIL_RETRY_PAUSE_MAX = 30
 
     # Rate limits (Flask-Limiter reads RATELIMIT_* itself)
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: each process counts in its own memory until Redis answers again,
+    # and an error in the limiter never turns a request into a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_SIGN = "10 per minute;60 per hour"
     RATELIMIT_SIGN_EMAIL = "5 per hour"
     RATELIMIT_RESEND = "5 per hour"
@@ -108,12 +213,22 @@ class Config:
     RATELIMIT_SIGN_IN_ACCOUNT = "5 per minute;20 per hour"
     # Refused passphrases for an organisation's key, per member: each try costs the server an Argon2id run.
     RATELIMIT_UNLOCK = "5 per minute;20 per day"
+    # "Forgot your password?" requests (each sends an email), per client address and per address asked for.
+    RATELIMIT_PASSWORD_RESET = "5 per hour"
+    RATELIMIT_PASSWORD_RESET_EMAIL = "3 per hour"
 
     WTF_CSRF_TIME_LIMIT = 6 * 3600
     # Every form message is our own and translated; WTForms' catalogue, loaded per form, is never needed.
     WTF_I18N_ENABLED = False
-    # Uploads (paper signature lists) larger than this are refused with a 413.
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Request bodies larger than these are refused with a 413 before anything reads them:
+    # supporters' forms (signing, letters, embeds) are a few KB, though a letter's fields filled
+    # to their limits in a non-Latin script come to some 17 KB once form-encoded; the petition
+    # editor and updates take long texts (100,000 Cyrillic characters are 600 KB form-encoded);
+    # imports (paper lists, letter signatories) a few MB. MAX_CONTENT_LENGTH is every other route's.
+    MAX_CONTENT_LENGTH = 64 * 1024
+    SUPPORTER_MAX_CONTENT_LENGTH = 32 * 1024
+    TEXT_MAX_CONTENT_LENGTH = 1024 * 1024
+    IMPORT_MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -137,11 +252,24 @@ class Config:
         settings["MAILBOX_DIR"] = env.get("MAILBOX_DIR") or str(instance / "mailbox")
         settings["RATELIMIT_STORAGE_URI"] = env.get("RATELIMIT_STORAGE_URI") or "memory://"
         settings["RATELIMIT_ENABLED"] = _bool(env.get("RATELIMIT_ENABLED"), True)
+        for name in ("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", "RATELIMIT_SWALLOW_ERRORS"):
+            settings[name] = _bool(env.get(name), getattr(cls, name))
+        if settings["RATELIMIT_STORAGE_URI"].startswith(("redis", "valkey")):
+            # An unreachable Redis answers nothing rather than refusing: give up quickly and fall back.
+            settings["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 2, "socket_timeout": 2}
+        for name in ("MAIL_BATCH_SIZE", "MAIL_MAX_BACKOFF", "MAIL_TIMEOUT", "MAIL_RECONNECTS", "MAIL_CLAIM_SECONDS",
+                     "MAIL_RETRY_PAUSE_MAX"):
+            settings[name] = _int(name, getattr(cls, name))
         settings["CONFIRM_TOKEN_MAX_AGE"] = _int("CONFIRM_TOKEN_MAX_AGE", cls.CONFIRM_TOKEN_MAX_AGE)
+        settings["DATABASE_CONNECT_TIMEOUT"] = _int("DATABASE_CONNECT_TIMEOUT", cls.DATABASE_CONNECT_TIMEOUT)
+        for name in ("MAX_CONTENT_LENGTH", "SUPPORTER_MAX_CONTENT_LENGTH", "TEXT_MAX_CONTENT_LENGTH",
+                     "IMPORT_MAX_CONTENT_LENGTH"):
+            settings[name] = _int(name, getattr(cls, name))
         settings["MAIL_DELIVER_AFTER_REQUEST"] = _bool(
             env.get("MAIL_DELIVER_AFTER_REQUEST"), cls.MAIL_DELIVER_AFTER_REQUEST
         )
         settings["FORM_MIN_SECONDS"] = float(env.get("FORM_MIN_SECONDS") or cls.FORM_MIN_SECONDS)
+        settings["CONFIRM_MIN_SECONDS"] = float(env.get("CONFIRM_MIN_SECONDS") or cls.CONFIRM_MIN_SECONDS)
         settings["BLOCK_DISPOSABLE_EMAILS"] = _bool(env.get("BLOCK_DISPOSABLE_EMAILS"), cls.BLOCK_DISPOSABLE_EMAILS)
         settings["TRUSTED_PROXIES"] = _int("TRUSTED_PROXIES", cls.TRUSTED_PROXIES)
         settings["PUBLIC_CACHE_SECONDS"] = float(env.get("PUBLIC_CACHE_SECONDS") or cls.PUBLIC_CACHE_SECONDS)
@@ -150,9 +278,13 @@ class Config:
         settings["UNCONFIRMED_RETENTION_DAYS"] = _int("UNCONFIRMED_RETENTION_DAYS", cls.UNCONFIRMED_RETENTION_DAYS)
         settings["ANONYMISE_AFTER_DAYS"] = _int("ANONYMISE_AFTER_DAYS", cls.ANONYMISE_AFTER_DAYS)
         settings["SEALING_KEY_MAX_AGE"] = _int("SEALING_KEY_MAX_AGE", cls.SEALING_KEY_MAX_AGE)
+        settings["SECOND_STEP_MAX_FAILURES"] = _int("SECOND_STEP_MAX_FAILURES", cls.SECOND_STEP_MAX_FAILURES)
+        settings["SECOND_STEP_WINDOW_SECONDS"] = _int("SECOND_STEP_WINDOW_SECONDS", cls.SECOND_STEP_WINDOW_SECONDS)
+        settings["PASSWORD_RESET_MAX_AGE"] = _int("PASSWORD_RESET_MAX_AGE", cls.PASSWORD_RESET_MAX_AGE)
         for name in ("RATELIMIT_SIGN", "RATELIMIT_SIGN_EMAIL", "RATELIMIT_RESEND", "RATELIMIT_ERASE",
                      "RATELIMIT_ERASE_EMAIL", "RATELIMIT_API", "RATELIMIT_SIGN_IN", "RATELIMIT_SIGN_IN_ACCOUNT",
-                     "RATELIMIT_UNLOCK", "SEALING_KDF_PROFILE"):
+                     "RATELIMIT_UNLOCK", "SEALING_KDF_PROFILE", "RATELIMIT_PASSWORD_RESET",
+                     "RATELIMIT_PASSWORD_RESET_EMAIL"):
             settings[name] = env.get(name) or getattr(cls, name)
         if env.get("PETITIONS_LANGUAGES"):
             settings["LANGUAGES"] = [x.strip() for x in env["PETITIONS_LANGUAGES"].split(",") if x.strip()]
@@ -169,14 +301,15 @@ class Config:
     @classmethod
     def check(cls, settings):
         """Refuse to start with settings that would be unsafe in this profile."""
-        key = settings.get("SECRET_KEY") or ""
-        if key.lower() in WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH:
-            raise ConfigError(
-                f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
-                "characters, for example: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
-            )
+        for name in ("SECRET_KEY", "HASH_KEY"):  # HASH_KEY is SECRET_KEY unless set on its own
+            problem = weak_key_problem(name, settings.get(name) or "")
+            if problem:
+                raise ConfigError(problem)
         if not settings.get("MAIL_URL"):
             raise ConfigError("MAIL_URL must be set, for example smtp+starttls://user:pass@mail.example.org:587")
+        problem = plain_smtp_password_problem(settings["MAIL_URL"])
+        if problem:
+            raise ConfigError(problem)
 
 
 class DevelopmentConfig(Config):
@@ -208,6 +341,7 @@ class TestConfig(DevelopmentConfig):
     MAIL_DELIVER_AFTER_REQUEST = False
     RATELIMIT_ENABLED = False
     FORM_MIN_SECONDS = 0
+    CONFIRM_MIN_SECONDS = 0
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_PROFILE = "cheapest"
     SEALING_KDF_PROFILE = "cheapest"
@@ -242,6 +376,12 @@ def load(profile=None, overrides=None):
     # The look-up hash key must outlive SECRET_KEY rotations; see security.lookup_key.
     settings["HASH_KEY"] = settings.get("HASH_KEY") or settings["SECRET_KEY"]
     settings["SESSION_COOKIE_SECURE"] = settings["BASE_URL"].startswith("https://")
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A server that hangs instead of refusing would otherwise hold each request for the
+        # operating system's TCP timeout (minutes) before the 503 page can say so.
+        options = dict(settings["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {"connect_timeout": settings["DATABASE_CONNECT_TIMEOUT"], **options.get("connect_args", {})}
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if name == "production":
         cls.check(settings)
     return settings

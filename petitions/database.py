@@ -1,25 +1,39 @@
-"""How SQLite connections behave, so several gunicorn workers can share one file.
+"""How SQLite connections behave, so several gunicorn workers can share one file, and how deleted data is made unreadable.
 
 - WAL journal: readers never wait for the writer, nor the writer for readers.
 - ``busy_timeout``: a writer that finds another one writing waits for it
   instead of failing at once with "database is locked".
-- ``secure_delete``: deleted content is zeroed, so a copied file does not
-  hold what was erased.
 - ``synchronous=NORMAL``: with WAL, a transaction that committed survives the
   process being killed; only a power cut can lose the last few, and it never
   corrupts the file.
+- ``secure_delete``: deleted rows, and the old form of updated ones, are
+  overwritten with zeros, so a withdrawn name cannot be read back from the
+  file by someone who takes the server. The write-ahead log still holds
+  earlier copies of the pages until it is checkpointed and truncated, which
+  ``scrub_after_commit`` asks for after a withdrawal or an erasure,
+  ``reclaim`` does after ``purge``, and the mail worker and ``keys create``
+  do after sending or sealing.
 
 Transactions keep the Python driver's own behaviour: it begins one just
 before the first INSERT, UPDATE or DELETE. A transaction that begins by
 writing waits its turn through ``busy_timeout``; one that had read first and
 then found another writer's commit could not.
 
-PostgreSQL needs none of this.
+PostgreSQL needs none of the connection settings; ``reclaim`` vacuums there.
 """
+import logging
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 BUSY_TIMEOUT_MS = 10_000
+# A withdrawal, an erasure or a mail worker pass waits at most this long for a quiet moment to empty the log.
+REQUEST_CHECKPOINT_WAIT_MS = 2_000
+_SCRUB = "petitions.checkpoint_after_commit"
+
+log = logging.getLogger(__name__)
 
 
 @event.listens_for(Engine, "connect")
@@ -37,17 +51,70 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
-def truncate_wal(engine):
-    """On SQLite, copy the write-ahead log into the database and cut it to zero bytes.
+def scrub_after_commit(session):
+    """Once ``session`` commits, empty SQLite's write-ahead log of the pages that held what it deleted.
 
-    Until then the log keeps the pages as they were before the latest
-    changes: the outbox row of a sent email with its address, say, or a
-    signer's plaintext that was just sealed. Returns False if a reader held
-    it back (it is truncated at a later call); True otherwise.
+    Only SQLite: on PostgreSQL a VACUUM per request would cost too much, and
+    the daily ``purge`` vacuums instead (``reclaim``).
+    """
+    session.info[_SCRUB] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _checkpoint_if_asked(session):
+    if session.info.pop(_SCRUB, False):
+        engine = session.get_bind()
+        if engine.dialect.name != "sqlite":
+            return
+        try:
+            checkpoint(engine, wait_ms=REQUEST_CHECKPOINT_WAIT_MS)
+        except OperationalError:
+            # What was asked for is done and committed; the next checkpoint catches up.
+            log.exception("the SQLite write-ahead log could not be checkpointed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _nothing_to_scrub(session):
+    session.info.pop(_SCRUB, None)
+
+
+def checkpoint(engine, wait_ms=BUSY_TIMEOUT_MS):
+    """Copy SQLite's write-ahead log into the database and truncate it. Returns False if readers kept it busy.
+
+    The log keeps old copies of pages until it is truncated, secure_delete or
+    not. Truncating waits, up to ``wait_ms``, for other processes to finish
+    what they are reading; if they never all pause, it is done at the next
+    withdrawal, erasure, purge or mail worker pass. Other databases, and an
+    in-memory SQLite one, have no such log: True.
     """
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         return True
     with engine.connect() as conn:
-        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
-        conn.rollback()
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+        try:
+            busy, _pages, _copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    if busy:
+        log.warning("the SQLite write-ahead log could not be truncated: another connection was using it")
     return not busy
+
+
+def vacuum(engine, tables):
+    """VACUUM these PostgreSQL tables, so space that held deleted rows is marked for reuse.
+
+    VACUUM cannot run inside a transaction: call it after the commit.
+    """
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables:
+            conn.exec_driver_sql(f"VACUUM {engine.dialect.identifier_preparer.quote(table)}")
+
+
+def reclaim(engine, tables):
+    """After deleting personal data: checkpoint SQLite's log, or VACUUM ``tables`` on PostgreSQL. Returns what was done."""
+    if engine.dialect.name == "sqlite":
+        return "checkpointed" if checkpoint(engine) else "checkpoint busy"
+    if engine.dialect.name == "postgresql":
+        vacuum(engine, tables)
+        return "vacuumed " + ", ".join(tables)
+    return "nothing to do"

@@ -29,3 +29,28 @@ def _hashed_client_key():
 
 
 limiter = Limiter(key_func=_hashed_client_key)
+
+
+def unreachable_dependencies(config):
+    """Names of the services this process needs that do not answer now: "database", "redis".
+
+    Redis is asked only when it holds the rate limits; without it the limits
+    are counted in each process's memory until it answers again.
+    """
+    from sqlalchemy import text
+
+    down = []
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        down.append("database")
+    uri = config.get("RATELIMIT_STORAGE_URI") or ""
+    if config.get("RATELIMIT_ENABLED") and uri.startswith(("redis", "valkey")):
+        try:
+            answered = limiter.storage.check()
+        except Exception:
+            answered = False
+        if not answered:
+            down.append("redis")
+    return down

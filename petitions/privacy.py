@@ -2,9 +2,14 @@
 
 - Client addresses are never stored: rate limits and fraud statistics see
   an HMAC under a random key that lives for one UTC day and is then deleted.
-- A withdrawn signature stops counting and loses everything that names a person.
-- An erasure request removes every signature made with an address.
-- ``purge`` deletes unconfirmed signatures and anonymises old petitions' signers.
+- A withdrawn signature stops counting and loses everything that names a person;
+  a withdrawn sign-on to an open letter is deleted.
+- An erasure request removes every signature and letter sign-on made with an address.
+- ``purge`` deletes unconfirmed signatures and sign-ons, and anonymises old
+  petitions' signers and old letters' co-signers.
+- What was deleted does not linger in the database files: SQLite overwrites
+  deleted content (database.py) and its write-ahead log is emptied after each
+  of these; on PostgreSQL ``purge`` vacuums the tables that hold personal data.
 """
 import hashlib
 import hmac
@@ -15,11 +20,14 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import counting
+from . import counting, database
 from .extensions import db
 from .links import external_url
 from .mail import messages, outbox
-from .models import DailyKey, OutboxMessage, Petition, PetitionStatus, PublicName, Signature, SignatureStatus, utcnow
+from .models import (
+    DailyKey, LetterSignatory, OutboxMessage, Petition, PetitionStatus, PublicName, SignatoryStatus, Signature,
+    SignatureStatus, utcnow,
+)
 from .security import email_hash, petition_hash_of
 from .tokens import TokenInvalid, erasure_tokens
 
@@ -117,27 +125,79 @@ def withdraw(signature, now=None):
             if previous == SignatureStatus.CONFIRMED:
                 counting.add_to_count(signature.petition_id, current_app.config["COUNTER_SHARDS"], -1)
             outbox.forget_unsent([signature.id])
+            database.scrub_after_commit(db.session)
             return True
     return False
 
 
-def _made_with(address_hash):
-    """Rows signed with an address, by its site-wide hash: each petition keeps its own hash of it."""
+def _hashes_of(address_hash):
+    """Every hash an address has, by its site-wide hash: each petition and letter keeps its own hash of it."""
     key = current_app.config["HASH_KEY"]
-    # Petitions are few (hundreds); their ids are all it takes to compute every hash the address has.
-    hashes = [petition_hash_of(key, petition_id, address_hash) for petition_id in db.session.scalars(select(Petition.id))]
-    return Signature.email_hash.in_(hashes)
+    # Petitions and letters are few (hundreds); their ids are all it takes to compute every hash.
+    return [petition_hash_of(key, petition_id, address_hash) for petition_id in db.session.scalars(select(Petition.id))]
+
+
+# Mail to co-signers carries no signature id; its context names the sign-on instead.
+_COSIGN_MAIL = ("cosign_confirm", "cosign_decision")
+
+
+def _forget_cosign_mail(rows):
+    """Delete unsent mail about these sign-ons: it names people who are taking their signature back."""
+    by_address = {}
+    sealed = set()
+    for row in rows:
+        if row.email:
+            by_address.setdefault(row.email, []).append(row)
+        elif row.sealed is not None:
+            sealed.add(row.id)
+    if not by_address and not sealed:
+        return
+    # A sealed sign-on's address cannot be read: its mail is found by the sign-on its context names,
+    # among all unsent co-signer mail (mail leaves within minutes, so there is little of it).
+    query = select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.context).where(
+        OutboxMessage.kind.in_(_COSIGN_MAIL), OutboxMessage.sent_at.is_(None))
+    if not sealed:
+        query = query.where(OutboxMessage.recipient.in_(list(by_address)))
+    doomed = [message_id for message_id, recipient, context in db.session.execute(query).all()
+              if (recipient in by_address and _is_about(context or {}, by_address[recipient]))
+              or (context or {}).get("signatory_id") in sealed]
+    if doomed:
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(doomed)))
+
+
+def _is_about(context, rows):
+    # Mail queued before messages named their sign-on is matched by its letter.
+    if "signatory_id" in context:
+        return any(context["signatory_id"] == row.id for row in rows)
+    return any(context.get("petition_id") == row.petition_id for row in rows)
+
+
+def withdraw_sign_on(row):
+    """Withdraw a sign-on to an open letter: it is deleted, so it leaves the list if it was approved.
+
+    Nothing of it is kept: unlike a petition's count, a letter's list has no
+    statistics that a scrubbed row would keep true. Unsent mail about it goes too.
+    """
+    _forget_cosign_mail([row])
+    db.session.execute(delete(LetterSignatory).where(LetterSignatory.id == row.id)
+                       .execution_options(synchronize_session=False))
+    db.session.expunge(row)
+    database.scrub_after_commit(db.session)
 
 
 def signature_count_of(address_hash):
-    """How many signatures were made with an address (by its site-wide keyed hash)."""
-    return db.session.scalar(select(func.count()).select_from(Signature).where(_made_with(address_hash)))
+    """How many signatures, on petitions and open letters, were made with an address (by its site-wide hash)."""
+    hashes = _hashes_of(address_hash)
+    petitions = db.session.scalar(select(func.count()).select_from(Signature).where(Signature.email_hash.in_(hashes)))
+    letters = db.session.scalar(
+        select(func.count()).select_from(LetterSignatory).where(LetterSignatory.email_hash.in_(hashes)))
+    return petitions + letters
 
 
 def request_erasure(address, language):
     """Email the owner of ``address`` a link to erase everything made with it. Returns True if sent.
 
-    Only an address that signed gets mail, so the form cannot be used to
+    Only an address that signed a petition or a letter gets mail, so the form cannot be used to
     send mail to strangers; the page shown is the same either way.
     """
     address_hash = email_hash(current_app.config["HASH_KEY"], address)
@@ -159,16 +219,19 @@ def erasure_target(token):
 
 
 def erase_everything(address_hash):
-    """Delete every signature made with an address, and any mail still queued to it. Returns how many.
+    """Delete every signature and letter sign-on made with an address, and mail still queued about them.
 
-    Each confirmed row is deleted on condition that it is still confirmed, and
+    Returns how many were deleted, signatures and sign-ons together.
+
+    Each confirmed signature is deleted on condition that it is still confirmed, and
     the count moves only when that delete happened, so a double click or a
     concurrent withdrawal can never take the count below the truth.
     """
     shards = current_app.config["COUNTER_SHARDS"]
     erased = 0
+    hashes = _hashes_of(address_hash)
     rows = db.session.execute(
-        select(Signature.id, Signature.petition_id).where(_made_with(address_hash))
+        select(Signature.id, Signature.petition_id).where(Signature.email_hash.in_(hashes))
     ).all()
     outbox.forget_unsent([signature_id for signature_id, _ in rows])
     for signature_id, petition_id in rows:
@@ -179,7 +242,14 @@ def erase_everything(address_hash):
             counting.add_to_count(petition_id, shards, -1)
         others = db.session.execute(delete(Signature).where(Signature.id == signature_id)).rowcount
         erased += confirmed + others
+    sign_ons = db.session.scalars(select(LetterSignatory).where(LetterSignatory.email_hash.in_(hashes))).all()
+    _forget_cosign_mail(sign_ons)
+    if sign_ons:
+        erased += db.session.execute(delete(LetterSignatory).where(
+            LetterSignatory.id.in_([row.id for row in sign_ons]))
+            .execution_options(synchronize_session=False)).rowcount
     db.session.expire_all()
+    database.scrub_after_commit(db.session)
     return erased
 
 
@@ -197,20 +267,30 @@ def purge(now=None, unconfirmed_days=7, anonymise_after_days=180, sent_mail_days
         db.session.execute(update(Petition).where(Petition.id == petition_id)
                            .values(expired_unconfirmed=Petition.expired_unconfirmed + expired))
     done["unconfirmed_deleted"] = db.session.execute(delete(Signature).where(stale)).rowcount
+    done["unconfirmed_letter_signatories_deleted"] = _delete_sign_ons(select(LetterSignatory).where(
+        LetterSignatory.status == SignatoryStatus.UNCONFIRMED,
+        func.coalesce(LetterSignatory.confirmation_sent_at, LetterSignatory.created_at)
+        < now - timedelta(days=unconfirmed_days)))
     ended = db.session.scalars(
         select(Petition).where(Petition.status.in_(PetitionStatus.ENDED), Petition.closed_at.is_not(None),
                                Petition.closed_at < now - timedelta(days=anonymise_after_days),
                                Petition.signers_anonymised_at.is_(None))
     ).all()
-    anonymised = 0
+    anonymised = cosigners_anonymised = unlisted = 0
     for petition in ended:
         anonymised += db.session.execute(
             update(Signature).where(Signature.petition_id == petition.id, Signature.anonymised_at.is_(None))
             .values(anonymised_at=now, **_SCRUBBED)
         ).rowcount
+        if petition.kind == "letter":
+            scrubbed, deleted = _anonymise_sign_ons(petition.id)
+            cosigners_anonymised += scrubbed
+            unlisted += deleted
         petition.signers_anonymised_at = now
     done["petitions_anonymised"] = len(ended)
     done["signatures_anonymised"] = anonymised
+    done["letter_signatories_anonymised"] = cosigners_anonymised
+    done["unlisted_letter_signatories_deleted"] = unlisted
     done["mail_forgotten"] = db.session.execute(
         delete(OutboxMessage).where(
             (OutboxMessage.sent_at < now - timedelta(days=sent_mail_days))
@@ -220,4 +300,54 @@ def purge(now=None, unconfirmed_days=7, anonymise_after_days=180, sent_mail_days
     done["keys_deleted"] = db.session.execute(delete(DailyKey).where(DailyKey.day < now.date())).rowcount
     _key_cache.clear()
     db.session.flush()
+    database.scrub_after_commit(db.session)
     return done
+
+
+# What a letter's public list shows stays: the name as listed, title, website, country. The sealed
+# contact details go too, and the flag their address gave the moderator.
+_CONTACT_SCRUBBED = {"email": "", "email_hash": None, "contact_name": "", "contact_role": "", "moderation_note": "",
+                     "sealed": None, "sealing_key_id": None, "mail_flag": None}
+
+
+def _delete_sign_ons(query):
+    rows = db.session.scalars(query).all()
+    if not rows:
+        return 0
+    _forget_cosign_mail(rows)
+    deleted = db.session.execute(delete(LetterSignatory).where(LetterSignatory.id.in_([row.id for row in rows]))
+                                 .execution_options(synchronize_session=False)).rowcount
+    for row in rows:
+        db.session.expunge(row)
+    return deleted
+
+
+def _anonymise_sign_ons(letter_id):
+    """A long-ended letter: listed co-signers lose their contact details, the others are deleted.
+
+    Returns (anonymised, deleted). A sign-on never listed (rejected, or never
+    decided) has nothing public to keep, and its name may be a person's.
+    """
+    anonymised = db.session.execute(
+        update(LetterSignatory).where(
+            LetterSignatory.petition_id == letter_id, LetterSignatory.status == SignatoryStatus.APPROVED,
+            (LetterSignatory.email != "") | LetterSignatory.email_hash.is_not(None)
+            | (LetterSignatory.contact_name != "") | (LetterSignatory.moderation_note != "")
+            | LetterSignatory.sealed.is_not(None),
+        ).values(**_CONTACT_SCRUBBED).execution_options(synchronize_session=False)
+    ).rowcount
+    deleted = _delete_sign_ons(select(LetterSignatory).where(
+        LetterSignatory.petition_id == letter_id, LetterSignatory.status != SignatoryStatus.APPROVED))
+    return anonymised, deleted
+
+
+# The tables that hold what a signer entered, vacuumed after purge on PostgreSQL.
+PERSONAL_TABLES = ("signatures", "letter_signatories", "outbox_messages", "daily_keys")
+
+
+def reclaim_space():
+    """Make what purge (and the day's withdrawals and erasures) deleted unreadable in the database files.
+
+    Call it after purge's commit: PostgreSQL cannot VACUUM inside a transaction.
+    """
+    return database.reclaim(db.engine, PERSONAL_TABLES)

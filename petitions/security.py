@@ -39,7 +39,7 @@ def petition_hash_of(secret_key, petition_id, address_hash):
     Signatures and sign-ons store only this, so the rows of two petitions
     cannot be linked to one person without HASH_KEY. Chained on the site-wide
     hash (not on the address) so that an erasure link, which carries only the
-    site-wide hash, and migration 0008, which re-keys existing rows, need no
+    site-wide hash, and migration 0009, which re-keys existing rows, need no
     address.
     """
     return hmac.new(petition_key(secret_key, petition_id), address_hash.encode(), hashlib.sha256).hexdigest()

@@ -79,9 +79,23 @@ def cosign_tokens(app):
     return TokenService(signing_keys(app), "confirm-cosign", app.config["CONFIRM_TOKEN_MAX_AGE"])
 
 
+def cosign_withdrawal_tokens(app):
+    """Tokens in every co-signing email: they withdraw one sign-on to an open letter."""
+    return TokenService(signing_keys(app), "withdraw-cosign", app.config["WITHDRAW_TOKEN_MAX_AGE"])
+
+
 def invitation_tokens(app):
     """Tokens in invitation emails: they let one address join one organisation."""
     return TokenService(signing_keys(app), "invitation", app.config["INVITE_TOKEN_MAX_AGE"])
+
+
+def password_reset_tokens(app):
+    """Tokens in password-reset emails: they set a new password for one account, once.
+
+    The payload binds a digest of the password hash the account had when the link was made
+    (see accounts.services), so the link stops working as soon as the password changes.
+    """
+    return TokenService(signing_keys(app), "password-reset", app.config["PASSWORD_RESET_MAX_AGE"])
 
 
 def unsubscribe_tokens(app):

@@ -1,4 +1,5 @@
 """Small helpers shared by the tests."""
+import html
 import re
 import time
 from dataclasses import dataclass
@@ -56,6 +57,22 @@ def confirm_path(text):
 
 def last_confirm_path(address):
     return confirm_path(queued_to(address)[-1].text_body)
+
+
+CONFIRM_FORM_RE = re.compile(r'<form method="post" action="(/[a-z]{2}/confirm/[^"]+)">')
+
+
+def confirm(client, path, headers=None):
+    """Open a confirmation link and press its button, as a person does. Returns the answer to the press.
+
+    A link whose page has no button (expired, out of date, invalid, closed, or
+    already confirmed) returns that page: there is nothing to press.
+    """
+    page = client.get(path, headers=headers)
+    button = CONFIRM_FORM_RE.search(page_text(page))
+    if page.status_code != 200 or button is None:
+        return page
+    return client.post(html.unescape(button.group(1)), headers=headers)
 
 
 def signature_count():

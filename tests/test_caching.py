@@ -5,7 +5,7 @@ import pytest
 
 from petitions import caching
 
-from .helpers import last_confirm_path, page_text, sign
+from .helpers import confirm, last_confirm_path, page_text, sign
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_the_etag_ignores_the_forms_served_at_stamp_but_not_the_count(cached_app
     assert first.headers["Last-Modified"] == second.headers["Last-Modified"]
     sign(client, email="c@example.org")
     with cached_app.app_context():
-        client.get(last_confirm_path("c@example.org"))
+        confirm(client, last_confirm_path("c@example.org"))
     time.sleep(0.6)
     third = client.get("/en/p/free-them", headers={"If-None-Match": first.headers["ETag"]})
     assert third.status_code == 200 and '<p class="count">1 of 1,000</p>' in page_text(third)
@@ -54,7 +54,7 @@ def test_the_count_shown_is_at_most_the_cache_time_old(cached_app):
     assert '<p class="count">0 of 1,000</p>' in page_text(client.get("/en/p/free-them"))
     sign(client, email="d@example.org")
     with cached_app.app_context():
-        client.get(last_confirm_path("d@example.org"))
+        confirm(client, last_confirm_path("d@example.org"))
     # Within the half second it was kept, the page may still say 0; after it, it must say 1.
     time.sleep(0.6)
     assert '<p class="count">1 of 1,000</p>' in page_text(client.get("/en/p/free-them"))
@@ -72,7 +72,7 @@ def test_pages_for_organisers_and_links_in_emails_are_not_public(cached_app):
     client = cached_app.test_client()
     sign(client, email="e@example.org")
     with cached_app.app_context():
-        confirmed = client.get(last_confirm_path("e@example.org"))
+        confirmed = confirm(client, last_confirm_path("e@example.org"))
     assert "public" not in confirmed.headers.get("Cache-Control", "")
     assert "public" not in client.get("/organiser/sign-in").headers.get("Cache-Control", "")
 
@@ -86,7 +86,7 @@ def test_a_polling_counter_gets_304_until_the_count_moves(cached_app):
     assert same.status_code == 304
     sign(client, email="f@example.org")
     with cached_app.app_context():
-        client.get(last_confirm_path("f@example.org"))
+        confirm(client, last_confirm_path("f@example.org"))
     time.sleep(0.6)
     moved = client.get("/api/v1/petitions/free-them/count", headers={"If-None-Match": first.headers["ETag"]})
     assert moved.status_code == 200 and moved.get_json()["signature_count"] == 1
@@ -114,3 +114,35 @@ def test_without_public_caching_nothing_is_remembered(app):
         for _ in range(3):
             caching.remembered(("title", 1, "en"), lambda: computed.append(1))
     assert len(computed) == 3
+
+
+def test_random_query_strings_share_one_entry_and_cannot_fill_the_cache(cached_app):
+    client = cached_app.test_client()
+    before = len(caching._cache)
+    for i in range(50):
+        assert client.get(f"/en/p/free-them?x={i}&utm_source={i}").status_code == 200
+        assert client.get(f"/api/v1/petitions/free-them/count?nonce={i}").status_code == 200
+    assert len(caching._cache) == before + 2
+
+
+def test_a_query_parameter_the_view_reads_is_keyed_on_its_meaningful_values(cached_app):
+    client = cached_app.test_client()
+    russian = client.get("/api/v1/petitions/free-them?lang=ru").get_json()
+    assert russian["title_language"] == "ru"
+    assert client.get("/api/v1/petitions/free-them?lang=de").get_json()["title_language"] == "de"
+    for junk in ("xx", "zz", "en%00", ""):
+        assert client.get(f"/api/v1/petitions/free-them?lang={junk}").get_json()["title_language"] == "en"
+    assert client.get("/api/v1/petitions/free-them").get_json()["title_language"] == "en"
+    assert len(caching._cache) == 3  # ru, de and "not a site language" (the same page as none)
+
+
+def test_a_full_cache_forgets_the_least_recently_used_entry_not_everything():
+    store = caching.ResponseCache(max_entries=3)
+    for key in "abc":
+        store.put(key, caching._Fact(key, expires=float("inf")))
+    assert store.get("a", now=0) is not None  # "a" is now the most recently used
+    store.put("d", caching._Fact("d", expires=float("inf")))
+    assert "b" not in store and all(key in store for key in "acd")
+    for i in range(1000):  # a flood of new keys
+        store.put(i, caching._Fact(i, expires=float("inf")))
+    assert len(store) == 3

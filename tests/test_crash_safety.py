@@ -86,7 +86,7 @@ def test_a_killed_server_keeps_every_signature_it_acknowledged_and_the_count_sta
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             try:
                 conn.request("POST", "/en/p/free-them", body, {"Content-Type": "application/x-www-form-urlencoded"})
-                if conn.getresponse().status == 303:
+                if conn.getresponse().status == 200:
                     acknowledged.append(email)
             except OSError:
                 return  # the server is gone
@@ -99,7 +99,7 @@ def test_a_killed_server_keeps_every_signature_it_acknowledged_and_the_count_sta
                 return
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             try:
-                conn.request("GET", path)
+                conn.request("POST", path)  # the confirmation page's button
                 if conn.getresponse().status == 200:
                     confirmed_ok.append(path)
             except OSError:

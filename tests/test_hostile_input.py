@@ -1,4 +1,5 @@
 """Random and hostile input never causes a 5xx, and rejected input changes nothing."""
+import re
 from urllib.parse import quote
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from petitions.extensions import db
 from petitions.models import OutboxMessage, Signature
 
-from .helpers import served_stamp
+from .helpers import read, served_stamp
 
 HOSTILE = st.sampled_from([
     "", " ", "\x00", "\x00\x01\x1f\x7f", "a" * 5000, "<script>alert(1)</script>", "' OR 1=1 --",
@@ -72,6 +73,87 @@ def test_the_api_and_token_links_never_fail(client, petition, segment, lang):
     for path in (f"/en/withdraw/{quoted}", f"/en/erase/{quoted}", "/en/confirm/resend"):
         assert client.post(path, data={"token": segment}).status_code < 500
     assert counts() == before
+
+
+# What a mail scanner, `curl -I` or a confused client sends to a link. Only POST may act.
+NON_ACTING_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE")
+STAND_INS = {"lang": "en", "slug": "free-them", "kind": "individual"}
+
+
+def token_rules(app):
+    """Every route whose address carries a token: the links in emails, whichever areas exist."""
+    return [rule for rule in app.url_map.iter_rules() if "token" in rule.arguments]
+
+
+def token_path(app, rule, token):
+    values = {name: STAND_INS.get(name, "1") for name in rule.arguments}
+    return app.url_map.bind("petitions.test").build(rule.endpoint, {**values, "token": token})
+
+
+def everything_stored():
+    """Every row of every table, read afresh: what a request that acts on nothing must leave as it was."""
+    db.session.rollback()
+    return {table.name: sorted(map(repr, db.session.execute(select(table)).all()))
+            for table in db.metadata.sorted_tables}
+
+
+@COMMON
+@given(segment=TEXT, method=st.sampled_from(NON_ACTING_METHODS + ("POST",)))
+def test_every_token_route_takes_any_token_and_method_without_failing_or_changing(client, petition, segment, method):
+    rules = token_rules(client.application)
+    assert {"signing.confirm", "signing.withdraw", "signing.erase", "signing.unsubscribe"} <= {
+        r.endpoint for r in rules}
+    before = everything_stored()
+    for rule in rules:
+        path = token_path(client.application, rule, segment or "x")
+        response = client.open(path, method=method, data={"token": segment})
+        assert response.status_code < 500, (method, path, response.status_code)
+    assert everything_stored() == before
+
+
+def _links_in_the_outbox(app):
+    """Every link to a token route in the queued mail, as its recipient would open it."""
+    adapter = app.url_map.bind("petitions.test")
+    found = {}
+    for row in db.session.scalars(select(OutboxMessage)):
+        for path in re.findall(r"http://petitions\.test(/\S+)", read(row).text_body):
+            rule, _ = adapter.match(path, method="GET", return_rule=True)
+            if "token" in rule.arguments:
+                found.setdefault(rule.endpoint, path)
+    return found
+
+
+def test_genuine_links_change_nothing_unless_posted(app, client, make_petition, make_member):
+    from petitions.accounts import services as accounts
+    from petitions.mail.updates import unsubscribe_url
+
+    from .helpers import confirm, last_confirm_path, sign
+
+    make_petition()
+    make_petition(slug="joint", kind="letter")
+    sign(client, email="pending@example.org", show_name="y")
+    sign(client, email="confirmed@example.org", show_name="y", wants_updates="y")
+    confirm(client, last_confirm_path("confirmed@example.org"))
+    client.post("/en/my-data", data={"email": "confirmed@example.org"})
+    client.post("/en/letter/joint/sign/individual", data={
+        "name": "Ida Individual", "country": "DE", "email": "ida@example.org", "title": "Lawyer",
+        "served": served_stamp(app)})
+    owner = make_member()
+    accounts.invite(owner.memberships[0].organisation, "new@rights.example", "viewer", owner, "en")
+    db.session.commit()
+    links = _links_in_the_outbox(app)
+    # The one-click unsubscribe address goes in update mail; make it for the confirmed signer.
+    listed = db.session.scalar(select(Signature).where(Signature.wants_updates.is_(True)))
+    links["signing.unsubscribe"] = unsubscribe_url(listed).split("petitions.test", 1)[1]
+    assert {"signing.confirm", "signing.withdraw", "signing.erase", "signing.unsubscribe",
+            "accounts.accept_invitation"} <= set(links), sorted(links)
+
+    before = everything_stored()
+    for endpoint, path in sorted(links.items()):
+        for method in NON_ACTING_METHODS:
+            response = client.open(path, method=method)
+            assert response.status_code < 500, (method, endpoint, response.status_code)
+            assert everything_stored() == before, (method, endpoint)
 
 
 @COMMON

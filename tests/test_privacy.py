@@ -8,10 +8,10 @@ from sqlalchemy import select
 from petitions import counting, privacy
 from petitions.extensions import db
 from petitions.mail.worker import deliver_all
-from petitions.models import DailyKey, OutboxMessage, Petition, Signature, SignatureStatus, utcnow
+from petitions.models import DailyKey, LetterSignatory, OutboxMessage, Petition, Signature, SignatureStatus, utcnow
 from petitions.tokens import FormStamp
 
-from .helpers import last_confirm_path, page_text, queued_to, read, sign, signature_count
+from .helpers import confirm, last_confirm_path, page_text, queued_to, read, sign, signature_count
 from .smtp import text_part
 
 
@@ -83,7 +83,7 @@ def test_the_client_hash_key_rotates_daily_and_old_keys_are_purged(app):
 
 def _confirmed(client, **fields):
     sign(client, **fields)
-    client.get(last_confirm_path(fields["email"]))
+    confirm(client, last_confirm_path(fields["email"]))
 
 
 def test_recent_signers_show_only_those_who_opted_in_as_they_chose(client, petition):
@@ -107,9 +107,9 @@ def test_withdrawing_through_the_emailed_link(smtp_app, smtp_server, client, pet
     deliver_all()
     (confirmation,) = smtp_server.wait_for(1)
     body = text_part(confirmation)
-    confirm = re.search(r"http://petitions\.test(/en/confirm/\S+)", body).group(1)
+    confirm_link = re.search(r"http://petitions\.test(/en/confirm/\S+)", body).group(1)
     withdraw = re.search(r"http://petitions\.test(/en/withdraw/\S+)", body).group(1)
-    client.get(confirm)
+    confirm(client, confirm_link)
     assert counting.confirmed_count(petition.id) == 1
 
     asking = client.get(withdraw)  # a link scanner's GET changes nothing
@@ -134,7 +134,7 @@ def test_withdrawing_a_pending_signature_does_not_touch_the_count(client, petiti
     assert counting.confirmed_count(petition.id) == 0
     # The address may sign again afterwards, and then counts.
     sign(client)
-    client.get(last_confirm_path("ada@example.org"))
+    confirm(client, last_confirm_path("ada@example.org"))
     assert counting.confirmed_count(petition.id) == 1
 
 
@@ -144,7 +144,7 @@ def test_erasing_everything_about_an_address(smtp_app, smtp_server, client, make
     first = make_petition(slug="first")
     second = make_petition(slug="second")
     sign(client, slug="first", email="erase.me@example.org")
-    client.get(last_confirm_path("erase.me@example.org"))
+    confirm(client, last_confirm_path("erase.me@example.org"))
     sign(client, slug="second", email="Erase.Me@example.org")
     sign(client, slug="second", email="keep@example.org")
     deliver_all()
@@ -179,7 +179,7 @@ def test_purge_deletes_old_unconfirmed_and_anonymises_long_ended_petitions(app, 
     old = make_petition(slug="old")
     for i in range(3):
         sign(client, slug="old", email=f"o{i}@example.org", country="BY")
-        client.get(last_confirm_path(f"o{i}@example.org"))
+        confirm(client, last_confirm_path(f"o{i}@example.org"))
     sign(client, slug="fresh", email="stale@example.org")
     sign(client, slug="fresh", email="recent@example.org")
     stale = db.session.scalar(select(Signature).where(Signature.email == "stale@example.org"))
@@ -216,7 +216,7 @@ def test_links_survive_a_secret_key_rotation(make_app, client, petition):
     old_key = client.application.config["SECRET_KEY"]
     rotated = make_app(SECRET_KEY="a-brand-new-secret-key-0123456789abcdef", SECRET_KEY_FALLBACKS=[old_key],
                        HASH_KEY=old_key)
-    assert rotated.test_client().get(path).status_code == 200
+    assert confirm(rotated.test_client(), path).status_code == 200
     with rotated.app_context():
         assert counting.confirmed_count(petition.id) == 1
 
@@ -279,7 +279,9 @@ def test_resubmitting_an_address_cannot_change_what_an_earlier_link_confirms(cli
     sign(client, full_name="Someone Else", show_name="y", country="RU")
     assert client.get(first_link).status_code == 409
     assert db.session.scalar(select(Signature)).status == SignatureStatus.PENDING
-    newest = client.get(last_confirm_path("ada@example.org"))
+    assert client.post(first_link).status_code == 409
+    assert db.session.scalar(select(Signature)).status == SignatureStatus.PENDING
+    newest = confirm(client, last_confirm_path("ada@example.org"))
     assert newest.status_code == 200 and counting.confirmed_count(petition.id) == 1
 
 
@@ -290,9 +292,9 @@ def test_the_confirmation_email_says_whether_the_name_will_be_public(client, pet
 
 def test_erasing_twice_never_takes_the_count_below_the_truth(client, petition, app):
     sign(client, email="twice@example.org")
-    client.get(last_confirm_path("twice@example.org"))
+    confirm(client, last_confirm_path("twice@example.org"))
     sign(client, email="other@example.org")
-    client.get(last_confirm_path("other@example.org"))
+    confirm(client, last_confirm_path("other@example.org"))
     key = privacy.email_hash(app.config["HASH_KEY"], "twice@example.org")
     assert privacy.erase_everything(key) == 1
     assert privacy.erase_everything(key) == 0
@@ -337,3 +339,224 @@ def test_withdrawing_keeps_other_signers_queued_mail(client, petition):
     path = re.search(r"(/en/withdraw/\S+)", queued_to("leaving@example.org")[0].text_body).group(1)
     client.post(path)
     assert [m.recipient for m in db.session.scalars(select(OutboxMessage))] == ["staying@example.org"]
+
+
+# --- open letters: erasure, retention, and nothing left in the files ---------------------------
+
+def _co_sign(client, slug="joint", kind="organisation", **fields):
+    data = {"name": "Viasna", "country": "BY", "website": "", "contact_name": "Ales", "contact_role": "Chair",
+            "email": "ales@spring96.org", "title": "", "website_hp": "",
+            "served": FormStamp(client.application).make(at=utcnow().timestamp() - 10)}
+    data.update(fields)
+    response = client.post(f"/en/letter/{slug}/sign/{kind}", data=data)
+    assert response.status_code == 303
+    return response
+
+
+def _letter_link(address, route):
+    body = queued_to(address)[-1].text_body
+    return re.search(rf"http://petitions\.test(/[a-z]{{2}}/letter/{route}/\S+)", body).group(1)
+
+
+def _sign_ons():
+    db.session.expire_all()
+    return db.session.scalars(select(LetterSignatory).order_by(LetterSignatory.id)).all()
+
+
+def test_a_co_signers_erasure_request_is_mailed_and_erasing_deletes_their_sign_ons(client, make_petition):
+    make_petition(slug="joint", kind="letter")
+    make_petition(slug="second", kind="letter")
+    _co_sign(client, email="ales@spring96.org")
+    client.post(_letter_link("ales@spring96.org", "confirm"))
+    _co_sign(client, slug="second", kind="individual", name="Ales B.", email="Ales@Spring96.org")
+    _co_sign(client, name="Libereco", email="keep@libereco.example")
+
+    assert client.post("/en/my-data", data={"email": "ALES@spring96.org"}).status_code == 200
+    request = queued_to("ALES@spring96.org")[-1]
+    assert request.kind == "erase" and "used for 2 signatures" in request.text_body
+    path = re.search(r"http://petitions\.test(/en/erase/\S+)", request.text_body).group(1)
+    asking = client.get(path)
+    assert "2 signatures were made with this address" in page_text(asking) and len(_sign_ons()) == 3
+    done = client.post(path)
+    assert "2 signatures were erased" in page_text(done)
+    assert [row.email for row in _sign_ons()] == ["keep@libereco.example"]
+    # Mail still queued to the erased sign-ons goes with them; other co-signers' stays.
+    assert {m.recipient for m in db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind.like("cosign%")))} == {"keep@libereco.example"}
+
+
+def test_erasure_counts_petition_signatures_and_sign_ons_together(app, client, petition, make_petition):
+    make_petition(slug="joint", kind="letter")
+    sign(client, email="both@example.org")
+    _co_sign(client, email="both@example.org")
+    key = privacy.email_hash(app.config["HASH_KEY"], "both@example.org")
+    assert privacy.signature_count_of(key) == 2
+    assert privacy.erase_everything(key) == 2
+    db.session.commit()
+    assert signature_count() == 0 and _sign_ons() == []
+
+
+def _sign_on_row(letter, name, status, days_ago=0, **fields):
+    at = utcnow() - timedelta(days=days_ago)
+    row = LetterSignatory(petition_id=letter.id, kind="organisation", name=name, name_key=name.casefold(),
+                          country="BY", website=f"{name.lower()}.example", contact_name=f"{name} Contact",
+                          contact_role="Chair", email=f"{name.lower()}@example.org", email_hash=f"{name:0>64}"[:64],
+                          language="en", status=status, created_at=at, confirmation_sends=1, confirmation_sent_at=at,
+                          moderation_note=f"note about {name}")
+    for key, value in fields.items():
+        setattr(row, key, value)
+    db.session.add(row)
+    return row
+
+
+def test_purge_deletes_stale_unconfirmed_sign_ons_counting_from_the_last_email(make_petition, runner):
+    letter = make_petition(slug="joint", kind="letter")
+    _sign_on_row(letter, "Stale", "unconfirmed", days_ago=8)
+    _sign_on_row(letter, "Resent", "unconfirmed", days_ago=8, confirmation_sent_at=utcnow() - timedelta(days=1))
+    _sign_on_row(letter, "Confirmed", "awaiting", days_ago=30)
+    _sign_on_row(letter, "Fresh", "unconfirmed", days_ago=1)
+    db.session.commit()
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "unconfirmed letter signatories deleted: 1" in result.output
+    assert [row.name for row in _sign_ons()] == ["Resent", "Confirmed", "Fresh"]
+
+
+def test_purge_scrubs_contact_details_of_long_ended_letters_and_keeps_the_public_list(client, make_petition, runner):
+    from petitions.organiser.services import set_status
+
+    ended = make_petition(slug="joint", kind="letter")
+    still_open = make_petition(slug="open-letter", kind="letter")
+    _sign_on_row(ended, "Listed", "approved", days_ago=300)
+    _sign_on_row(ended, "Jürgen Groß", "approved", days_ago=300, kind="individual", title="former UN Special Rapporteur",
+                 contact_name="", contact_role="", website="")
+    _sign_on_row(ended, "Rejected", "rejected", days_ago=300)
+    _sign_on_row(ended, "Undecided", "awaiting", days_ago=300)
+    _sign_on_row(still_open, "Current", "approved", days_ago=300)
+    set_status(db.session.get(Petition, ended.id), "closed", now=utcnow() - timedelta(days=181))
+    db.session.commit()
+
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "letter signatories anonymised: 2" in result.output
+    assert "unlisted letter signatories deleted: 2" in result.output
+    rows = {row.name: row for row in _sign_ons()}
+    assert set(rows) == {"Listed", "Jürgen Groß", "Current"}
+    listed, person = rows["Listed"], rows["Jürgen Groß"]
+    assert (listed.website, listed.country, person.title) == ("listed.example", "BY", "former UN Special Rapporteur")
+    for row in (listed, person):
+        assert (row.email, row.email_hash, row.contact_name, row.contact_role, row.moderation_note) == ("", None, "", "", "")
+    assert rows["Current"].email == "current@example.org" and rows["Current"].contact_name == "Current Contact"
+    page = page_text(client.get("/en/letter/joint"))
+    assert "1. Listed – Belarus" in page and "1. Jürgen Groß, former UN Special Rapporteur – Belarus" in page
+
+
+def test_purge_makes_what_it_deleted_unreadable_in_the_database(runner):
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    if db.engine.dialect.name == "postgresql":
+        assert "database: vacuumed signatures, letter_signatories, outbox_messages, daily_keys" in result.output
+    else:
+        assert "database: checkpointed" in result.output
+
+
+NAME = "Zyzzogeton Quarrelwick"
+CONTACT = "Oswy Thrumblethorpe"
+
+
+@pytest.fixture
+def on_disk(make_app, tmp_path):
+    """An app on a SQLite file of its own, and a function returning every byte stored in it and its log."""
+    from petitions.organiser.services import import_petition
+
+    from .conftest import petition_data
+
+    path = tmp_path / "raw.sqlite"
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    with app.app_context():
+        db.create_all()
+        for slug, kind in (("joint", "letter"), ("free-them", "petition")):
+            import_petition(petition_data(slug=slug, kind=kind), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        db.session.commit()
+
+        def stored():
+            return b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+
+        yield app, stored
+
+
+def _traces(data):
+    names = (NAME, NAME.casefold(), CONTACT)
+    return [name for name in names if name.encode() in data]
+
+
+@pytest.mark.parametrize("how", ["withdraw", "erase", "purge"])
+def test_a_removed_co_signer_leaves_no_trace_in_the_sqlite_files(on_disk, how):
+    app, stored = on_disk
+    client = app.test_client()
+    _co_sign(client, name=NAME, contact_name=CONTACT, email="trace@example.org")
+    client.post(_letter_link("trace@example.org", "confirm"))
+    assert _traces(stored()) == [NAME, NAME.casefold(), CONTACT]  # so the check below means something
+    if how == "withdraw":
+        assert client.post(_letter_link("trace@example.org", "withdraw")).status_code == 200
+    elif how == "erase":
+        client.post("/en/my-data", data={"email": "trace@example.org"})
+        path = re.search(r"http://petitions\.test(/en/erase/\S+)", queued_to("trace@example.org")[-1].text_body)
+        assert client.post(path.group(1)).status_code == 200
+    else:
+        from petitions.organiser.services import set_status
+
+        for row in _sign_ons():
+            row.status = "awaiting"
+        set_status(db.session.scalar(select(Petition).where(Petition.slug == "joint")), "closed",
+                   now=utcnow() - timedelta(days=181))
+        db.session.commit()
+        assert app.test_cli_runner().invoke(args=["purge"]).exit_code == 0
+    assert _sign_ons() == []
+    assert _traces(stored()) == []
+
+
+def test_a_withdrawn_petition_signature_leaves_no_trace_in_the_sqlite_files(on_disk):
+    app, stored = on_disk
+    client = app.test_client()
+    sign(client, full_name=NAME, email="trace@example.org")
+    assert _traces(stored()) == [NAME]
+    path = re.search(r"(/en/withdraw/\S+)", queued_to("trace@example.org")[-1].text_body).group(1)
+    assert client.post(path).status_code == 200
+    assert _traces(stored()) == []
+
+
+def test_every_sqlite_connection_overwrites_deleted_content_whatever_the_library_default():
+    import sqlite3
+
+    from petitions import database
+
+    # Debian builds SQLite with secure_delete on by default; python.org's and others do not.
+    connection = sqlite3.connect(":memory:")
+    connection.execute("PRAGMA secure_delete=OFF")
+    database._configure_sqlite(connection, None)
+    assert connection.execute("PRAGMA secure_delete").fetchone() == (1,)
+    connection.close()
+
+
+def test_a_reader_holding_the_log_delays_its_emptying_but_never_fails_a_withdrawal(on_disk, monkeypatch):
+    import sqlite3
+
+    from petitions import database
+
+    app, stored = on_disk
+    monkeypatch.setattr(database, "REQUEST_CHECKPOINT_WAIT_MS", 50)
+    client = app.test_client()
+    sign(client, full_name=NAME, email="trace@example.org")
+    reader = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM signatures").fetchone()  # another worker, mid-read
+    try:
+        path = re.search(r"(/en/withdraw/\S+)", queued_to("trace@example.org")[-1].text_body).group(1)
+        assert client.post(path).status_code == 200
+        assert db.session.scalar(select(Signature)).status == SignatureStatus.WITHDRAWN
+        assert _traces(stored()) == [NAME]  # the reader kept the log from being emptied
+    finally:
+        reader.close()
+    # The next one finds the log free and empties it.
+    assert database.checkpoint(db.engine) and _traces(stored()) == []

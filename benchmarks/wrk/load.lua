@@ -1,7 +1,7 @@
 -- One wrk script for every scenario of benchmarks/load.py, chosen by BENCH_MODE:
 --   get      GET the URL given to wrk (page, count, hello)
 --   sign     POST the sign form, a new address every request
---   confirm  GET confirmation links read from BENCH_LINKS, one per request
+--   confirm  press the button of confirmation links read from BENCH_LINKS (a POST), one per request
 -- At the end it prints one line of JSON that load.py reads.
 
 local mode = os.getenv("BENCH_MODE") or "get"
@@ -44,7 +44,11 @@ function request()
     }, body)
   elseif mode == "confirm" then
     local link = links[(counter - 1) % #links + 1]
-    return wrk.format("GET", link)
+    -- Opening the link only shows the button; pressing it POSTs, as a browser does, from the same origin.
+    return wrk.format("POST", link, {
+      ["Origin"] = os.getenv("BENCH_ORIGIN"),
+      ["Sec-Fetch-Site"] = "same-origin",
+    }, "")
   end
   return wrk.format("GET")
 end

@@ -3,8 +3,9 @@
 - ``signatures.ip_hash`` was written and never read, yet linked signers who
   shared an address that day: dropped.
 - Paper lists keep their count and countries, never names or cities.
-- ``accounts.second_step_failures`` ends a pending sign-in after repeated
-  wrong codes; ``recovery_codes`` holds hashed single-use codes.
+- ``accounts.second_step_failures`` and ``second_step_failed_at`` stop the
+  code step after repeated wrong codes within a rolling window;
+  ``recovery_codes`` holds hashed single-use codes.
 - Letter sign-ons count their confirmation emails, so the sends are capped
   and retention counts from the last one.
 
@@ -34,6 +35,7 @@ def upgrade():
 
     with op.batch_alter_table('accounts') as batch_op:
         batch_op.add_column(sa.Column('second_step_failures', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('second_step_failed_at', sa.DateTime(), nullable=True))
 
     op.create_table(
         'recovery_codes',
@@ -63,6 +65,7 @@ def downgrade():
     op.drop_table('recovery_codes')
 
     with op.batch_alter_table('accounts') as batch_op:
+        batch_op.drop_column('second_step_failed_at')
         batch_op.drop_column('second_step_failures')
 
     # The names are gone for good; the columns come back empty.

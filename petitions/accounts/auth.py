@@ -1,7 +1,8 @@
 """Who is signed in. The session holds an account id, its session epoch and when the sign-in happened.
 
-Bumping an account's epoch (password change, sign out everywhere) ends every
-other session at its next request; sessions also end after
+Bumping an account's epoch (signing out, password change or reset) ends every
+session of the account at its next request: the cookie is the client's, so a
+copy of it must stop working on the server's say. Sessions also end after
 ORGANISER_SESSION_SECONDS.
 """
 import time
@@ -36,6 +37,7 @@ def mark_totp(now=None):
 
 
 def sign_out():
+    """Forget the session in this browser; the caller ends it on the server (services.end_sessions)."""
     session.clear()
 
 
@@ -46,13 +48,26 @@ def begin_second_step(account):
 
 
 def pending_account():
+    """The account whose password was just accepted, while its code step is still open; else None.
+
+    The step is over after PENDING_SECONDS, when the epoch moved, or once the account has had
+    SECOND_STEP_MAX_FAILURES wrong codes within SECOND_STEP_WINDOW_SECONDS (counted in the
+    database, not in the cookie).
+    """
     data = session.get(PENDING_KEY)
     if not isinstance(data, dict) or time.time() - data.get("at", 0) > PENDING_SECONDS:
         return None
     account = db.session.get(Account, data.get("id"))
     if account is None or account.session_epoch != data.get("epoch"):
         return None
+    if account.second_step_locked(current_app.config["SECOND_STEP_MAX_FAILURES"],
+                                  current_app.config["SECOND_STEP_WINDOW_SECONDS"]):
+        return None
     return account
+
+
+def end_pending():
+    session.pop(PENDING_KEY, None)
 
 
 def current_account():

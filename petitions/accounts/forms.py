@@ -1,5 +1,6 @@
 """Forms of the organiser's account pages. Every message is translatable."""
 from flask import current_app
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
@@ -8,7 +9,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..i18n import language_choices
 from ..models import Role
-from ..signing.forms import _strip, email_field
+from ..signing.forms import NoInvisibleCharacters, _strip, email_field
 
 NAME_MAX = 120
 
@@ -30,8 +31,15 @@ class LongEnough:
             raise ValidationError(_l("Use at most %(max)d characters.", max=1024))
 
 
+def _password_rule():
+    # The same words as the error after a short one, so the rule reads the same before and after.
+    return gettext("Use at least %(min)d characters.", min=current_app.config["MIN_PASSWORD_LENGTH"])
+
+
 def new_password_field(label):
-    return PasswordField(label, validators=[DataRequired(message=_l("Please choose a password.")), LongEnough()])
+    # The rule is shown before the first try, not only in the error after it.
+    return PasswordField(label, description=LazyString(_password_rule),
+                         validators=[DataRequired(message=_l("Please choose a password.")), LongEnough()])
 
 
 def code_field():
@@ -39,15 +47,40 @@ def code_field():
                        validators=[DataRequired(message=_l("Please enter the code."))])
 
 
+def any_code_field():
+    """Where the app's code or, with the phone lost, a recovery code is accepted."""
+    return StringField(_l("Six-digit code from your authenticator app, or a recovery code"), filters=[_strip],
+                       validators=[DataRequired(message=_l("Please enter the code."))])
+
+
+def password_field(label):
+    return PasswordField(label, validators=[DataRequired(message=_l("Please enter your password."))])
+
+
+def account_email_field():
+    # Not email_field(): signing in or asking for a reset never says whether an address is well-formed or known.
+    return EmailField(_l("Email address"), filters=[_strip],
+                      validators=[DataRequired(message=_l("Please enter your email address.")), Length(max=254),
+                                  NoInvisibleCharacters()])
+
+
 class SignInForm(FlaskForm):
-    # Not email_field(): a sign-in never says whether an address is well-formed or known.
-    email = EmailField(_l("Email address"), filters=[_strip],
-                       validators=[DataRequired(message=_l("Please enter your email address.")), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Please enter your password."))])
+    email = account_email_field()
+    password = password_field(_l("Password"))
 
 
-class CodeForm(FlaskForm):
-    code = code_field()
+class SecondStepForm(FlaskForm):
+    """The sign-in's code step: a code from the app, or one of the recovery codes."""
+
+    code = any_code_field()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = account_email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    new = new_password_field(_l("New password"))
 
 
 class ProfileForm(FlaskForm):
@@ -62,12 +95,26 @@ class ProfileForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired(message=_l("Please enter your password."))])
+    current = password_field(_l("Current password"))
     new = new_password_field(_l("New password"))
 
 
 class EnableTotpForm(FlaskForm):
+    # The password again: a session alone must not be able to add a second factor.
+    password = password_field(_l("Password"))
     code = code_field()
+
+
+class DisableTotpForm(FlaskForm):
+    password = password_field(_l("Password"))
+    code = any_code_field()
+
+
+class PasswordAgainForm(FlaskForm):
+    """A change of the second factor (new recovery codes): the password again and a current code."""
+
+    password = password_field(_l("Password"))
+    code = any_code_field()
 
 
 class InviteForm(FlaskForm):

@@ -1,20 +1,20 @@
-"""Signing in and out, the member's own account, members of an organisation, invitations, audit log."""
+"""Signing in and out, account recovery, the member's own account, members of an organisation, invitations, audit log."""
 import segno
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from ..extensions import db, limiter
 from ..i18n import current_language, language_name, number
-from ..models import Invitation, Membership, Organisation, Role
-from ..security import email_hash
-from ..web import client_key, configured_limit
+from ..models import Account, Invitation, Membership, Organisation, Role
+from ..web import client_key, configured_limit, submitted_address_hash
 from . import auth, services
 from .forms import (
-    AcceptInvitationForm, CodeForm, EmptyForm, EnableTotpForm, InviteForm, PasswordForm, ProfileForm, RoleForm,
-    SignInForm,
+    AcceptInvitationForm, DisableTotpForm, EmptyForm, EnableTotpForm, ForgotPasswordForm, InviteForm,
+    PasswordAgainForm, PasswordForm, ProfileForm, ResetPasswordForm, RoleForm, SecondStepForm, SignInForm,
 )
 
 bp = auth.organiser_blueprint("accounts", __name__)
@@ -30,7 +30,19 @@ AUDIT_LABELS = {
     "member.join": _l("Joined"),
     "member.role": _l("Changed a member's role"),
     "member.remove": _l("Removed a member"),
+    "sign_in.password": _l("Signed in with a password only"),
+    "sign_in.totp": _l("Signed in with a password and a code from the app"),
+    "sign_in.recovery_code": _l("Signed in with a password and a recovery code"),
+    "sign_in.locked": _l("Sign-in stopped after too many wrong codes"),
+    "two_factor.on": _l("Turned on two-factor authentication"),
+    "two_factor.off": _l("Turned off two-factor authentication"),
+    "recovery_codes.new": _l("Made new recovery codes"),
+    "password.change": _l("Changed their password"),
+    "password.reset": _l("Set a new password through an emailed link"),
+    "password.set": _l("Set a new password for a member"),
 }
+# Audit pages go back by event id; ids are 32-bit integers, and a larger number must not reach the database.
+MAX_EVENT_ID = 2**31 - 1
 
 
 AUDIT_DETAIL_LABELS = {
@@ -67,23 +79,69 @@ def organiser_helpers():
     }
 
 
+AUTH_FAILED = "petitions.auth_failed"
+
+
 def _failed():
     """Only failed attempts use up the sign-in limits: a member who types well is never locked out."""
-    return g.get("auth_failed", False)
+    return request.environ.get(AUTH_FAILED, False)
 
 
-def _account_key():
-    email = request.form.get("email")
-    if email is None:
-        pending = session.get(auth.PENDING_KEY) or {}
-        return f"account:{pending.get('id')}"
-    return "account:" + email_hash(current_app.config["HASH_KEY"], email)
+def _fail():
+    # On the request, not on ``g``: an app context (and its ``g``) can outlive a request and
+    # would then count the next, successful request as a failure too.
+    request.environ[AUTH_FAILED] = True
+
+
+# Every failed password or code for one account, on any of the pages below, counts in one bucket.
+ACCOUNT_LIMIT_SCOPE = "organiser-account"
+
+
+def _account_key_for(account):
+    return "account:" + (account.email_hash if account is not None else "none")
+
+
+def _submitted_account_key():
+    """The sign-in form's address: an address without an account is limited like one with."""
+    return "account:" + submitted_address_hash()
+
+
+def _pending_account_key():
+    """The account whose password was accepted, from the signed session, never from a form field.
+
+    A field the client adds (``email``) must not choose the bucket: that let wrong codes go on forever.
+    """
+    pending = session.get(auth.PENDING_KEY)
+    account = db.session.get(Account, pending.get("id")) if isinstance(pending, dict) else None
+    return _account_key_for(account)
+
+
+def _signed_in_account_key():
+    return _account_key_for(auth.current_account())
+
+
+def _limit_account(key_func):
+    """The per-account limit on failed passwords and codes, shared by every page that checks them."""
+    return limiter.shared_limit(configured_limit("RATELIMIT_SIGN_IN_ACCOUNT"), ACCOUNT_LIMIT_SCOPE, key_func=key_func,
+                                methods=["POST"], deduct_when=lambda r: _failed())
+
+
+def _reset_address_key():
+    return "reset:" + submitted_address_hash()
+
+
+def _locked_out():
+    """Back to the password, saying how long the code step stays closed after too many wrong codes."""
+    minutes = -(-current_app.config["SECOND_STEP_WINDOW_SECONDS"] // 60)
+    flash(ngettext("Too many wrong codes. Wait %(count)s minute, then sign in with your password again.",
+                   "Too many wrong codes. Wait %(count)s minutes, then sign in with your password again.",
+                   minutes, count=number(minutes)), "error")
+    return redirect(url_for("accounts.sign_in"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(configured_limit("RATELIMIT_SIGN_IN"), key_func=client_key, methods=["POST"], deduct_when=lambda r: _failed())
-@limiter.limit(configured_limit("RATELIMIT_SIGN_IN_ACCOUNT"), key_func=_account_key, methods=["POST"],
-               deduct_when=lambda r: _failed())
+@_limit_account(_submitted_account_key)
 def sign_in():
     if auth.current_account() is not None and request.method == "GET":
         return redirect(url_for("organiser.home"))
@@ -92,53 +150,115 @@ def sign_in():
         try:
             account = services.authenticate(form.email.data, form.password.data)
         except services.InvalidCredentials:
-            g.auth_failed = True
+            _fail()
             return render_template("accounts/sign_in.html", form=form,
                                    problem=_("That email address and password do not match.")), 200
         next_page = auth.safe_next(request.args.get("next"))
+        if account.has_totp and account.second_step_locked(current_app.config["SECOND_STEP_MAX_FAILURES"],
+                                                           current_app.config["SECOND_STEP_WINDOW_SECONDS"]):
+            return _locked_out()
         if account.has_totp:
             auth.begin_second_step(account)
             return redirect(url_for("accounts.sign_in_code", next=next_page))
         auth.sign_in(account, with_totp=False)
-        services.record_sign_in(account)
+        services.record_sign_in(account, services.SignInMethod.PASSWORD)
         return redirect(next_page or url_for("organiser.home"))
     return render_template("accounts/sign_in.html", form=form, problem=None)
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @limiter.limit(configured_limit("RATELIMIT_SIGN_IN"), key_func=client_key, methods=["POST"], deduct_when=lambda r: _failed())
-@limiter.limit(configured_limit("RATELIMIT_SIGN_IN_ACCOUNT"), key_func=_account_key, methods=["POST"],
-               deduct_when=lambda r: _failed())
+@_limit_account(_pending_account_key)
 def sign_in_code():
     account = auth.pending_account()
     if account is None:
         return redirect(url_for("accounts.sign_in"))
-    form = CodeForm()
+    form = SecondStepForm()
     problem = None
     if form.validate_on_submit():
         try:
-            services.verify_totp(account, form.code.data)
+            method = services.second_step(account, form.code.data)
+        except services.SecondStepLocked:
+            _fail()
+            auth.end_pending()
+            return _locked_out()
         except services.InvalidCode:
-            g.auth_failed = True
+            _fail()
             problem = _("That code is not right, or was already used. Wait for the next code and try again.")
         else:
             auth.sign_in(account, with_totp=True)
-            services.record_sign_in(account)
+            if method == services.SignInMethod.RECOVERY_CODE:
+                left = services.recovery_codes_left(account)
+                flash(ngettext("You used a recovery code. %(count)s is left.", "You used a recovery code. %(count)s are left.",
+                               left, count=number(left)))
             return redirect(auth.safe_next(request.args.get("next")) or url_for("organiser.home"))
+    # 200 even for a wrong code: the request's transaction must commit the count of wrong codes.
     return render_template("accounts/sign_in_code.html", form=form, problem=problem)
 
 
 @bp.post("/sign-out")
 def sign_out():
+    """Sign out: the session ends on the server too, so a copy of the cookie stops working.
+
+    This ends the member's sessions on other devices as well (the epoch is per account).
+    """
     # CSRFProtect has checked the form token before the view runs.
+    me = auth.current_account()
+    if me is not None:
+        services.end_sessions(me)
     auth.sign_out()
     return redirect(url_for("accounts.sign_in"))
+
+
+@bp.post("/account/sign-out-everywhere")
+@auth.login_required
+def sign_out_everywhere():
+    if EmptyForm().validate_on_submit():
+        services.end_sessions(auth.current_account())
+        auth.sign_out()
+        flash(_("You are signed out on every device."))
+        return redirect(url_for("accounts.sign_in"))
+    return redirect(url_for("accounts.account"))
+
+
+# --- account recovery ----------------------------------------------------------
+
+@bp.route("/sign-in/forgot", methods=["GET", "POST"])
+@limiter.limit(configured_limit("RATELIMIT_PASSWORD_RESET"), key_func=client_key, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_PASSWORD_RESET_EMAIL"), key_func=_reset_address_key, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        # The same page whether or not the address has an account.
+        minutes = max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
+        return render_template("accounts/forgot_password_sent.html", minutes=minutes)
+    return render_template("accounts/forgot_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(configured_limit("RATELIMIT_SIGN_IN"), key_func=client_key, methods=["POST"])
+def reset_password(token):
+    """GET only shows the form (mail scanners fetch links); POST sets the password."""
+    try:
+        account = services.account_from_reset_token(token)
+    except services.ResetLinkUnusable:
+        return render_template("accounts/reset_unusable.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(account, form.new.data)
+        # Not signed in here: an account with a second factor still needs its code.
+        auth.sign_out()
+        flash(_("Your password is changed and every session has ended. Sign in with the new password."))
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/reset_password.html", form=form), 400 if form.errors else 200
 
 
 # --- the member's own account ----------------------------------------------
 
 @bp.route("/account", methods=["GET", "POST"])
 @auth.login_required
+@_limit_account(_signed_in_account_key)
 def account():
     me = auth.current_account()
     profile = ProfileForm(prefix="profile", obj=me)
@@ -152,6 +272,7 @@ def account():
         try:
             services.change_password(me, password.current.data, password.new.data)
         except services.InvalidCredentials:
+            _fail()
             problem = _("Your current password is not right.")
         else:
             # Every other session ends; this one carries on under the new epoch.
@@ -159,32 +280,50 @@ def account():
             flash(_("Your password is changed. Other sessions have been signed out."))
             return redirect(url_for("accounts.account"))
     status = 200 if problem is None and not (profile.errors or password.errors) else 400
+    left = services.recovery_codes_left(me) if me.has_totp else None
     return render_template("accounts/account.html", me=me, profile=profile, password=password, problem=problem,
-                           memberships=services.memberships_of(me), empty=EmptyForm()), status
+                           memberships=services.memberships_of(me), empty=EmptyForm(), codes_left=left), status
+
+
+def _two_factor_on_page(me, off=None, codes=None, problem=None, status=200):
+    return render_template("accounts/two_factor_on.html", form=off or DisableTotpForm(prefix="off"),
+                           codes_form=codes or PasswordAgainForm(prefix="codes"), problem=problem,
+                           left=services.recovery_codes_left(me)), status
+
+
+def _recovery_codes_page(codes):
+    # Shown once, in this response: the codes are never stored in clear, not even in the session cookie.
+    return render_template("accounts/recovery_codes.html", codes=codes)
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @auth.login_required
+@_limit_account(_signed_in_account_key)
 def two_factor():
     me = auth.current_account()
+    if me.has_totp:
+        return _two_factor_on_page(me)
     form = EnableTotpForm()
     problem = None
-    if me.has_totp:
-        return render_template("accounts/two_factor_on.html", form=CodeForm())
+    # The same key until it is used: a reload (or a second tab) must not make the code already scanned wrong.
     secret = session.get(TOTP_SETUP_KEY)
-    if not secret or request.method == "GET":
+    if not secret:
         secret = services.new_totp_secret()
         session[TOTP_SETUP_KEY] = secret
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.enable_totp(me, secret, form.code.data)
+            codes = services.enrol_totp(me, form.password.data, secret, form.code.data)
+        except services.InvalidCredentials:
+            _fail()
+            problem = _("Your current password is not right.")
         except services.InvalidCode:
             problem = _("That code is not right. Check the time on your phone and try the next code.")
         else:
             session.pop(TOTP_SETUP_KEY, None)
+            # Password and code were both shown just now: as good as a sign-in with a second factor.
             auth.mark_totp()
             flash(_("Two-factor authentication is on."))
-            return redirect(url_for("accounts.account"))
+            return _recovery_codes_page(codes)
     uri = services.totp_uri(me, secret)
     qr = Markup(segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", title=_("QR code for your authenticator app")))
     return render_template("accounts/two_factor_setup.html", form=form, secret=secret, qr=qr, problem=problem), (
@@ -193,18 +332,49 @@ def two_factor():
 
 @bp.post("/account/two-factor/off")
 @auth.login_required
+@_limit_account(_signed_in_account_key)
 def two_factor_off():
     me = auth.current_account()
-    form = CodeForm()
+    if not me.has_totp:
+        return redirect(url_for("accounts.two_factor"))
+    form = DisableTotpForm(prefix="off")
+    problem = None
     if form.validate_on_submit():
         try:
-            services.disable_totp(me, form.code.data)
+            services.disable_totp(me, form.password.data, form.code.data)
+        except services.InvalidCredentials:
+            _fail()
+            problem = _("Your current password is not right.")
         except services.InvalidCode:
-            return render_template("accounts/two_factor_on.html", form=form,
-                                   problem=_("That code is not right, or was already used.")), 400
-        flash(_("Two-factor authentication is off. Exporting signatures on the web needs it on."))
-        return redirect(url_for("accounts.account"))
-    return render_template("accounts/two_factor_on.html", form=form), 400
+            _fail()
+            problem = _("That code is not right, or was already used.")
+        else:
+            flash(_("Two-factor authentication is off. Exporting signatures on the web needs it on."))
+            return redirect(url_for("accounts.account"))
+    return _two_factor_on_page(me, off=form, problem=problem, status=400)
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@auth.login_required
+@_limit_account(_signed_in_account_key)
+def new_recovery_codes():
+    me = auth.current_account()
+    if not me.has_totp:
+        return redirect(url_for("accounts.two_factor"))
+    form = PasswordAgainForm(prefix="codes")
+    problem = None
+    if form.validate_on_submit():
+        try:
+            codes = services.regenerate_recovery_codes(me, form.password.data, form.code.data)
+        except services.InvalidCredentials:
+            _fail()
+            problem = _("Your current password is not right.")
+        except services.InvalidCode:
+            _fail()
+            problem = _("That code is not right, or was already used.")
+        else:
+            return _recovery_codes_page(codes)
+    return _two_factor_on_page(me, codes=form, problem=problem, status=400)
 
 
 # --- members and invitations ------------------------------------------------
@@ -334,5 +504,7 @@ def accept_invitation(token):
 def audit_log(organisation_id):
     organisation, _role = _organisation_for(organisation_id, Role.OWNER)
     before = request.args.get("before", type=int)
+    if before is not None and not 0 < before <= MAX_EVENT_ID:
+        abort(404)
     events = services.audit_log(organisation_id, before_id=before)
     return render_template("accounts/audit.html", organisation=organisation, events=events)

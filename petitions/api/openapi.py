@@ -71,6 +71,16 @@ NEXT_GOAL = {"type": "integer", "minimum": 1,
 SIGNATURE_COUNT = {"type": "integer", "minimum": 0,
                    "description": "Everyone who has signed: confirmed online signatures plus those on paper."}
 LANGUAGE = {"type": "string", "minLength": 2, "examples": ["en"]}
+ISO_COUNTRY = {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2 code."}
+# Where a signatory is from: none (an international organisation), one, or several countries, and a region.
+PLACE = {
+    "country": {"type": ["string", "null"], "pattern": "^[A-Z]{2}$",
+                "description": "The first of `countries` (ISO 3166-1 alpha-2), or null when there is none."},
+    "country_name": {"type": ["string", "null"], "description": "That country's name in `language`, or null."},
+    "countries": {"type": "array", "items": ISO_COUNTRY, "description": "Every country given, in order; may be empty."},
+    "country_names": {"type": "array", "items": {"type": "string"}, "description": "Their names in `language`."},
+    "region": {"type": "string", "description": "A region that is not a country (\"Asia-Pacific\"), as typed; may be empty."},
+}
 
 SCHEMAS = {
     "Slug": {
@@ -143,16 +153,14 @@ SCHEMAS = {
     "Organisation": _object({
         "position": {"type": "integer", "minimum": 1, "description": "Its number in the public list."},
         "name": {"type": "string"},
-        "country": {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2 code."},
-        "country_name": {"type": "string", "description": "The country's name in `language`."},
+        **PLACE,
         "kind": {"const": "organisation"},
     }),
     "Individual": _object({
         "position": {"type": "integer", "minimum": 1, "description": "Their number in the public list."},
         "name": {"type": "string"},
         "title": {"type": "string", "description": "What they are, as they gave it; may be empty."},
-        "country": {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2 code."},
-        "country_name": {"type": "string", "description": "The country's name in `language`."},
+        **PLACE,
         "kind": {"const": "individual"},
     }),
     "Signatories": _object({
@@ -336,9 +344,10 @@ DOCUMENT = {
     "openapi": "3.1.0",
     "info": {
         "title": "Petitions JSON API",
-        # 1.0 had one petition, its count and a letter's signatories; 1.1 added the list.
+        # 1.0 had one petition, its count and a letter's signatories; 1.1 added the list;
+        # 1.2 added a signatory's list of countries and region (``country`` stays: the first, or null).
         # Raise the minor number whenever something is added.
-        "version": "1.1.0",
+        "version": "1.2.0",
         "summary": "Public petitions, open letters, their counts and signatories, read-only.",
         "description": DESCRIPTION,
         "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},

@@ -111,7 +111,7 @@ def petitions():
 
 
 @bp.get("/petitions/<slug>")
-@caching.public
+@caching.public(query={"lang": caching.site_language})
 def petition(slug):
     petition = petition_or_404(slug)
     text, _ = services.petition_text(petition, _language(petition))
@@ -153,8 +153,10 @@ def signatories(slug):
     organisations, individuals = public_lists(petition, lang)
 
     def entry(s):
-        item = {"position": s.position, "name": s.name, "country": s.country, "country_name": s.country_name,
-                "kind": s.kind}
+        # ``country`` and ``country_name`` (the first country, or null) are what 1.0 gave; ``countries`` is the list.
+        item = {"position": s.position, "name": s.name, "country": s.country,
+                "country_name": s.country_names[0] if s.country_names else None,
+                "countries": s.countries, "country_names": s.country_names, "region": s.region, "kind": s.kind}
         if s.kind == "individual":
             item["title"] = s.title
         return item

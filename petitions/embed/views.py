@@ -27,6 +27,15 @@ bp.add_app_template_global(script.sign_form_messages)
 SIGN_LIMIT_SCOPE = "signing.petition"
 
 
+@bp.after_request
+def _never_store_personal_pages(response):
+    # The check-inbox page follows one person's signing, and a POST's answer shows what was
+    # typed: no cache may keep them (as on the petition page, signing/views.py).
+    if request.endpoint == "embed.check_inbox" or request.method == "POST":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.url_value_preprocessor
 def _language(endpoint, values):
     # The site-wide hook takes the language from the first part of the path;
@@ -63,8 +72,8 @@ def counter(slug):
 def sign(slug):
     petition = _petition(slug)
     form = SignForm(current_language())
-    if request.method == "GET":
-        return _sign_page(petition, form)
+    if request.method != "POST":
+        return _sign_page(petition, form)  # GET and HEAD only show the form, never sign
     if not petition.is_signable:
         return _sign_page(petition, form, status=409)
     if not receive_signature(petition, form):

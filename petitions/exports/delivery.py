@@ -27,8 +27,18 @@ from ..models import Signature, SignatureStatus
 BATCH = 2000
 BOM = "\ufeff"  # lets spreadsheet programs read UTF-8 (Cyrillic names) correctly
 COLUMNS = ("name", "city", "country", "language", "signed_at_utc")
-# A cell a spreadsheet would run as a formula is prefixed with an apostrophe.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell a spreadsheet would run as a formula gets an apostrophe in front. Excel in German,
+# Russian or Belarusian splits CSV on ";" (and any Excel on tabs), so every ";"- or tab-separated
+# part of a cell counts as the start of a cell, not only the first. Full-width variants too:
+# some spreadsheet programs fold them to their ASCII forms.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_PART_SEPARATORS = re.compile(r"([;\t])")
+# What a spreadsheet skips before it looks for a formula: white space of any kind (NBSP, the
+# ideographic space U+3000 ...) other than tab and CR (formula starts themselves), and double
+# quotes, which it reads as quoting (Ber;"=1+1 runs =1+1).
+_LEAD = re.compile(r'(?:[^\S\t\r]|")*')
+# A quick test first: most cells have no such part, and the export has a million rows to write.
+_RISKY = re.compile(r'(?:^|[;\t])(?:[^\S\t\r]|")*[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]')
 
 
 def _verified(petition_id):
@@ -78,13 +88,22 @@ def verified_rows(session, petition_id, with_emails=False, opener=None):
             yield opened["full_name"], opened["city"], country, language, created_at
 
 
+def _defused(part):
+    """A ";"/tab-separated part of a cell that no spreadsheet runs as a formula (white space and quotes before it ignored)."""
+    body = part[_LEAD.match(part).end():]
+    if body.startswith(FORMULA_START):
+        return part[: len(part) - len(body)] + "'" + body
+    return part
+
+
 def _cell(value):
+    """One quoted CSV cell (every cell is quoted, so no separator inside it splits it)."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START):
-        text = "'" + text
-    if any(ch in text for ch in ',"\r\n'):
-        text = '"' + text.replace('"', '""') + '"'
-    return text
+    if _RISKY.search(text):
+        parts = _PART_SEPARATORS.split(text)  # text, separator, text, ...
+        parts[::2] = [_defused(part) for part in parts[::2]]
+        text = "".join(parts)
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _utc(value):
@@ -92,13 +111,15 @@ def _utc(value):
 
 
 def csv_header(with_emails=False):
-    return BOM + ",".join(COLUMNS + (("email",) if with_emails else ())) + "\r\n"
+    return BOM + ",".join(f'"{c}"' for c in COLUMNS + (("email",) if with_emails else ())) + "\r\n"
 
 
 def csv_line(row):
-    """One CSV record (RFC 4180, CRLF) for a row of ``verified_rows``."""
+    """One CSV record (RFC 4180, CRLF, every cell quoted) for a row of ``verified_rows``."""
     name, city, country, language, created_at, *email = row
-    return ",".join(_cell(v) for v in (name, city or "", country, language, _utc(created_at), *email)) + "\r\n"
+    # Country, language and time are ours (codes and digits); only what a person typed needs _cell.
+    return (f'{_cell(name)},{_cell(city)},"{country}","{language}","{_utc(created_at)}"'
+            + "".join("," + _cell(e) for e in email) + "\r\n")
 
 
 def csv_chunks(rows, with_emails=False, chunk_size=64 * 1024):
@@ -169,6 +190,12 @@ def pdf_pack(petition, text, language, facts, rows):
     Every row listed is also hashed as its CSV record; the last page prints
     the resulting SHA-256, which therefore matches the CSV of exactly the
     listed signatures.
+
+    Not a generator itself: everything read from ``petition`` and ``text`` is
+    read now, while their session is open. A web response streams the chunks
+    after the request's session is gone (stream_with_context opens a new one,
+    which only the ``rows`` query uses), and a half-sent file is worse than a
+    refusal, so whatever can fail before the list fails here.
     """
     from .pdf import Heading, PageBreak, Paragraph, PdfDocument, Spacer, Table
 
@@ -223,4 +250,4 @@ def pdf_pack(petition, text, language, facts, rows):
 
     document = PdfDocument(title=text.title, language=language, author=petition.organisation_name,
                            created_at=facts.exported_at, footer=page_footer(language))
-    yield from document.render(blocks())
+    return document.render(blocks())

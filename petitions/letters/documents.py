@@ -29,11 +29,11 @@ def letter_pdf(letter, text, language, organisations, individuals, now):
         if organisations:
             blocks.append(Heading(gettext("Organisations"), level=3))
             blocks.append(Table(columns=[0.1, 0.6, 0.3], header=[gettext("No."), gettext("Name"), gettext("Country")],
-                                rows=((s.position, s.name, s.country_name) for s in organisations)))
+                                rows=((s.position, s.name, s.place) for s in organisations)))
         if individuals:
             blocks.append(Heading(gettext("Individuals"), level=3))
             blocks.append(Table(columns=[0.1, 0.6, 0.3], header=[gettext("No."), gettext("Name"), gettext("Country")],
-                                rows=((s.position, f"{s.name}, {s.title}" if s.title else s.name, s.country_name)
+                                rows=((s.position, f"{s.name}, {s.title}" if s.title else s.name, s.place)
                                       for s in individuals)))
     document = PdfDocument(title=text.title, language=language, author=letter.organisation_name, created_at=now,
                            footer=page_footer(language))

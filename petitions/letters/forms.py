@@ -1,9 +1,16 @@
 """The co-signing forms of an open letter. Every message is translatable."""
+import re
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField, URLField
+from wtforms import SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..signing.forms import CountryField, StampedForm, _strip, email_field
+from .. import countries
+from ..signing.forms import CountryField, KnownCountry, NoAddresses, StampedForm, _strip, email_field
+
+COUNTRY_LIST_SEPARATORS = re.compile(r"\s*[,;/]\s*|\s+(?:and|&|et|und|и|і)\s+", re.IGNORECASE)
+MAX_COUNTRIES = 20
 
 
 class PlainWebsite:
@@ -20,9 +27,37 @@ class PlainWebsite:
         field.data = value
 
 
+class OptionalCountryField(CountryField):
+    """The country list whose first choice is "none": an international organisation names no country."""
+
+    def __init__(self, label, placeholder, **kwargs):
+        SelectField.__init__(self, label, validate_choice=False, validators=[Optional(), KnownCountry()], **kwargs)
+        self.placeholder = placeholder
+        self.language = "en"
+
+
+class CountryNames:
+    """Countries typed by name, in any language, separated by commas: "Switzerland, Lebanon". Keeps ``field.codes``."""
+
+    def __call__(self, form, field):
+        field.codes = []
+        for part in COUNTRY_LIST_SEPARATORS.split(field.data or ""):
+            if not part.strip():
+                continue
+            found = countries.look_up(part)
+            if found is None or found.kind != "country":
+                raise ValidationError(_("We do not know “%(name)s” as a country. Please write the countries by "
+                                        "name, separated by commas, like “Germany, Switzerland”.", name=part.strip()))
+            if found.found[0].code not in field.codes:
+                field.codes.append(found.found[0].code)
+        if len(field.codes) > MAX_COUNTRIES:
+            raise ValidationError(_l("At most %(max)d countries.", max=MAX_COUNTRIES))
+
+
 def _name(label, message, limit=300):
+    # Names and roles are printed in the mail the organisation sends: no addresses in them (NoAddresses).
     return StringField(label, filters=[_strip], validators=[
-        DataRequired(message=message), Length(max=limit, message=_l("At most %(max)d characters."))])
+        DataRequired(message=message), Length(max=limit, message=_l("At most %(max)d characters.")), NoAddresses()])
 
 
 class CoSignForm(StampedForm):
@@ -30,11 +65,19 @@ class CoSignForm(StampedForm):
 
     HONEYPOT = "website_hp"
     country = CountryField(_l("Country"), _l("Please choose a country."), _l("Choose a country"))
+    more_countries = StringField(_l("Other countries (optional), separated by commas"), filters=[_strip],
+                                 validators=[Length(max=500, message=_l("At most %(max)d characters.")), CountryNames()])
     email = email_field()
     website_hp = StringField(_l("Leave this field empty"))
 
+    def chosen_countries(self):
+        """The country from the list, then the others typed, each once, in order."""
+        codes = [self.country.data] if self.country.data else []
+        return tuple(dict.fromkeys([*codes, *getattr(self.more_countries, "codes", [])]))
+
 
 class OrganisationForm(CoSignForm):
+    country = OptionalCountryField(_l("Country"), _l("None: an international organisation"))
     name = _name(_l("Name of the organisation"), _l("Please enter the organisation's name."))
     website = URLField(_l("Website of the organisation"), filters=[_strip],
                        validators=[Optional(), Length(max=300, message=_l("At most %(max)d characters.")),
@@ -46,4 +89,5 @@ class OrganisationForm(CoSignForm):
 class IndividualForm(CoSignForm):
     name = _name(_l("Your full name"), _l("Please enter your name."), 120)
     title = StringField(_l("Title or affiliation (for example “former UN Special Rapporteur”)"), filters=[_strip],
-                        validators=[Optional(), Length(max=300, message=_l("At most %(max)d characters."))])
+                        validators=[Optional(), Length(max=300, message=_l("At most %(max)d characters.")),
+                                    NoAddresses()])

@@ -14,7 +14,7 @@ from ..organiser.services import petition_for
 from ..organiser.unlocking import unlock_limited, unlocked
 from ..signing.services import petition_text
 from ..web import part_of_or_404
-from . import documents, services
+from . import documents, importing, importing_labels, services
 
 bp = auth.organiser_blueprint("organiser_letters", __name__)
 
@@ -23,7 +23,26 @@ bp = auth.organiser_blueprint("organiser_letters", __name__)
 def _helpers():
     from ..i18n import country_name
 
-    return {"country_label": lambda code: country_name(code, current_language())}
+    def place_label(row):
+        """A signatory's countries in the page's language, then its region: "Germany, Switzerland"."""
+        names = [country_name(code, current_language()) for code in row.country_codes]
+        return ", ".join([*names, *([row.region] if row.region else [])])
+
+    return {"place_label": place_label, "website_href": website_href}
+
+
+def website_href(website):
+    """A link for the website a signer typed ("spring96.org" → https://spring96.org), or None if it is no web address.
+
+    Only http and https: a "javascript:" address stays text.
+    """
+    website = (website or "").strip()
+    if website.lower().startswith(("https://", "http://")):
+        return website
+    if website and "://" not in website and ":" not in website.split("/")[0] and " " not in website \
+            and "." in website.split("/")[0]:
+        return "https://" + website
+    return None
 
 
 def _letter(slug, wanted):
@@ -38,13 +57,6 @@ FLAG_LABELS = {
     "domain_mismatch": lambda: _("the email domain differs from the website's"),
     "already_signed": lambda: _("this name has already signed"),
 }
-PROBLEM_LABELS = {
-    "unparsed": lambda: _("could not tell the name from the country"),
-    "country": lambda: _("country not recognised"),
-    "duplicate": lambda: _("already listed"),
-}
-
-
 @bp.get("/p/<slug>/signatories")
 @auth.login_required
 def signatories(slug):
@@ -87,6 +99,12 @@ def decide(slug, signatory_id):
     """A decision; on a sealed sign-on it needs the key, unlocked for the one email that tells the signer."""
     letter, _role = _letter(slug, Role.EDITOR)
     row = part_of_or_404(LetterSignatory, signatory_id, letter)
+    decision, note = request.form.get("decision", ""), request.form.get("note", "").strip()
+    if decision == "reject" and request.form.get("confirmed") != "y":
+        # A rejection cannot be taken back and mails the signer: one more step, which needs no JavaScript.
+        # A sealed sign-on's code and passphrase are asked for on that step, never carried through it.
+        return render_template("organiser/reject_confirm.html", petition=letter, row=row, note=note,
+                               unlock_form=UnlockForm() if row.sealed is not None else None)
     opener = None
     if row.sealed is not None:
         form = UnlockForm()
@@ -95,8 +113,7 @@ def decide(slug, signatory_id):
             flash(_("Nothing was changed: the code or the passphrase was not right."), "error")
             return redirect(url_for("organiser_letters.signatories", slug=slug)), 303
     try:
-        services.decide(letter, row, request.form.get("decision", ""), request.form.get("note", "").strip(),
-                        auth.current_account(), opener=opener)
+        services.decide(letter, row, decision, note, auth.current_account(), opener=opener)
     except services.LetterError as error:
         messages = {
             "duplicate": _("An organisation with this name is already listed."),
@@ -112,10 +129,8 @@ def decide(slug, signatory_id):
     return redirect(url_for("organiser_letters.signatories", slug=slug))
 
 
-@bp.post("/p/<slug>/signatories/import")
-@auth.login_required
-def import_list(slug):
-    letter, _role = _letter(slug, Role.EDITOR)
+def _pasted_list(slug):
+    """(text, kind) of the list in the form: the file if one was given, else the text box."""
     upload = request.files.get("file")
     text = request.form.get("lines", "")
     if upload and upload.filename:
@@ -123,19 +138,44 @@ def import_list(slug):
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             flash(_("The file is not UTF-8 text. Save it as UTF-8 and try again."), "error")
-            return redirect(url_for("organiser_letters.signatories", slug=slug)), 303
-    kind = request.form.get("kind", SignatoryKind.ORGANISATION)
+            return None, None
+    return text, request.form.get("kind", SignatoryKind.ORGANISATION)
+
+
+@bp.post("/p/<slug>/signatories/import")
+@auth.login_required
+def import_list(slug):
+    """The preview of a pasted list: each line as it would be listed, and the choices it needs. Stores nothing."""
+    letter, _role = _letter(slug, Role.EDITOR)
+    text, kind = _pasted_list(slug)
+    if text is None:
+        return redirect(url_for("organiser_letters.signatories", slug=slug)), 303
     try:
-        imported, problems = services.import_lines(letter, text, kind)
+        lines = importing.preview(letter, text, kind)
     except services.LetterError:
         abort(400)
-    flash(ngettext("%(count)s signatory imported.", "%(count)s signatories imported.", imported,
-                   count=number(imported)))
-    if not problems:
+    return render_template("letters/import_preview.html", petition=letter, kind=kind, text=text,
+                           lines=[importing_labels.shown(line, current_language()) for line in lines])
+
+
+@bp.post("/p/<slug>/signatories/import/confirm")
+@auth.login_required
+def import_confirm(slug):
+    """Save the previewed list with the organiser's choices; report every line that was not saved."""
+    letter, _role = _letter(slug, Role.EDITOR)
+    decisions = {int(key[7:]): value for key, value in request.form.items()
+                 if key.startswith("choice-") and key[7:].isdigit() and len(key) < 15}
+    try:
+        outcome = importing.save(letter, request.form.get("lines", ""), request.form.get("kind", ""), decisions)
+    except services.LetterError:
+        abort(400)
+    saved = len(outcome.saved)
+    flash(ngettext("%(count)s signatory imported.", "%(count)s signatories imported.", saved, count=number(saved)))
+    if not outcome.reported:
         return redirect(url_for("organiser_letters.signatories", slug=slug))
-    listed = [(p.line, p.text, PROBLEM_LABELS[p.reason]()) for p in problems]
+    problems = [importing_labels.shown(line, current_language()) for line in outcome.reported]
     return render_template("letters/moderation.html", petition=letter, queue=[], approved=services.approved(letter),
-                           problems=listed)
+                           problems=problems)
 
 
 @bp.post("/p/<slug>/signatories/order")
@@ -144,7 +184,9 @@ def order(slug):
     letter, _role = _letter(slug, Role.EDITOR)
     positions = {}
     for key, value in request.form.items():
-        if key.startswith("position-") and key[9:].isdigit() and value.strip().isdigit():
+        # ASCII digits only: int() of "²" raises, and "١٢" is no order anyone typed here.
+        if key.startswith("position-") and key[9:].isascii() and key[9:].isdigit() \
+                and value.strip().isascii() and value.strip().isdigit():
             positions[int(key[9:])] = min(int(value), 1_000_000)
     try:
         services.set_order(letter, request.form.get("mode", ""), positions)

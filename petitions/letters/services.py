@@ -4,23 +4,25 @@ Nothing is listed before an organiser approves it. Names are kept exactly as
 entered; a "name key" (case, spacing and quotes folded away) spots the same
 organisation entered twice.
 """
-import re
+import hashlib
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import sealing
 from ..extensions import db
-from ..i18n import country_name, recognise_country, sort_key
+from ..i18n import country_name, sort_key
 from ..links import external_url
 from ..mail import messages
 from ..models import LetterSignatory, Petition, PetitionStatus, SignatoryKind, SignatoryStatus, utcnow
 from ..models.petition import SLUG_RE
 from ..security import petition_email_hash
-from ..tokens import TokenInvalid, cosign_tokens
+from ..signing.services import petition_text
+from ..tokens import TokenInvalid, cosign_tokens, cosign_withdrawal_tokens
 
 # Addresses anyone can open in a minute: a sign-on from one deserves a second look.
 FREE_MAIL_DOMAINS = frozenset({
@@ -31,7 +33,8 @@ FREE_MAIL_DOMAINS = frozenset({
     "tuta.io", "mailbox.org", "posteo.de", "riseup.net", "disroot.org", "onet.pl", "wp.pl", "o2.pl", "seznam.cz",
 })
 QUOTES = "\"'`«»‘’‚‛“”„‟‹›「」『』"
-MAX_IMPORT_LINES = 20_000
+# MAX_CONFIRMATION_SENDS counts the emails to one sign-on within this rolling window (see sign_on).
+CONFIRMATION_SENDS_WINDOW = timedelta(days=1)
 
 
 class LetterError(ValueError):
@@ -40,6 +43,10 @@ class LetterError(ValueError):
     def __init__(self, code):
         super().__init__(code)
         self.code = code
+
+
+class DetailsChanged(TokenInvalid):
+    """The sign-on's details changed after this link was sent; only the newest link confirms."""
 
 
 def name_key(name):
@@ -60,7 +67,7 @@ def find_public_letter(slug):
 class SignOn:
     kind: str
     name: str
-    country: str
+    countries: tuple   # ISO codes in order; empty for an international organisation
     email: str
     title: str = ""
     website: str = ""
@@ -73,6 +80,14 @@ def sign_on(letter, details, language, now=None):
 
     A new sign-on from the same address to the same letter that is still
     unconfirmed, or that the organiser sent back for changes, replaces it.
+    Anyone who knows an address can do that, so each email's link confirms
+    only the details it showed (``details_digest``), and one sign-on gets at
+    most MAX_CONFIRMATION_SENDS emails within a rolling day: after that a
+    resubmission changes nothing and sends nothing until a day has passed
+    since the last email. The cap stops mail bombing; the rolling day keeps
+    an impostor who used up the sends from holding the address for good: the
+    real person can sign on with their own details the next day. Returns the
+    sign-on.
     """
     if not letter.is_signable:
         raise LetterError("closed")
@@ -84,17 +99,81 @@ def sign_on(letter, details, language, now=None):
         LetterSignatory.status.in_((SignatoryStatus.UNCONFIRMED, SignatoryStatus.CHANGES)),
     ))
     if row is None:
-        row = LetterSignatory(petition_id=letter.id, email_hash=address_hash, source="form")
+        row = LetterSignatory(petition_id=letter.id, email_hash=address_hash, source="form", created_at=now,
+                              confirmation_sends=0)
         db.session.add(row)
+    elif row.status == SignatoryStatus.CHANGES:
+        row.confirmation_sends = 0  # the organiser asked for this round: it gets its own emails
+    elif row.confirmation_sent_at is None or row.confirmation_sent_at <= now - CONFIRMATION_SENDS_WINDOW:
+        row.confirmation_sends = 0  # a day since the last email: a new day's allowance
+    elif row.confirmation_sends >= current_app.config["MAX_CONFIRMATION_SENDS"]:
+        return row
     row.kind, row.name, row.name_key = details.kind, details.name, name_key(details.name)
-    row.country, row.title, row.website = details.country, details.title, details.website
+    row.country, row.countries = (details.countries or (None,))[0], ",".join(details.countries)
+    row.title, row.website = details.title, details.website
     contact = {"contact_name": details.contact_name, "contact_role": details.contact_role, "email": details.email}
     seal_contact(row, contact, sealer)
-    row.language, row.status, row.created_at, row.confirmed_at = language, SignatoryStatus.UNCONFIRMED, now, None
+    row.language, row.status, row.confirmed_at = language, SignatoryStatus.UNCONFIRMED, None
+    row.confirmation_sends += 1
+    row.confirmation_sent_at = now
     db.session.flush()
-    token = cosign_tokens(current_app).make({"c": row.id, "h": address_hash[:16]})
-    messages.queue_cosign_confirmation(row, external_url("letters.confirm", lang=language, token=token), now=now,
-                                       opened=contact)
+    token = cosign_tokens(current_app).make({**_token_payload(row), "d": details_digest(row)})
+    messages.queue_cosign_confirmation(row, external_url("letters.confirm", lang=language, token=token),
+                                       withdraw_url(row), now=now, opened=contact)
+    return row
+
+
+# What a confirmation email shows, so what its link may confirm. A sealed sign-on's contact name and
+# role are blank in the row; it is sealed afresh (a new random nonce) whenever its details change, so
+# its ciphertext stands for them. ``confirm`` compares every one of these fields, ``sealed`` included.
+_DIGESTED = ("kind", "name", "countries", "title", "website", "contact_name", "contact_role", "language", "sealed")
+
+
+def details_digest(row):
+    """A short digest of the details a confirmation email asks about (see ``sign_on``)."""
+    values = [getattr(row, field) for field in _DIGESTED[:-1]]
+    if row.sealed is not None:
+        # A plain row's digest leaves ``sealed`` out, as links sent before sealing existed did.
+        values.append(hashlib.sha256(row.sealed).hexdigest())
+    return hashlib.sha256(repr(tuple(values)).encode()).hexdigest()[:12]
+
+
+def _token_payload(row):
+    # The hash prefix ties a link to the address, so it never acts on a later
+    # sign-on that reused a deleted one's id, nor on one scrubbed by purge.
+    return {"c": row.id, "h": row.email_hash[:16]}
+
+
+def withdraw_url(row):
+    """The link every email to a co-signer carries, to take the sign-on back (None without an address)."""
+    if not row.email_hash:
+        return None
+    token = cosign_withdrawal_tokens(current_app).make(_token_payload(row))
+    return external_url("letters.withdraw", lang=row.language, token=token)
+
+
+def _sign_on_named_by(payload):
+    if not isinstance(payload, dict) or not isinstance(payload.get("c"), int):
+        raise TokenInvalid("malformed payload")
+    row = db.session.get(LetterSignatory, payload["c"])
+    if row is None or not row.email_hash or row.email_hash[:16] != payload.get("h"):
+        return None
+    return row
+
+
+def sign_on_to_confirm(token):
+    """The sign-on a confirmation link names, checked and left unchanged.
+
+    Raises TokenInvalid or TokenExpired for a link that is not genuine, too
+    old or whose sign-on is gone, and DetailsChanged for a link older than
+    the sign-on's details.
+    """
+    payload = cosign_tokens(current_app).read(token)
+    row = _sign_on_named_by(payload)
+    if row is None:
+        raise TokenInvalid("no such sign-on")
+    if row.status == SignatoryStatus.UNCONFIRMED and payload.get("d") != details_digest(row):
+        raise DetailsChanged("details changed since this link was sent")
     return row
 
 
@@ -114,18 +193,52 @@ def seal_contact(row, contact, sealer):
 
 
 def confirm(token, now=None):
-    """Mark a sign-on confirmed (it now waits for moderation). Returns (signatory, newly)."""
-    payload = cosign_tokens(current_app).read(token)  # TokenInvalid / TokenExpired go to the caller
-    if not isinstance(payload, dict) or not isinstance(payload.get("c"), int):
-        raise TokenInvalid("malformed payload")
-    row = db.session.get(LetterSignatory, payload["c"])
-    if row is None or (row.email_hash or "")[:16] != payload.get("h"):
-        raise TokenInvalid("no such sign-on")
+    """Mark a sign-on confirmed (it now waits for moderation). Returns (signatory, newly).
+
+    Confirming twice is harmless. The update is conditional on the details
+    the link was checked against, so a resubmission landing in between
+    cannot be confirmed by the older link. Raises as ``sign_on_to_confirm``.
+    """
+    row = sign_on_to_confirm(token)
     if row.status != SignatoryStatus.UNCONFIRMED:
         return row, False
-    row.status = SignatoryStatus.AWAITING
-    row.confirmed_at = now or utcnow()
-    return row, True
+    changed = db.session.execute(
+        update(LetterSignatory)
+        .where(LetterSignatory.id == row.id, LetterSignatory.status == SignatoryStatus.UNCONFIRMED,
+               *(getattr(LetterSignatory, field) == getattr(row, field) for field in _DIGESTED))
+        .values(status=SignatoryStatus.AWAITING, confirmed_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(row)
+    if not changed and row.status == SignatoryStatus.UNCONFIRMED:
+        raise DetailsChanged("details changed while confirming")
+    return row, bool(changed)
+
+
+def sign_on_for_withdrawal(token):
+    """The sign-on a withdrawal link names, or None if it is already withdrawn (or erased).
+
+    Raises TokenInvalid or TokenExpired for a link that is not genuine or too old.
+    """
+    return _sign_on_named_by(cosign_withdrawal_tokens(current_app).read(token))
+
+
+@dataclass(frozen=True)
+class SignOnSummary:
+    """What a co-signer is shown before confirming or withdrawing: the letter, and their entry as listed."""
+
+    text: object          # the letter's text in the reader's language (or the closest)
+    kind: str
+    name: str
+    title: str
+    country_name: str
+
+
+def summary(row, language):
+    """The letter and the entry as it would be listed, for a reader of ``language``."""
+    letter = db.session.get(Petition, row.petition_id)
+    return SignOnSummary(petition_text(letter, language)[0], row.kind, row.name, row.title,
+                         country_name(row.country, language))
 
 
 def _domain_of_site(website):
@@ -202,7 +315,8 @@ def decide(letter, row, decision, note, account, now=None, opener=None):
     row.moderated_at = now or utcnow()
     row.moderated_by_id = account.id if account else None
     url = external_url("letters.letter", lang=row.language, slug=letter.slug)
-    messages.queue_cosign_decision(row, decision, row.moderation_note, url, now=now, opened=opened)
+    messages.queue_cosign_decision(row, decision, row.moderation_note, url, withdraw_url(row), now=now,
+                                   opened=opened)
     db.session.flush()
 
 
@@ -214,83 +328,21 @@ def _approved_twin(row):
     ).limit(1))
 
 
-# --- bulk import ---------------------------------------------------------------
-
-NUMBERING = re.compile(r"^\s*(?:\d{1,5}\s*[.)\]:]?|[-–—•*·])\s+")
-SEPARATORS = re.compile(r"\s+[-–—]\s+|\s*[,;\t|]\s*|\s+[-–—](?=\S)|(?<=\S)[-–—]\s+")
-
+# --- bulk import (the reading and the preview live in importing.py) --------------------------
 
 @dataclass
 class ImportProblem:
     line: int
     text: str
-    reason: str   # "unparsed", "country" or "duplicate"
-
-
-def parse_line(line):
-    """(name, country code) from one line of a pasted list, or (None, reason).
-
-    Accepts "12. Name – Country", "Name, Country", "Name - DE" and the like:
-    numbering, dash styles and spacing vary. The country is the part after the
-    last separator and must be recognised (an ISO code, or its English, Russian,
-    Belarusian or German name); nothing is guessed.
-    """
-    text = NUMBERING.sub("", line.strip(), count=1).strip()
-    parts = [p for p in SEPARATORS.split(text)]
-    if len(parts) < 2:
-        return None, "unparsed"
-    country_text = parts[-1].strip()
-    code = recognise_country(country_text)
-    name_end = _last_separator_start(text)
-    name = text[:name_end].strip(" \t,;|-–—")
-    if not name:
-        return None, "unparsed"
-    if code is None:
-        return None, "country"
-    return (name, code), None
-
-
-def _last_separator_start(text):
-    starts = [m.start() for m in SEPARATORS.finditer(text)]
-    return starts[-1]
+    reason: str   # "unparsed", "decision" or "duplicate"
 
 
 def import_lines(letter, text, kind=SignatoryKind.ORGANISATION, now=None):
-    """Import a pasted list as approved signatories. Returns (imported, problems); never drops a line silently.
+    """Import a list at once, without a preview: (number stored, problems). Lines needing a decision are reported."""
+    from .importing import save
 
-    Lines that cannot be read, whose country is not recognised, or that name an
-    organisation already listed (or twice in the list) are reported, not stored.
-    """
-    if kind not in SignatoryKind.ALL:
-        raise LetterError("bad_kind")
-    lines = text.splitlines()
-    if len(lines) > MAX_IMPORT_LINES:
-        raise LetterError("too_many")
-    now = now or utcnow()
-    known = set(db.session.scalars(select(LetterSignatory.name_key).where(
-        LetterSignatory.petition_id == letter.id, LetterSignatory.kind == kind,
-        LetterSignatory.status == SignatoryStatus.APPROVED)))
-    problems, rows = [], []
-    for number, raw in enumerate(lines, 1):
-        if not raw.strip():
-            continue
-        parsed, reason = parse_line(raw)
-        if parsed is None:
-            problems.append(ImportProblem(number, raw.strip()[:300], reason))
-            continue
-        name, code = parsed
-        key = name_key(name)
-        if key in known:
-            problems.append(ImportProblem(number, raw.strip()[:300], "duplicate"))
-            continue
-        known.add(key)
-        rows.append(LetterSignatory(
-            petition_id=letter.id, kind=kind, name=name[:300], name_key=key[:300], country=code, language=letter.primary_language,
-            status=SignatoryStatus.APPROVED, source="import", created_at=now, confirmed_at=now, moderated_at=now,
-        ))
-    db.session.add_all(rows)
-    db.session.flush()
-    return len(rows), problems
+    outcome = save(letter, text, kind, now=now)
+    return len(outcome.saved), [ImportProblem(line.number, line.text, line.status) for line in outcome.reported]
 
 
 # --- what the public sees ----------------------------------------------------------
@@ -299,10 +351,21 @@ def import_lines(letter, text, kind=SignatoryKind.ORGANISATION, now=None):
 class Listed:
     position: int
     name: str
-    country: str
-    country_name: str
+    countries: list       # ISO codes, in order
+    country_names: list   # their names in the reader's language
+    region: str
     kind: str
     title: str
+
+    @property
+    def country(self):
+        """The first country's code, or None: what /api/v1 has always called ``country``."""
+        return self.countries[0] if self.countries else None
+
+    @property
+    def place(self):
+        """ "Germany, Switzerland", "Malaysia, Asia-Pacific", or "" when there is none."""
+        return ", ".join([*self.country_names, *([self.region] if self.region else [])])
 
 
 def public_lists(letter, language):
@@ -320,7 +383,8 @@ def public_lists(letter, language):
             mine.sort(key=lambda r: (r.position is None, r.position or 0, sort_key(r.name, language)))
         else:
             mine.sort(key=lambda r: (sort_key(r.name, language), r.id))
-        out[kind] = [Listed(i, r.name, r.country, country_name(r.country, language), r.kind, r.title)
+        out[kind] = [Listed(i, r.name, r.country_codes, [country_name(code, language) for code in r.country_codes],
+                            r.region, r.kind, r.title)
                      for i, r in enumerate(mine, 1)]
     return out[SignatoryKind.ORGANISATION], out[SignatoryKind.INDIVIDUAL]
 

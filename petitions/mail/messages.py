@@ -19,6 +19,7 @@ from .. import caching
 from ..extensions import db
 from ..models import OutboxMessage, utcnow
 from ..models.petition import title_in
+from ..plaintext import single_line
 
 
 _INSERT = insert(OutboxMessage.__table__)  # Core, built once: the ORM adds nothing to a row nobody reads back
@@ -75,6 +76,8 @@ KINDS = {
     "update": Kind(lambda c: f"{c['update_title']} – {c['petition_title']}"),
     "cosign_confirm": Kind(_confirm_subject, title=True, link_setting="CONFIRM_TOKEN_MAX_AGE"),
     "cosign_decision": Kind(_decision_subject, title=True),
+    # Its link works for an hour, not days: the template says so from ``minutes`` in its context.
+    "password_reset": Kind(lambda c: gettext("Set a new password for %(site)s", site=current_app.config["SITE_NAME"])),
 }
 
 
@@ -95,14 +98,16 @@ def render(row):
     """(subject, text, html) of a queued message, rendered now in its language.
 
     Messages queued before their facts were kept carry their text already.
+    The subject is folded onto one line whatever the stored titles and names
+    hold: a line break in a header makes the message unsendable.
     """
     if row.context is None:
-        return row.subject, row.text_body, row.html_body
+        return single_line(row.subject), row.text_body, row.html_body
     kind = KINDS[row.kind]
     with force_locale(row.context["language"]):
         context = _completed(kind, dict(row.context))
         return (
-            kind.subject(context),
+            single_line(kind.subject(context)),
             render_template(f"emails/{row.kind}.txt", **context),
             render_template(f"emails/{row.kind}.html", **context),
         )
@@ -139,6 +144,11 @@ def queue_invitation(address, language, organisation, inviter, role, accept_url,
     ), now=now)
 
 
+def queue_password_reset(address, language, reset_url, minutes, now=None):
+    """Send an organiser the link that sets a new password ("Forgot your password?")."""
+    _queue("password_reset", address, language, dict(reset_url=reset_url, minutes=minutes), now=now)
+
+
 def queue_update(signature, petition_title, update_title, body_html, body_text, petition_url, withdraw_url,
                  unsubscribe_url, language, now=None, opened=None):
     """An organisers' update to one signer who asked for updates, with one-click unsubscribe (RFC 8058).
@@ -164,18 +174,19 @@ def _contact(signatory, opened):
     return opened or {"email": signatory.email, "contact_name": signatory.contact_name}
 
 
-def queue_cosign_confirmation(signatory, confirm_url, now=None, opened=None):
+def queue_cosign_confirmation(signatory, confirm_url, withdraw_url, now=None, opened=None):
     """Ask whoever signed on to an open letter to confirm their address."""
     contact = _contact(signatory, opened)
     _queue("cosign_confirm", contact["email"], signatory.language, dict(
-        signatory=_signatory(signatory, contact), petition_id=signatory.petition_id, confirm_url=confirm_url,
+        signatory=_signatory(signatory, contact), petition_id=signatory.petition_id, signatory_id=signatory.id,
+        confirm_url=confirm_url, withdraw_url=withdraw_url,
     ), now=now)
 
 
-def queue_cosign_decision(signatory, decision, note, letter_url, now=None, opened=None):
+def queue_cosign_decision(signatory, decision, note, letter_url, withdraw_url, now=None, opened=None):
     """Tell whoever signed on what the organisers decided: listed, not listed, or changes needed."""
     contact = _contact(signatory, opened)
     _queue("cosign_decision", contact["email"], signatory.language, dict(
-        signatory=_signatory(signatory, contact), petition_id=signatory.petition_id, decision=decision, note=note,
-        letter_url=letter_url,
+        signatory=_signatory(signatory, contact), petition_id=signatory.petition_id, signatory_id=signatory.id,
+        decision=decision, note=note, letter_url=letter_url, withdraw_url=withdraw_url,
     ), now=now)

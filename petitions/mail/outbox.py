@@ -7,20 +7,46 @@ Queuing in the same transaction means a signature is never stored without
 its confirmation email, nor an email sent for a signature that rolled back.
 A message is marked sent only after the server accepted it; if the server is
 down it stays queued and is retried with growing delays.
+
+Claims. A worker never holds a transaction open while it talks to the mail
+server. It *claims* a few due rows in one short transaction (``claim``:
+``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers never
+claim the same row; SQLite serialises writers, and the worker takes a lock
+file around the claim), setting ``claimed_until`` to now plus a lease, and
+commits. It then sends them one at a time over one connection and records
+each in its own short transaction right after the server accepted it
+(``mark_sent``), or a refusal (``mark_failed``). A row whose lease has
+not run out is no other worker's to send. So:
+
+- an orderly stop sends nothing twice: the worker finishes the message in
+  flight, records it and gives its other claims back (``release``);
+- a crash repeats at most the one message in flight, whose acceptance was
+  not recorded; the rest of its claim is sent by another worker once the
+  lease runs out. Every row keeps its Message-ID, so a repeat is
+  recognisable;
+- a worker starts no message whose lease could run out while it is sent
+  (petitions/mail/worker.py), so a slow relay never lets two workers send
+  the same row.
+
+Leases are compared with each worker's clock: workers on several machines
+need their clocks in step to well within the lease (NTP does that).
 """
+from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, null, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..models import OutboxMessage, utcnow
+from ..models import OutboxMessage
 from . import messages
-from .transport import ConnectionFailed, TransportError, stamp
+from .transport import new_message_id, stamp
 
 FIRST_RETRY_SECONDS = 30
+# Recording a result is a plain UPDATE by id: the table, not the ORM, so it costs little per message.
+OUTBOX = OutboxMessage.__table__
 
 
 def backoff(attempts, maximum):
@@ -29,24 +55,25 @@ def backoff(attempts, maximum):
 
 
 def build_email(row, sender):
-    """The email a queued row stands for, rendered now (messages.render)."""
+    """The email a queued row stands for, rendered now (messages.render), with the row's own Message-ID."""
     subject, text_body, html_body = messages.render(row)
     message = EmailMessage()
     message["To"] = row.recipient
     message["Subject"] = subject
     for name, value in (row.headers or {}).items():
         message[name] = value
-    stamp(message, sender)
+    stamp(message, sender, row.message_id)
     message.set_content(text_body)
     message.add_alternative(html_body, subtype="html")
     return message
 
 
 def due_messages(now, limit):
-    """Messages waiting to go, oldest first; rows another worker holds are skipped."""
+    """Messages waiting to go and claimed by no one, oldest first; rows another worker is claiming are skipped."""
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
+               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now))
         .order_by(OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -54,71 +81,86 @@ def due_messages(now, limit):
     return db.session.scalars(query).all()
 
 
-def deliver_due(transport, sender, now=None, limit=50, max_backoff=3600):
-    """Deliver up to ``limit`` due messages. Returns (sent, failed). Flushes; caller commits.
+def claim(now, limit, lease_seconds, sender):
+    """Claim up to ``limit`` due messages until ``now + lease_seconds``. Returns (ids, until). Flushes; commit at once.
+
+    A row claimed for the first time gets its Message-ID here, so every
+    attempt to send it carries the same one.
+    """
+    rows = due_messages(now, limit)
+    until = now + timedelta(seconds=lease_seconds)
+    for row in rows:
+        row.claimed_until = until
+        if not row.message_id:
+            row.message_id = new_message_id(sender, idstring=f"outbox.{row.id}")
+    db.session.flush()
+    return [row.id for row in rows], until
+
+
+@dataclass
+class Ready:
+    """A claimed message, rendered and ready for the server."""
+    id: int
+    attempts: int
+    email: EmailMessage
+
+
+def render_claimed(ids, sender, now, max_backoff):
+    """Render the claimed rows. Returns (ready, failed): a message that cannot be rendered waits for its retry.
 
     Every message is rendered before the first is sent: a database error
-    while rendering then aborts the batch before the server has any of it,
-    so nothing can go out twice. A message that cannot be rendered waits for
-    its retry without holding up the rest.
+    while rendering (raised) then stops the claim before the server has any
+    of it. Flushes; the caller commits.
     """
-    now = now or utcnow()
-    rows = due_messages(now, limit)
-    if not rows:
-        return 0, 0
-    sent = failed = 0
-    ready = []
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
+    ready, failed = [], 0
     for row in rows:
         try:
-            ready.append((row, build_email(row, sender)))
+            ready.append(Ready(row.id, row.attempts, build_email(row, sender)))
         except SQLAlchemyError:
             raise
         except Exception as exc:
             current_app.logger.exception("outbox message %s could not be rendered", row.id)
-            _failed(row, exc, now, max_backoff)
+            mark_failed(row.id, row.attempts, exc, now, max_backoff)
             failed += 1
-    if not ready:
-        db.session.flush()
-        return sent, failed
-    try:
-        with transport.session() as send:
-            for row, email in ready:
-                try:
-                    send(email)
-                except ConnectionFailed:
-                    raise
-                except TransportError as exc:
-                    _failed(row, exc, now, max_backoff)
-                    failed += 1
-                else:
-                    _sent(row, now)
-                    sent += 1
-    except ConnectionFailed as exc:
-        # The server is unreachable: every message not yet sent waits its turn.
-        for row, _email in ready:
-            if row.sent_at is None:
-                _failed(row, exc, now, max_backoff)
-                failed += 1
     db.session.flush()
-    return sent, failed
+    return ready, failed
 
 
-def _sent(row, now):
-    row.sent_at = now
-    # Once the server has the message we keep no copy of who it went to or what it said.
-    row.recipient = ""
-    row.context = None
-    row.headers = None  # List-Unsubscribe carries a link that names the signature
-    row.subject = ""
-    row.text_body = ""
-    row.html_body = ""
-    row.last_error = None
+def mark_sent(message_id, now):
+    """Record that the server accepted a message, and forget who it went to and what it said. Flushes."""
+    db.session.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == message_id, OUTBOX.c.sent_at.is_(None))
+        # Once the server has the message we keep no copy of who it went to or
+        # what it said; headers go too (List-Unsubscribe names the signature).
+        .values(sent_at=now, recipient="", context=null(), headers=null(), subject="", text_body="",
+                html_body="", last_error=None, claimed_until=None)
+    )
 
 
-def _failed(row, exc, now, max_backoff):
-    row.attempts += 1
-    row.last_error = str(exc)[:500]
-    row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts, max_backoff))
+def mark_failed(message_id, attempts, exc, now, max_backoff):
+    """Count a failed attempt (``attempts`` is the count before it) and set the retry time. Flushes."""
+    db.session.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == message_id, OUTBOX.c.sent_at.is_(None))
+        .values(attempts=attempts + 1, last_error=str(exc)[:500], claimed_until=None,
+                next_attempt_at=now + timedelta(seconds=backoff(attempts + 1, max_backoff)))
+    )
+
+
+def release(ids, until):
+    """Give back messages claimed ``until`` then, untried: due again at once, no attempt counted. Flushes.
+
+    Only rows still under that claim: one that ran out and was claimed by
+    another worker stays that worker's.
+    """
+    if ids:
+        db.session.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(ids), OUTBOX.c.sent_at.is_(None), OUTBOX.c.claimed_until == until)
+            .values(claimed_until=None)
+        )
 
 
 def forget_unsent(signature_ids):

@@ -15,6 +15,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ..config import plain_smtp_password_problem
+
 
 class TransportError(Exception):
     """The message was not accepted; it stays queued and is retried later."""
@@ -27,16 +29,22 @@ class ConnectionFailed(TransportError):
 class SmtpTransport:
     DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
-    def __init__(self, url, timeout=20):
+    def __init__(self, url, timeout=20, reconnects=2):
         parts = urlsplit(url)
         if parts.scheme not in self.DEFAULT_PORTS or not parts.hostname:
             raise ValueError(f"unsupported MAIL_URL {url!r}")
+        problem = plain_smtp_password_problem(url)
+        if problem:  # in every profile: a password must never cross the network in clear
+            raise ValueError(problem)
         self.scheme = parts.scheme
         self.host = parts.hostname
         self.port = parts.port or self.DEFAULT_PORTS[parts.scheme]
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
         self.timeout = timeout
+        # How many times one message may open a fresh connection after the
+        # server dropped the last one, before the message counts as failed.
+        self.reconnects = reconnects
 
     def _connect(self):
         context = ssl.create_default_context()
@@ -52,25 +60,65 @@ class SmtpTransport:
 
     @contextlib.contextmanager
     def session(self):
-        """Yield a ``send(message)`` callable that reuses one connection."""
-        try:
-            client = self._connect()
-        except (OSError, smtplib.SMTPException) as exc:
-            raise ConnectionFailed(f"{type(exc).__name__}: {exc}") from exc
+        """Yield a ``send(message)`` callable that keeps one connection open across messages.
+
+        The connection is opened by the first message. When the server drops
+        it (or cannot be reached), the message in flight is tried again on a
+        fresh connection, up to ``reconnects`` times, before ``send`` raises
+        ConnectionFailed; so a transient fault costs only that message, and
+        the messages after it are never charged for it. A refusal (an SMTP
+        error reply) raises TransportError at once: asking again now would
+        get the same answer.
+        """
+        client = None
 
         def send(message):
-            try:
-                client.send_message(message)
-            except (smtplib.SMTPServerDisconnected, OSError) as exc:
-                raise ConnectionFailed(f"{type(exc).__name__}: {exc}") from exc
-            except smtplib.SMTPException as exc:
-                raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+            nonlocal client
+            for attempt in range(self.reconnects + 1):
+                if attempt:
+                    time.sleep(min(0.2 * attempt, 2))  # let a restarting server come back
+                try:
+                    if client is None:
+                        client = self._connect()
+                except (OSError, smtplib.SMTPException) as exc:
+                    error = exc  # no server to talk to: this counts as a dropped connection
+                    continue
+                try:
+                    client.send_message(message)
+                    return
+                except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                    _close(client)
+                    client = None
+                    error = exc
+                except smtplib.SMTPResponseException as exc:
+                    if exc.smtp_code != 421:  # 421: the server is closing this connection, not refusing the message
+                        raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+                    _close(client)
+                    client = None
+                    error = exc
+                except smtplib.SMTPException as exc:
+                    if client is not None and not _connected(client):
+                        client = None
+                    raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+            raise ConnectionFailed(f"{type(error).__name__}: {error}") from error
 
         try:
             yield send
         finally:
-            with contextlib.suppress(Exception):
-                client.quit()
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    client.quit()
+                _close(client)
+
+
+def _connected(client):
+    return getattr(client, "sock", None) is not None
+
+
+def _close(client):
+    if client is not None:
+        with contextlib.suppress(Exception):
+            client.close()
 
 
 class MailboxTransport:
@@ -94,13 +142,18 @@ def transport_from_config(config):
     url = config["MAIL_URL"]
     if url.startswith("mailbox:"):
         return MailboxTransport(config["MAILBOX_DIR"])
-    return SmtpTransport(url, timeout=config["MAIL_TIMEOUT"])
+    return SmtpTransport(url, timeout=config["MAIL_TIMEOUT"], reconnects=config["MAIL_RECONNECTS"])
 
 
-def stamp(message, sender):
-    """Add the headers every outgoing message needs."""
+def stamp(message, sender, message_id=None):
+    """Add the headers every outgoing message needs; ``message_id`` is the one stored with its outbox row."""
     message["From"] = sender
     message["Date"] = formatdate(localtime=False)
-    domain = sender.rsplit("@", 1)[-1].strip(">") or "localhost"
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = message_id or new_message_id(sender)
     return message
+
+
+def new_message_id(sender, idstring=None):
+    """A fresh, globally unique Message-ID in the sender's domain."""
+    domain = sender.rsplit("@", 1)[-1].strip(">") or "localhost"
+    return make_msgid(idstring=idstring, domain=domain)

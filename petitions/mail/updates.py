@@ -3,8 +3,11 @@
 An update to a petition with a million signers must not need one enormous
 transaction, nor a process the operator might forget: whoever delivers mail
 (the worker, or the development thread) first queues the next batch of each
-update still being mailed. The batch is claimed with FOR UPDATE SKIP LOCKED,
-so two workers never queue the same signer twice.
+update still being mailed. A draft update is never mailed: it waits for
+"Send". The batch is claimed with FOR UPDATE SKIP LOCKED, so two workers
+never queue the same signer twice. A protected organisation's update is
+queued whole when "Send" is pressed (``queue_all_now``), while its key is
+unlocked: its signers' addresses are sealed.
 """
 from flask import current_app
 from sqlalchemy import select
@@ -40,7 +43,8 @@ def queue_next_batch(limit=None, now=None, update=None, opener=None):
     now = now or utcnow()
     if update is None:
         update = db.session.scalar(
-            select(PetitionUpdate).where(PetitionUpdate.mailing_done_at.is_(None))
+            select(PetitionUpdate).where(PetitionUpdate.mailing_done_at.is_(None),
+                                         PetitionUpdate.mailing_after_id != PetitionUpdate.DRAFT_MARK)
             .order_by(PetitionUpdate.id).limit(1).with_for_update(skip_locked=True)
         )
     if update is None:

@@ -39,7 +39,12 @@ class LetterSignatory(db.Model):
     # Shown exactly as entered; name_key is the form used to spot the same name twice.
     name: Mapped[str] = mapped_column(String(300))
     name_key: Mapped[str] = mapped_column(String(300))
-    country: Mapped[str] = mapped_column(String(2))
+    # ISO codes, comma-separated, in the order given ("DE,CH"); empty for an international organisation.
+    countries: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The first of them (or NULL), kept for /api/v1 and for code that knows one country per signatory.
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    # A region that is not a country ("Asia-Pacific"), shown as typed beside the countries.
+    region: Mapped[str] = mapped_column(String(120), default="", server_default="")
     # An individual's title or affiliation ("former UN Special Rapporteur").
     title: Mapped[str] = mapped_column(String(300), default="")
     website: Mapped[str] = mapped_column(String(300), default="")
@@ -68,6 +73,11 @@ class LetterSignatory(db.Model):
     confirmed_at = mapped_column(UTCDateTime, nullable=True)
     moderated_at = mapped_column(UTCDateTime, nullable=True)
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True)
+
+    @property
+    def country_codes(self):
+        """The signatory's countries as a list of ISO codes, in order."""
+        return [code for code in (self.countries or "").split(",") if code]
 
     def __repr__(self):
         return f"<LetterSignatory {self.id} petition={self.petition_id} {self.kind} {self.status}>"

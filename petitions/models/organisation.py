@@ -1,4 +1,6 @@
 """Organisations, the people who work in them, invitations and the audit log."""
+from datetime import timedelta
+
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,8 +55,11 @@ class Account(db.Model):
     totp_enabled_at = mapped_column(UTCDateTime, nullable=True)
     # The last time step a code was accepted for, so a code works only once.
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    # Wrong codes since the password was last accepted; enough of them end the pending sign-in.
+    # Codes tried since the last completed sign-in, counted within a rolling window that
+    # ends SECOND_STEP_WINDOW_SECONDS after the last one (``second_step_failed_at``); at the
+    # maximum no code is checked until the window has passed. A right password resets nothing.
     second_step_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    second_step_failed_at = mapped_column(UTCDateTime, nullable=True)
     # Bumped on password change or "sign out everywhere": older sessions stop working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
@@ -65,6 +70,12 @@ class Account(db.Model):
     @property
     def has_totp(self):
         return self.totp_enabled_at is not None
+
+    def second_step_locked(self, limit, window_seconds, now=None):
+        """Whether ``limit`` codes were tried within the window that is still running: none may be checked now."""
+        if self.second_step_failures < limit or self.second_step_failed_at is None:
+            return False
+        return self.second_step_failed_at >= (now or utcnow()) - timedelta(seconds=window_seconds)
 
     def __repr__(self):
         return f"<Account {self.id}>"

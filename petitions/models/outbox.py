@@ -33,6 +33,14 @@ class OutboxMessage(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     next_attempt_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     sent_at = mapped_column(UTCDateTime, nullable=True)
+    # The Message-ID the email carries, chosen when a worker first claims the
+    # row and reused on every attempt, so a repeat after a crash is
+    # recognisable as the same message.
+    message_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # A worker's lease: until then the row is that worker's to send, and no
+    # transaction is held open while it talks to the mail server
+    # (petitions/mail/outbox.py, "claims").
+    claimed_until = mapped_column(UTCDateTime, nullable=True)
 
     def __repr__(self):
         state = f"sent {self.sent_at:%Y-%m-%d %H:%M}" if self.sent_at else f"attempts={self.attempts}"

@@ -8,10 +8,14 @@ from sqlalchemy import func, select
 from .. import counting
 from ..extensions import db
 from ..i18n import recognise_country
-from ..models import PaperBatch, PaperSignature, PetitionUpdate, UpdateTranslation
-from ..signing.forms import _strip
+from ..models import (
+    PaperBatch, PaperSignature, PetitionUpdate, Signature, SignatureStatus, UpdateTranslation, utcnow,
+)
+from ..plaintext import single_line
 
 MAX_PAPER_ROWS = 200_000
+# Problems listed one by one; the rest are only counted (a bad 1 MB file would list thousands).
+MAX_PAPER_PROBLEMS = 50
 
 
 @dataclass
@@ -22,26 +26,97 @@ class PaperProblem:
 
 
 class PaperImportRefused(ValueError):
-    """The file could not be imported; nothing was stored. ``problems`` lists each bad line."""
+    """The file could not be imported; nothing was stored.
 
-    def __init__(self, problems=None, reason=None):
+    ``problems`` lists the first MAX_PAPER_PROBLEMS bad lines; ``more`` counts the other bad lines.
+    """
+
+    def __init__(self, problems=None, reason=None, more=0):
         super().__init__(reason or "refused")
         self.problems = problems or []
         self.reason = reason
+        self.more = more
 
 
 def post_update(petition, language, title, body, author):
     """Publish an update in one language; it is mailed (in batches) to signers who opted in."""
     update = PetitionUpdate(petition_id=petition.id, author_id=author.id if author else None)
-    update.translations.append(UpdateTranslation(language=language, title=title, body=body))
+    # The title is the start of the mail's subject: one line, whatever the caller passed.
+    update.translations.append(UpdateTranslation(language=language, title=single_line(title), body=body))
     db.session.add(update)
     db.session.flush()
     return update
 
 
+class UpdateError(ValueError):
+    """Sending an update is refused; nothing was sent. ``code`` says why, for a translated message."""
+
+    def __init__(self, code, **details):
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+def draft_update(petition, language, title, body, author):
+    """Start an update as a draft: seen only by the organisers, until ``send_update``.
+
+    The organisers add its other languages first, so every signer gets it in their own.
+    """
+    update = post_update(petition, language, title, body, author)
+    update.mailing_after_id = PetitionUpdate.DRAFT_MARK
+    db.session.flush()
+    return update
+
+
+def recipients_by_language(petition_id):
+    """{language: signers who would receive an update now} (confirmed, opted in), largest first.
+
+    A grouped count over the petition's signatures; run when the organiser opens the updates page.
+    """
+    rows = db.session.execute(
+        select(Signature.language, func.count())
+        .where(Signature.petition_id == petition_id, Signature.status == SignatureStatus.CONFIRMED,
+               Signature.wants_updates.is_(True))
+        .group_by(Signature.language).order_by(func.count().desc(), Signature.language)
+    ).all()
+    return dict(rows)
+
+
+def untranslated_for(update, recipients):
+    """Languages that have recipients but no text in this update (they would get the main language)."""
+    return [lang for lang in recipients if recipients[lang] and update.translation(lang) is None]
+
+
+def send_update(update, recipients, untranslated_ok=False, now=None):
+    """Publish a draft update and start mailing it, in batches, to the signers confirmed until now.
+
+    Refused with ``UpdateError("untranslated")`` while a language with recipients has no text,
+    unless the organiser confirmed (``untranslated_ok``); refused with "already_sent" twice.
+    """
+    if not update.is_draft:
+        raise UpdateError("already_sent")
+    missing = untranslated_for(update, recipients)
+    if missing and not untranslated_ok:
+        raise UpdateError("untranslated", languages=missing)
+    # The date shown on the page, and the cut-off for who receives it, is when it was sent.
+    update.created_at = now or utcnow()
+    update.mailing_after_id = 0
+    db.session.flush()
+    return update
+
+
+def discard_update(update):
+    """Delete a draft update (one already sent stays: signers have read it)."""
+    if not update.is_draft:
+        raise UpdateError("already_sent")
+    db.session.delete(update)
+    db.session.flush()
+
+
 def translate_update(update, language, title, body):
     """Add or replace an update's text in another language (used for mail not yet sent, and the page)."""
     existing = update.translation(language)
+    title = single_line(title)
     if existing is None:
         update.translations.append(UpdateTranslation(language=language, title=title, body=body))
     else:
@@ -75,7 +150,7 @@ def record_paper_count(petition, count, note, author):
 
 
 def parse_paper_csv(data):
-    """Rows (name, city, country code) from a CSV file, or PaperImportRefused listing every bad line.
+    """Rows (name, city, country code) from a CSV file, or PaperImportRefused listing the bad lines.
 
     Columns: name, city, country (a header row naming them is optional). The
     country may be an ISO code or a name in English, Russian, Belarusian or German.
@@ -89,25 +164,34 @@ def parse_paper_csv(data):
     except csv.Error:
         dialect = csv.excel
     rows, problems = [], []
+    more = 0
+
+    def problem(*args):
+        nonlocal more
+        if len(problems) < MAX_PAPER_PROBLEMS:
+            problems.append(PaperProblem(*args))
+        else:
+            more += 1
+
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         for number, record in enumerate(reader, 1):
-            cells = [_strip(cell) for cell in record]
+            cells = [single_line(cell) for cell in record]
             if not any(cells):
                 continue
             if number == 1 and [c.casefold() for c in cells[:3]] == ["name", "city", "country"]:
                 continue
             if len(cells) != 3:
-                problems.append(PaperProblem(number, "columns", ",".join(record)[:200]))
+                problem(number, "columns", ",".join(record)[:200])
                 continue
             name, city, country = cells
             code = recognise_country(country)
             if not name:
-                problems.append(PaperProblem(number, "name", ",".join(record)[:200]))
+                problem(number, "name", ",".join(record)[:200])
             elif len(name) > 120 or len(city) > 80:
-                problems.append(PaperProblem(number, "too_long", ",".join(record)[:200]))
+                problem(number, "too_long", ",".join(record)[:200])
             elif code is None:
-                problems.append(PaperProblem(number, "country", country[:100]))
+                problem(number, "country", country[:100])
             else:
                 rows.append((name, city, code))
             if len(rows) > MAX_PAPER_ROWS:
@@ -115,7 +199,7 @@ def parse_paper_csv(data):
     except csv.Error:
         raise PaperImportRefused(reason="malformed") from None
     if problems:
-        raise PaperImportRefused(problems)
+        raise PaperImportRefused(problems, more=more)
     if not rows:
         raise PaperImportRefused(reason="empty")
     return rows

@@ -25,8 +25,11 @@ def count(petition):
 
 
 def start(petition, fmt, language, with_emails, actor, progress=None, opener=None):
-    """Log the export in the organisation's audit log and return its (lazy) chunks.
+    """Prepare an export and return its (lazy) chunks; log it in the organisation's audit log once it can start.
 
+    Everything read from the petition is read here, before the caller's
+    session ends (a web response is streamed after it). The audit line is
+    added last, so an export that fails to start leaves none behind.
     ``progress``, if given, is called with the number of rows written so far
     every thousand rows (the command line's progress bar). A protected
     organisation's export needs ``opener``, its key unlocked for this export
@@ -39,18 +42,21 @@ def start(petition, fmt, language, with_emails, actor, progress=None, opener=Non
     now = utcnow()
     rows_total = count(petition)
     with_emails = bool(with_emails) and fmt == "csv"
-    audit(petition.organisation_id, actor, f"export.{fmt}", petition=petition,
-          detail={"rows": rows_total, "language": language, "with_emails": with_emails, "slug": petition.slug})
     stem = f"{petition.slug}-{now:%Y%m%d}"
     rows = _counted(delivery.verified_rows(db.session, petition.id, with_emails, opener), progress)
     if fmt == "csv":
-        return Export(delivery.csv_chunks(rows, with_emails), "text/csv; charset=utf-8",
-                      f"{stem}{'-with-emails' if with_emails else ''}.csv", rows_total)
-    first, last = delivery.signing_range(db.session, petition.id)
-    facts = delivery.PackFacts(count=rows_total, first=first, last=last, paper=petition.paper_count, exported_at=now)
-    text = petition_text(petition, language)[0]
-    return Export(delivery.pdf_pack(petition, text, language, facts, rows),
-                  "application/pdf", f"{stem}-{language}.pdf", rows_total)
+        export = Export(delivery.csv_chunks(rows, with_emails), "text/csv; charset=utf-8",
+                        f"{stem}{'-with-emails' if with_emails else ''}.csv", rows_total)
+    else:
+        first, last = delivery.signing_range(db.session, petition.id)
+        facts = delivery.PackFacts(count=rows_total, first=first, last=last, paper=petition.paper_count,
+                                   exported_at=now)
+        text = petition_text(petition, language)[0]
+        export = Export(delivery.pdf_pack(petition, text, language, facts, rows),
+                        "application/pdf", f"{stem}-{language}.pdf", rows_total)
+    audit(petition.organisation_id, actor, f"export.{fmt}", petition=petition,
+          detail={"rows": rows_total, "language": language, "with_emails": with_emails, "slug": petition.slug})
+    return export
 
 
 def _counted(rows, progress):

@@ -1,17 +1,18 @@
 """Forms of the organiser's pages: the petition editor, updates, paper signatures and exports."""
 import unicodedata
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..i18n import language_choices
 from ..models.petition import SLUG_RE
 from ..signing.forms import _strip
-from .services import MAX_DEMAND_LENGTH, MAX_DEMANDS, TEXT_LIMITS
+from .services import MAX_DEMAND_LENGTH, MAX_DEMANDS, TEXT_LIMITS, slug_from
 
 GOAL_MAX = 1_000_000_000
 
@@ -24,27 +25,40 @@ def _strip_text(value):
     return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
 
 
-def _goal_field():
-    return IntegerField(_l("Goal (signatures)"), validators=[
+def _goal_field(default=None):
+    return IntegerField(_l("Goal (signatures)"), default=default, validators=[
         DataRequired(message=_l("Please enter a goal.")),
         NumberRange(min=1, max=GOAL_MAX, message=_l("The goal must be a whole number from 1 to 1,000,000,000."))])
 
 
 class NewPetitionForm(FlaskForm):
+    kind = RadioField(_l("What are you starting?"), default="petition", validate_choice=True, choices=[
+        SelectChoice("petition", _l("A petition: people sign with their name and email address")),
+        SelectChoice("letter", _l("An open letter: organisations and people sign on, and you approve each one"))])
     organisation = SelectField(_l("Organisation"), coerce=int, validate_choice=True)
     title = StringField(_l("Title"), filters=[_strip], validators=[
         DataRequired(message=_l("Please enter a title.")),
         Length(max=TEXT_LIMITS["title"], message=_l("At most %(max)d characters."))])
-    slug = StringField(_l("Web address (letters a–z, digits and hyphens)"), filters=[lambda v: _strip(v).lower() if v else v],
-                       validators=[DataRequired(message=_l("Please choose a web address.")),
-                                   Regexp(SLUG_RE, message=_l("Use lowercase letters a–z, digits and hyphens only."))])
+    slug = StringField(_l("Web address (letters a–z, digits and hyphens)"), filters=[_strip])
     primary_language = SelectField(_l("Main language"), validate_choice=True)
-    goal = _goal_field()
+    goal = _goal_field(default=1000)  # a start that can be changed later; an open letter does not show it
 
     def __init__(self, organisations, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation.choices = [(o.id, o.name) for o in organisations]
         self.primary_language.choices = language_choices()
+
+    def validate_slug(self, field):
+        """An address typed as "Free Maria" (or left empty) is offered back as "free-maria", never silently changed."""
+        typed = field.data or ""
+        suggestion = slug_from(typed or self.title.data or "")
+        if typed and typed == suggestion and SLUG_RE.match(typed):
+            return
+        if not suggestion:
+            raise ValidationError(_("Please choose a web address: letters a–z, digits and hyphens."))
+        field.data = suggestion
+        raise ValidationError(_("Suggested web address: %(slug)s. Change it or press “Create draft” to use it.",
+                                slug=suggestion))
 
 
 class SettingsForm(FlaskForm):
@@ -93,10 +107,6 @@ class UpdateForm(FlaskForm):
     body = TextAreaField(_l("Text (Markdown)"), filters=[_strip_text], validators=[
         DataRequired(message=_l("Please write the update.")),
         Length(max=20_000, message=_l("At most %(max)d characters."))])
-    # Asked, and checked by the view, only when the organisation's protection is on (its signers' addresses are sealed).
-    code = StringField(_l("Six-digit code from your authenticator app"), filters=[_strip])
-    passphrase = PasswordField(_l("Passphrase of your organisation's key"))
-
     def __init__(self, languages, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.language.choices = language_choices(languages)
@@ -136,3 +146,9 @@ class UnlockForm(FlaskForm):
 
     code = StringField(_l("Six-digit code from your authenticator app"), filters=[_strip])
     passphrase = PasswordField(_l("Passphrase of your organisation's key"))
+
+
+class SendUpdateForm(UnlockForm):
+    """"Send" on a draft update; the code and passphrase are asked, and checked, only when protection is on."""
+
+    untranslated_ok = BooleanField(_l("Send anyway: signers in the languages above get the update in the main language"))

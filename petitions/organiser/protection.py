@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, update
 
 from .. import sealing
 from ..accounts.services import audit
-from ..database import truncate_wal
+from ..database import checkpoint
 from ..extensions import db
 from ..letters.services import mail_flag
 from ..models import LetterSignatory, Petition, Signature, utcnow
@@ -127,7 +127,7 @@ def erase_leftovers(engine):
             # secure_delete is on for every connection (database.py); VACUUM rewrites every page.
             conn.exec_driver_sql("VACUUM")
             done.append("VACUUM")
-        truncated = truncate_wal(engine)
+        truncated = checkpoint(engine)
         done.append("wal_checkpoint(TRUNCATE)" + ("" if truncated else " (busy: a reader held it back; "
                                                                          "the mail worker truncates it later)"))
     elif engine.dialect.name == "postgresql":

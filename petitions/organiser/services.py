@@ -1,12 +1,16 @@
 """Creating, editing and inspecting petitions: the rules the editor and the command line share."""
+import re
+import unicodedata
+
 from sqlalchemy import func, select
 
 from .. import counting
 from ..extensions import db
 from ..models.petition import SLUG_RE
+from ..plaintext import single_line
 from ..models import (
-    Membership, Petition, PetitionStatus, PetitionTranslation, PetitionVersion, Role, Signature, SignatureStatus,
-    utcnow,
+    LetterSignatory, Membership, Petition, PetitionStatus, PetitionTranslation, PetitionVersion, Role, Signature,
+    SignatoryKind, SignatoryStatus, SignatureStatus, utcnow,
 )
 
 TEXT_LIMITS = {"title": 200, "addressee": 200, "summary": 2000, "body": 100_000}
@@ -37,8 +41,9 @@ def validate_petition_data(data, languages):
     if not 1 <= goal <= 1_000_000_000:
         raise InvalidPetition("'goal' must be between 1 and 1,000,000,000")
     primary = need("primary_language", str)
-    status = data.get("status", PetitionStatus.DRAFT)
-    if status not in PetitionStatus.ALL:
+    # Absent: a new petition starts as a draft, an existing one keeps its status.
+    status = data.get("status")
+    if status is not None and status not in PetitionStatus.ALL:
         raise InvalidPetition(f"'status' must be one of {', '.join(PetitionStatus.ALL)}, not {status!r}")
     kind = data.get("kind", "petition")
     if kind not in ("petition", "letter"):
@@ -58,7 +63,7 @@ def validate_petition_data(data, languages):
         raise InvalidPetition(f"'primary_language' {primary!r} has no entry in 'translations'")
     return {
         "slug": slug, "goal": goal, "primary_language": primary, "status": status, "kind": kind,
-        "organisation": organisation.strip(), "translations": cleaned,
+        "organisation": single_line(organisation), "translations": cleaned,
     }
 
 
@@ -73,7 +78,8 @@ def _clean_translation(lang, text):
             raise InvalidPetition(f"{where}.{field} must be a string")
         if len(value) > limit:
             raise InvalidPetition(f"{where}.{field} is longer than {limit} characters")
-        out[field] = value.strip()
+        # Title and addressee are one line (the title reaches mail subjects); summary and body are text.
+        out[field] = single_line(value) if field in ("title", "addressee") else value.strip()
     if not out["title"]:
         raise InvalidPetition(f"{where}.title must not be empty")
     demands = text.get("demands", [])
@@ -81,7 +87,7 @@ def _clean_translation(lang, text):
         raise InvalidPetition(f"{where}.demands must be a list of strings")
     if len(demands) > MAX_DEMANDS or any(len(d) > MAX_DEMAND_LENGTH for d in demands):
         raise InvalidPetition(f"{where}.demands: at most {MAX_DEMANDS}, each at most {MAX_DEMAND_LENGTH} characters")
-    out["demands"] = [d.strip() for d in demands if d.strip()]
+    out["demands"] = [single_line(d) for d in demands if single_line(d)]
     return out
 
 
@@ -95,17 +101,29 @@ def set_status(petition, status, now=None):
 
 
 def import_petition(data, languages, shards):
-    """Create or update a petition from an import document. Returns (petition, created)."""
+    """Create or update a petition from an import document. Returns (petition, created).
+
+    A new petition may start in any status. An existing one moves only as the
+    editor may move it (``TRANSITIONS``): a delivered petition never goes back
+    to draft. A refused move raises InvalidPetition before anything changes.
+    """
     clean = validate_petition_data(data, languages)
     petition = db.session.scalar(select(Petition).where(Petition.slug == clean["slug"]))
     created = petition is None
+    status = clean["status"]
     if created:
         petition = Petition(slug=clean["slug"], next_goal=clean["goal"])
         db.session.add(petition)
+        set_status(petition, status or PetitionStatus.DRAFT)
+    elif status is not None and status != petition.status:
+        if status not in TRANSITIONS[petition.status]:
+            allowed = ", ".join(TRANSITIONS[petition.status]) or "none"
+            raise InvalidPetition(f"'status' cannot change from {petition.status!r} to {status!r} "
+                                  f"(allowed from {petition.status!r}: {allowed})")
+        change_status(petition, status)
     petition.goal = clean["goal"]
     petition.kind = clean["kind"]
     petition.primary_language = clean["primary_language"]
-    set_status(petition, clean["status"])
     petition.organisation_name = clean["organisation"]
     if petition.organisation_id is None:
         from ..accounts.services import find_or_create_organisation
@@ -227,14 +245,40 @@ def petition_for(account, slug, wanted=Role.VIEWER):
     return row[0], row[1]
 
 
-def create_petition(organisation, slug, primary_language, goal, title, shards):
-    """A new draft with its primary text's title; the rest is written in the editor."""
+KINDS = ("petition", "letter")
+
+# Cyrillic letters of Russian, Belarusian and Ukrainian as their passports spell them in Latin
+# (close to ICAO 9303); other scripts go through Unicode decomposition, and what is left is dropped.
+_CYRILLIC = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіўєїґ",
+    "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch _ y _ e iu ia i u ie i g".split(), strict=True,
+))
+_CYRILLIC.update({"ъ": "", "ь": ""})  # the hard and soft signs have no Latin letter
+
+
+def slug_from(typed):
+    """The web address a person most likely meant by ``typed``: "Free Maria!" → "free-maria".
+
+    Lower case; Cyrillic spelled in Latin letters; accents dropped (é → e); every run of other
+    characters becomes one hyphen; at most 100 characters. "" when nothing usable is left
+    (a title in Chinese, say), so the caller asks for an address instead.
+    """
+    spelled = "".join(_CYRILLIC.get(ch, ch) for ch in (typed or "").lower())
+    ascii_only = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+    return slug[:100].rstrip("-")
+
+
+def create_petition(organisation, slug, primary_language, goal, title, shards, kind="petition"):
+    """A new draft (a petition or an open letter) with its primary text's title; the rest is written in the editor."""
+    if kind not in KINDS:
+        raise EditorError("bad_kind")
     if db.session.scalar(select(Petition.id).where(Petition.slug == slug)) is not None:
         raise EditorError("slug_taken")
-    petition = Petition(slug=slug, primary_language=primary_language, goal=goal, next_goal=goal,
+    petition = Petition(slug=slug, primary_language=primary_language, goal=goal, next_goal=goal, kind=kind,
                         organisation=organisation, organisation_name=organisation.name,
                         status=PetitionStatus.DRAFT)
-    petition.translations.append(PetitionTranslation(language=primary_language, title=title.strip()))
+    petition.translations.append(PetitionTranslation(language=primary_language, title=single_line(title)))
     db.session.add(petition)
     db.session.flush()
     counting.create_shards(petition, shards)
@@ -255,14 +299,23 @@ def update_settings(petition, goal, primary_language, organisation_name):
         raise EditorError("primary_without_text")
     petition.goal = goal
     petition.primary_language = primary_language
-    petition.organisation_name = organisation_name.strip()
+    petition.organisation_name = single_line(organisation_name)
     petition.next_goal = counting.next_goal_for(count, goal)
 
 
-def change_status(petition, status, now=None):
-    """Move along draft → open → closed → delivered (closed may reopen)."""
+def change_status(petition, status, now=None, incomplete_ok=False):
+    """Move along draft → open → closed → delivered (closed may reopen).
+
+    Publishing a draft while a language still misses parts needs ``incomplete_ok``:
+    the organiser has seen the checklist and chose to go ahead (a reader of that
+    language would otherwise get a page without, say, its addressee).
+    """
     if status not in TRANSITIONS.get(petition.status, ()):
         raise EditorError("bad_transition")
+    if petition.status == PetitionStatus.DRAFT and not incomplete_ok:
+        gaps = {lang: fields for lang, fields in missing_text(petition).items() if fields}
+        if gaps:
+            raise EditorError("incomplete", languages=gaps)
     now = now or utcnow()
     if petition.published_at is None and status in PetitionStatus.PUBLIC:
         petition.published_at = now
@@ -308,3 +361,29 @@ def save_text(petition, language, fields, account=None, now=None):
     db.session.flush()
     return True
 
+
+
+# --- open letters in the organiser area -------------------------------------------------------------------
+
+def letter_figures(petition_ids):
+    """For each letter id: approved organisations, approved individuals, and sign-ons waiting for a decision.
+
+    One grouped count over the letters' sign-ons (a letter has hundreds, not millions).
+    """
+    figures = {pid: {"organisations": 0, "individuals": 0, "waiting": 0} for pid in petition_ids}
+    if not figures:
+        return figures
+    rows = db.session.execute(
+        select(LetterSignatory.petition_id, LetterSignatory.kind, LetterSignatory.status, func.count())
+        .where(LetterSignatory.petition_id.in_(list(figures)),
+               LetterSignatory.status.in_([SignatoryStatus.APPROVED, SignatoryStatus.AWAITING]))
+        .group_by(LetterSignatory.petition_id, LetterSignatory.kind, LetterSignatory.status)
+    ).all()
+    for pid, kind, status, count in rows:
+        if status == SignatoryStatus.AWAITING:
+            figures[pid]["waiting"] += count
+        elif kind == SignatoryKind.ORGANISATION:
+            figures[pid]["organisations"] += count
+        else:
+            figures[pid]["individuals"] += count
+    return figures

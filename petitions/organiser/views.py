@@ -3,10 +3,11 @@
 Every page about a petition goes through ``_petition``, which answers 404
 unless the signed-in member's organisation owns it and their role is enough.
 """
+from babel import Locale
 from flask import (
     Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for,
 )
-from flask_babel import format_percent
+from flask_babel import force_locale, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -20,15 +21,17 @@ from ..i18n import country_name, current_language, language_name, number
 from ..mail import updates as updates_mail
 from ..markup import render_markdown
 from ..models import PaperBatch, PetitionStatus, PetitionUpdate, Role, utcnow
-from ..signing.services import petition_text, text_versions
+from ..signing.forms import SignForm
+from ..signing.services import petition_text, public_counts, text_versions
 from ..web import part_of_or_404
 from . import campaign, exports, protection, services, stats
 from .unlocking import closing, unlock_limited, unlocked
 from .forms import (
-    ExportForm, NewPetitionForm, PaperCountForm, PaperCsvForm, SettingsForm, TextForm, UpdateForm,
+    ExportForm, NewPetitionForm, PaperCountForm, PaperCsvForm, SendUpdateForm, SettingsForm, TextForm, UpdateForm,
 )
 
 bp = auth.organiser_blueprint("organiser", __name__)
+MAX_ID = 2**31 - 1  # the largest id a row can have (PostgreSQL integer)
 
 
 STATUS_LABELS = {PetitionStatus.DRAFT: _l("Draft"), PetitionStatus.OPEN: _l("Open for signing"),
@@ -40,11 +43,39 @@ TRANSITION_LABELS = {(PetitionStatus.DRAFT, PetitionStatus.OPEN): _l("Publish an
                      (PetitionStatus.CLOSED, PetitionStatus.DELIVERED): _l("Mark as delivered")}
 
 
+# The parts of a text a checklist names ("Русский: addressee missing").
+FIELD_LABELS = {"title": _l("title"), "addressee": _l("addressee"), "summary": _l("summary"), "body": _l("text"),
+                "demands": _l("demands")}
+
+
+def language_in_ui(code):
+    """The language's name in the interface language, for a label ("Text: Russian"), as CLDR writes it."""
+    return Locale.parse(current_language()).languages.get(code) or language_name(code)
+
+
 @bp.app_context_processor
 def _labels():
     return {"status_label": lambda s: STATUS_LABELS.get(s, s),
             "transition_label": lambda old, new: TRANSITION_LABELS.get((old, new), new),
+            "field_label": lambda f: FIELD_LABELS.get(f, f),
+            "language_in_ui": language_in_ui,
             "format_percent": format_percent}
+
+
+class _AsIfOpen:
+    """A petition seen as if open for signing: the preview shows the sign form a reader will get, not "closed"."""
+
+    is_signable = True
+
+    def __init__(self, petition):
+        self._petition = petition
+
+    def __getattr__(self, name):
+        return getattr(self._petition, name)
+
+
+def status_label_for(status):
+    return str(STATUS_LABELS.get(status, status))
 
 
 def _petition(slug, wanted=Role.VIEWER):
@@ -61,6 +92,8 @@ def _editor_message(error):
                               count=error.details.get("count", 0)),
         "primary_without_text": _("Write the text in that language before making it the main language."),
         "bad_transition": _("The petition cannot move to that status from where it is now."),
+        "incomplete": _("Some languages are incomplete. Tick the box to publish anyway, or complete them first."),
+        "bad_kind": _("Please choose a petition or an open letter."),
     }
     return messages[error.code]
 
@@ -69,7 +102,9 @@ def _editor_message(error):
 @auth.login_required
 def home():
     me = auth.current_account()
-    items = [(p, role, petition_text(p, current_language())[0]) for p, role in services.petitions_for(me)]
+    mine = services.petitions_for(me)
+    letters = services.letter_figures([p.id for p, _role in mine if p.kind == "letter"])
+    items = [(p, role, petition_text(p, current_language())[0], letters.get(p.id)) for p, role in mine]
     return render_template("organiser/home.html", items=items, memberships=accounts.memberships_of(me),
                            me=me, empty=EmptyForm())
 
@@ -86,7 +121,8 @@ def new_petition():
         organisation = next(o for o in organisations if o.id == form.organisation.data)
         try:
             petition = services.create_petition(organisation, form.slug.data, form.primary_language.data,
-                                                form.goal.data, form.title.data, current_app.config["COUNTER_SHARDS"])
+                                                form.goal.data, form.title.data, current_app.config["COUNTER_SHARDS"],
+                                                kind=form.kind.data)
         except services.EditorError as error:
             form.slug.errors.append(_editor_message(error))
         else:
@@ -99,6 +135,18 @@ def new_petition():
 def dashboard(slug):
     petition, role = _petition(slug)
     lang = current_language()
+    missing = services.missing_text(petition)
+    common = dict(petition=petition, role=role, text=petition_text(petition, lang)[0], missing=missing,
+                  transitions=services.TRANSITIONS[petition.status], empty=EmptyForm(),
+                  can_edit=Role.at_least(role, Role.EDITOR),
+                  incomplete=[(code, fields) for code, fields in missing.items() if fields])
+    if petition.kind == "letter":
+        # A letter counts sign-ons, not signatures: no goal, no chart of confirmations.
+        return render_template("organiser/letter_dashboard.html",
+                               letter=services.letter_figures([petition.id])[petition.id], **common)
+    if petition.status == PetitionStatus.DRAFT:
+        # Nothing to count yet: the checklist and the publish button are the page.
+        return render_template("organiser/dashboard.html", figures=None, **common)
     figures = stats.dashboard(petition, utcnow())
     chart = charts.daily_signatures_svg(
         figures.per_day, locale=lang, title=_("Confirmed signatures per day"),
@@ -108,11 +156,8 @@ def dashboard(slug):
     countries = [(country_name(code, lang), count) for code, count in figures.by_country]
     languages = [(language_name(code), count) for code, count in figures.by_language]
     return render_template(
-        "organiser/dashboard.html", petition=petition, role=role, figures=figures, chart=chart,
-        countries=countries, languages=languages, text=petition_text(petition, lang)[0],
-        transitions=services.TRANSITIONS[petition.status], missing=services.missing_text(petition),
-        empty=EmptyForm(), can_edit=Role.at_least(role, Role.EDITOR),
-        embeds=iframe_snippets(petition) if petition.kind != "letter" else None,
+        "organiser/dashboard.html", figures=figures, chart=chart, countries=countries, languages=languages,
+        embeds=iframe_snippets(petition), **common,
     )
 
 
@@ -147,7 +192,12 @@ def edit_text(slug, code):
     form = TextForm(data=saved)
     preview = None
     if form.validate_on_submit():
+        if "preview" in request.form and petition.published_at is None:
+            # A draft's preview is the real page, so what was typed is saved first: nothing is lost on the way.
+            services.save_text(petition, code, form.fields(), auth.current_account())
+            return redirect(url_for("organiser.preview", slug=slug, code=code))
         if "preview" in request.form:
+            # A public petition keeps every saved version, so here the preview does not save: the form comes back as typed.
             preview = render_markdown(form.body.data or "")
         else:
             changed = services.save_text(petition, code, form.fields(), auth.current_account())
@@ -165,7 +215,8 @@ def change_status(slug):
     petition, _role = _petition(slug, Role.EDITOR)
     if EmptyForm().validate_on_submit():
         try:
-            services.change_status(petition, request.form.get("status", ""))
+            services.change_status(petition, request.form.get("status", ""),
+                                   incomplete_ok=request.form.get("incomplete_ok") == "y")
         except services.EditorError as error:
             flash(_editor_message(error), "error")
             return redirect(url_for("organiser.dashboard", slug=slug)), 303
@@ -180,53 +231,135 @@ def preview(slug, code):
     petition, _role = _petition(slug)
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
-    text, fallback = petition_text(petition, code)
-    return render_template("organiser/preview.html", petition=petition, text=text, fallback=fallback,
-                           body_html=render_markdown(text.body))
+    if petition.kind == "letter":
+        text, fallback = petition_text(petition, code)
+        return render_template("organiser/preview.html", petition=petition, text=text, fallback=fallback,
+                               body_html=render_markdown(text.body))
+    # The real public page, as a reader of ``code`` sees it, with its form and links made inert;
+    # the banner above it stays in the organiser's language.
+    banner = {"heading": _("Preview"),
+              "notice": _("This is the real page as readers of this language will see it; nothing on it works "
+                          "here. Status: %(status)s.", status=status_label_for(petition.status)),
+              "back": _("Back to the dashboard"), "edit": _("Edit this text"), "languages": _("Languages")}
+    ui_language = current_language()
+    with force_locale(code):
+        text, fallback = petition_text(petition, code)
+        count, next_goal = public_counts(petition)
+        page = render_template(
+            "organiser/preview_page.html", petition=_AsIfOpen(petition), text=text, fallback=fallback,
+            body_html=render_markdown(text.body), count=count, next_goal=next_goal, form=SignForm(code),
+            alternates=[], notice=None, recent=[], edited_at=None, updates=[], banner=banner, preview_code=code,
+            preview_languages=[(other, language_name(other)) for other in petition.languages],
+            banner_language=ui_language,
+        )
+    return page
+
+
+def _update_id(name):
+    """An update's id from the form, or 404 (PostgreSQL would refuse to look up a number this large)."""
+    update_id = request.form.get(name, type=int)
+    if update_id is None or not 0 < update_id <= MAX_ID:
+        abort(404)
+    return update_id
 
 
 @bp.route("/p/<slug>/updates", methods=["GET", "POST"])
 @auth.login_required
-@unlock_limited
 def updates(slug):
+    """Updates are written as drafts, in every language, and sent only when an organiser presses "Send"."""
     petition, role = _petition(slug)
-    form = UpdateForm(petition.languages)
-    protected = protection.is_protected(petition.organisation_id)
+    recipients = campaign.recipients_by_language(petition.id)
+    form = UpdateForm(_update_languages(petition, recipients))
     if request.method == "POST":
         if not Role.at_least(role, Role.EDITOR):
             abort(404)
         if form.validate_on_submit():
-            update_id = request.form.get("update", type=int)
-            if update_id:
-                update = part_of_or_404(PetitionUpdate, update_id, petition)
+            if "update" in request.form:
+                update = part_of_or_404(PetitionUpdate, _update_id("update"), petition)
                 campaign.translate_update(update, form.language.data, form.title.data, form.body.data)
                 flash(_("Translation saved."))
-            elif protected:
-                # The signers' addresses are sealed: the mailing is queued now, with the key unlocked for it.
-                me = auth.current_account()
-                opener = unlocked(petition, form, "update", me) if me.has_totp else None
-                if opener is None:
-                    if not me.has_totp:
-                        form.code.errors = [_("Turn on two-factor authentication to unlock your organisation's key.")]
-                    return _updates_page(petition, form, role, protected)
-                try:
-                    update = campaign.post_update(petition, form.language.data, form.title.data, form.body.data, me)
-                    updates_mail.queue_all_now(update, opener)
-                finally:
-                    opener.close()
-                flash(_("Update published. Signers who asked for updates will receive it by email."))
             else:
-                campaign.post_update(petition, form.language.data, form.title.data, form.body.data,
-                                     auth.current_account())
-                flash(_("Update published. Signers who asked for updates will receive it by email."))
+                campaign.draft_update(petition, form.language.data, form.title.data, form.body.data,
+                                      auth.current_account())
+                flash(_("Draft saved. Add the other languages, then press “Send”."))
             return redirect(url_for("organiser.updates", slug=slug))
-    return _updates_page(petition, form, role, protected)
+    return _updates_page(petition, role, form, recipients)
 
 
-def _updates_page(petition, form, role, protected):
-    return render_template("organiser/updates.html", petition=petition, form=form, role=role, protected=protected,
-                           updates=campaign.updates_of(petition.id), can_edit=Role.at_least(role, Role.EDITOR)), \
-        400 if form.errors else 200
+def _update_languages(petition, recipients):
+    # Signers may read a page in a language the petition has no text in: their update can still be written in it.
+    offered = current_app.config["LANGUAGES"]
+    return petition.languages + [c for c in recipients if c in offered and c not in petition.languages]
+
+
+def _updates_page(petition, role, form, recipients, send_form=None, refused_id=None):
+    """The updates page; ``refused_id``: the draft whose "Send" was refused, shown with ``send_form``'s errors."""
+    items = [(u, campaign.untranslated_for(u, recipients) if u.is_draft else [])
+             for u in campaign.updates_of(petition.id)]
+    send_form = send_form or SendUpdateForm()
+    return render_template("organiser/updates.html", petition=petition, form=form, role=role, items=items,
+                           recipients=[(code, language_in_ui(code), n) for code, n in recipients.items()],
+                           send_form=send_form, refused_id=refused_id,
+                           protected=protection.is_protected(petition.organisation_id),
+                           can_edit=Role.at_least(role, Role.EDITOR)), \
+        400 if form.errors or send_form.errors else 200
+
+
+@bp.post("/p/<slug>/updates/send")
+@auth.login_required
+@unlock_limited
+def send_update(slug):
+    """Send a draft. A protected organisation's signers' addresses are sealed: the code and the key's
+    passphrase are asked on "Send", and the whole mailing is queued at once while the key is unlocked."""
+    petition, role = _petition(slug, Role.EDITOR)
+    update = part_of_or_404(PetitionUpdate, _update_id("update"), petition)
+    form = SendUpdateForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("organiser.updates", slug=slug))
+    opener = None
+    if protection.is_protected(petition.organisation_id):
+        me = auth.current_account()
+        # Unlocked before anything changes: a refused passphrase is committed (audited) by ``unlocked``.
+        opener = unlocked(petition, form, "update", me) if me.has_totp else None
+        if opener is None:
+            if not me.has_totp:
+                form.code.errors = [_("Turn on two-factor authentication to unlock your organisation's key.")]
+            recipients = campaign.recipients_by_language(petition.id)
+            return _updates_page(petition, role, UpdateForm(_update_languages(petition, recipients)), recipients,
+                                 form, update.id)
+    try:
+        campaign.send_update(update, campaign.recipients_by_language(petition.id),
+                             untranslated_ok=form.untranslated_ok.data)
+        if opener is not None:
+            updates_mail.queue_all_now(update, opener)
+    except campaign.UpdateError as error:
+        if error.code == "already_sent":
+            flash(_("This update has already been sent."), "error")
+        else:
+            names = ", ".join(language_in_ui(code) for code in error.details["languages"])
+            flash(_("Not sent: no text yet in %(languages)s. Add it, or tick “Send anyway”.", languages=names),
+                  "error")
+        return redirect(url_for("organiser.updates", slug=slug)), 303
+    finally:
+        if opener is not None:
+            opener.close()
+    flash(_("Update published. Signers who asked for updates will receive it by email."))
+    return redirect(url_for("organiser.updates", slug=slug))
+
+
+@bp.post("/p/<slug>/updates/discard")
+@auth.login_required
+def discard_update(slug):
+    petition, _role = _petition(slug, Role.EDITOR)
+    update = part_of_or_404(PetitionUpdate, _update_id("update"), petition)
+    if EmptyForm().validate_on_submit():
+        try:
+            campaign.discard_update(update)
+        except campaign.UpdateError:
+            flash(_("This update has already been sent."), "error")
+            return redirect(url_for("organiser.updates", slug=slug)), 303
+        flash(_("Draft deleted."))
+    return redirect(url_for("organiser.updates", slug=slug))
 
 
 def _paper_problem_text(problem):
@@ -268,6 +401,10 @@ def paper(slug):
                 }
                 problems = [reasons[refused.reason]] if refused.reason else \
                     [_paper_problem_text(p) for p in refused.problems]
+                if refused.more:
+                    problems.append(ngettext("… and %(count)s more line with a problem.",
+                                             "… and %(count)s more lines with problems.",
+                                             refused.more, count=number(refused.more)))
             else:
                 flash(ngettext("%(count)s paper signature imported.", "%(count)s paper signatures imported.",
                                batch.count, count=number(batch.count)))
@@ -305,8 +442,13 @@ def export(slug):
     if request.method == "POST" and ready and form.validate_on_submit():
         opener = unlocked(petition, form, "export", me) if protected else None
         if opener is not None or not protected:
-            export = exports.start(petition, form.format.data, form.language.data, form.with_emails.data, me,
-                                   opener=opener)
+            try:
+                export = exports.start(petition, form.format.data, form.language.data, form.with_emails.data, me,
+                                       opener=opener)
+            except BaseException:
+                if opener is not None:
+                    opener.close()  # nothing will stream: ``closing`` below would never run
+                raise
             response = Response(stream_with_context(closing(export.chunks, opener)), mimetype=export.mimetype)
             response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
             return response

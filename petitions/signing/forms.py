@@ -1,4 +1,5 @@
 """The signing form. Every message is translatable; none comes from WTForms' own catalogue."""
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -15,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from ..i18n import country_codes, countries
 from ..models import PublicName
+from ..plaintext import single_line
 from ..tokens import FormStamp
 
 NAME_MAX = 120
@@ -23,10 +25,69 @@ EMAIL_MAX = 254
 
 
 def _strip(value):
-    """Trim, and drop invisible control characters (which no name contains and PostgreSQL may refuse)."""
-    if not isinstance(value, str):
-        return value
-    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc").strip()
+    """The filter of every one-line field: line breaks become spaces, control characters go, ends are trimmed.
+
+    One-line values reach mail headers (titles, names), where a line break
+    would make the message unsendable; multi-line fields use their own filter.
+    """
+    return single_line(value)
+
+
+# What mail programs and chat apps turn into a link. See NoAddresses for the rule.
+_DOT = r"[.\u3002\uff0e\uff61]"  # "." and the ideographic and full-width dots IDNA reads as "."
+_LINK = re.compile(r"://|\bwww" + _DOT + r"|xn--|[^\s@]@[\w-]+" + _DOT + r"\w", re.IGNORECASE)
+_DOMAIN = re.compile(r"[\w-]+" + _DOT + r"([^\W\d_]{2,})(?![\w-])(/)?")
+# TLDs common in links (and in phishing), matched in any case; other TLDs only when written in lowercase.
+_COMMON_TLDS = frozenset("""
+    com net org info biz io co me ly to tv cc ws app dev page site online top xyz click link live shop store
+    club icu buzz rest fun space website pw gq cf tk ml ga cn ru su by ua kz uz am ge az md lt lv ee pl de uk
+    eu fr es it nl be ch at cz sk hu ro bg rs hr tr ir us ca in br рф бел укр рус срб қаз мон
+""".split())
+
+
+def contains_address(text):
+    """True if ``text`` holds a URL, an email address or a domain name a mail program would make a link of.
+
+    The rule, for names and titles (never for a website field):
+    - "://", "www.", punycode ("xn--") or an email address (x@domain.tld) anywhere;
+    - a word, a dot, then a top-level domain, when the TLD is one of the common
+      ones in any case ("evil.com", "EVIL.COM", "bit.ly/x", "сайт.рф"), or any
+      other run of two or more letters written in lowercase ("evil.xyzzy"),
+      or is followed by a "/" ("Evil.Site/login").
+    What stays allowed: initials and abbreviations with a dot ("A. B. Smith",
+    "J.R.R. Tolkien", "St. John", "Ph.D."), since a one-letter part or a space
+    after the dot is no domain; and a dot between capitalised words
+    ("Mr.Smith", "Анна.Мария"), which no mail program links unless the second
+    word is a common TLD.
+    """
+    if _LINK.search(text):
+        return True
+    for match in _DOMAIN.finditer(text):
+        tld, slash = match.group(1), match.group(2)
+        if slash or tld.lower() in _COMMON_TLDS or tld.islower():
+            return True
+    return False
+
+
+class NoAddresses:
+    """Refuse a name or title holding a web or email address: it is shown in mail the organisation sends."""
+
+    def __call__(self, form, field):
+        if field.data and contains_address(field.data):
+            raise ValidationError(_l("Please enter a name without web or email addresses."))
+
+
+class NoInvisibleCharacters:
+    """Refuse an address holding control or invisible format characters, as typed (before the filter drops them).
+
+    "owner@rights.exam" + U+0001 + "ple" would otherwise be filtered into the real address after
+    rate limits had counted it as another; no real address holds such a character.
+    """
+
+    def __call__(self, form, field):
+        typed = (field.raw_data or [""])[0]
+        if isinstance(typed, str) and any(unicodedata.category(ch) in ("Cc", "Cf") for ch in typed.strip()):
+            raise ValidationError(_l("Please enter a valid email address, like name@example.org."))
 
 
 class ValidEmail:
@@ -98,6 +159,7 @@ def email_field():
         validators=[
             DataRequired(message=_l("Please enter your email address.")),
             Length(max=EMAIL_MAX, message=_l("Please enter a valid email address, like name@example.org.")),
+            NoInvisibleCharacters(),
             ValidEmail(),
         ],
     )
@@ -144,6 +206,7 @@ class SignForm(StampedForm):
         validators=[
             DataRequired(message=_l("Please enter your name.")),
             Length(max=NAME_MAX, message=_l("Your name can be at most %(max)d characters long.")),
+            NoAddresses(),
         ],
     )
     email = email_field()

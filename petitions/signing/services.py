@@ -282,21 +282,37 @@ _CONFIRM = (
 )
 
 
+def signature_to_confirm(token):
+    """The signature a confirmation link names, checked exactly as ``confirm`` checks it, and left unchanged.
+
+    What the link's page shows before its button is pressed. An already
+    confirmed signature is returned as it is. Raises TokenInvalid or
+    TokenExpired for a link that is not genuine or too old, TokenSuperseded
+    for one older than the signature's details, PetitionNotSignable once
+    the petition is closed.
+    """
+    signature, payload = _read_confirmation(token)
+    if signature.status == SignatureStatus.CONFIRMED:
+        return signature
+    if payload.get("d") != details_digest(signature):
+        raise TokenSuperseded("details changed since this link was sent")
+    if not signature.petition.is_signable:
+        raise PetitionNotSignable(signature.petition.slug)
+    return signature
+
+
 def confirm(token, now=None):
     """Confirm the signature a token names. Returns (signature, newly_confirmed).
 
-    Confirming twice is harmless: only the first click changes anything.
-    The count moves in the same transaction as the signature's status.
-    Raises TokenSuperseded for a link older than the signature's details.
+    Only a POST may call this: mail scanners fetch every link in a message
+    (see views.confirm). Confirming twice is harmless: only the first press
+    changes anything. The count moves in the same transaction as the
+    signature's status. Raises what ``signature_to_confirm`` raises.
     """
-    signature, payload = _read_confirmation(token)
+    signature = signature_to_confirm(token)
     petition = signature.petition
     if signature.status == SignatureStatus.CONFIRMED:
         return signature, False
-    if payload.get("d") != details_digest(signature):
-        raise TokenSuperseded("details changed since this link was sent")
-    if not petition.is_signable:
-        raise PetitionNotSignable(petition.slug)
     now = now or utcnow()
     changed = db.session.execute(_CONFIRM, {"signature_id": signature.id, "now": now}).rowcount
     if not changed:

@@ -7,7 +7,7 @@ from .. import caching, counting, privacy
 from ..extensions import csrf, db, limiter
 from ..i18n import best_language, country_name, current_language, languages
 from ..markup import render_markdown
-from ..models import Petition, PetitionStatus
+from ..models import Petition, PetitionStatus, SignatureStatus
 from ..models.petition import title_in
 from ..tokens import TokenExpired, TokenInvalid
 from ..web import client_key, configured_limit, email_key, petition_or_404
@@ -16,6 +16,21 @@ from .forms import EmailForm, SignForm
 
 bp = Blueprint("signing", __name__)
 csrf.exempt(bp)  # supporters' forms are guarded by forgery.py instead of session tokens
+
+# Pages reached by one person's link, or about one person's address: no cache
+# may keep them, neither a shared proxy nor the browser's history.
+_NEVER_STORED = frozenset({
+    "signing.check_inbox", "signing.confirm", "signing.resend", "signing.withdraw", "signing.unsubscribe",
+    "signing.erase_request", "signing.erase",
+})
+
+
+@bp.after_request
+def _never_store_personal_pages(response):
+    # Here rather than in each view so that error pages (403, 429) are covered too.
+    if request.endpoint in _NEVER_STORED:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _token_key():
@@ -89,7 +104,7 @@ def petition(slug):
     if petition.kind == "letter":
         return redirect(url_for("letters.letter", slug=slug), code=303 if request.method == "POST" else 302)
     form = SignForm(current_language())
-    if request.method == "GET":
+    if request.method != "POST":  # a HEAD may carry a form too, and must not sign
         return _page(petition, form)
     if not petition.is_signable:
         return _page(petition, form, status=409, notice="closed")
@@ -129,10 +144,18 @@ def check_inbox(slug):
     return render_template("signing/check_inbox.html", petition=petition_or_404(slug))
 
 
-@bp.get("/<lang:lang>/confirm/<token>")
+@bp.route("/<lang:lang>/confirm/<token>", methods=["GET", "POST"])
 def confirm(token):
+    """GET shows what the link would confirm, with one button; only the POST confirms.
+
+    Mail gateways (Safe Links and the like) fetch every link in a message and
+    run its scripts: a link that confirmed on GET would let anyone make any
+    address "sign", and list its owner's name. So no script presses the
+    button either. The POST is checked by forgery.py like every supporter's form.
+    """
+    pressed = request.method == "POST"
     try:
-        signature, newly = services.confirm(token)
+        signature = services.confirm(token)[0] if pressed else services.signature_to_confirm(token)
     except TokenExpired:
         return render_template("signing/link_expired.html", token=token, form=EmailForm()), 410
     except services.TokenSuperseded:
@@ -144,10 +167,15 @@ def confirm(token):
     petition = signature.petition
     lang = current_language()
     title_language, title = caching.remembered(("title", petition.id, lang), lambda: title_in(petition.id, lang))
+    if not pressed and signature.status == SignatureStatus.PENDING:
+        return render_template("signing/confirm.html", token=token, title=title, title_language=title_language,
+                               public_name=privacy.public_name(signature))
     count, next_goal = services.public_counts(petition)
+    # Every press gets the same thanks, the first or a repeated one (a double
+    # click, a reload): only a visit without pressing learns it was done before.
     return render_template(
-        "signing/confirmed.html", petition=petition, title=title, title_language=title_language, newly=newly,
-        count=count, next_goal=next_goal,
+        "signing/confirmed.html", petition=petition, title=title, title_language=title_language,
+        already=not pressed, count=count, next_goal=next_goal,
     )
 
 
@@ -178,7 +206,7 @@ def withdraw(token):
     if signature is None:
         return render_template("signing/withdrawn.html", already=True)
     text, _ = services.petition_text(signature.petition, current_language())
-    if request.method == "GET":
+    if request.method != "POST":  # HEAD too: `curl -I` or a scanner must not withdraw anyone
         return render_template("signing/withdraw.html", text=text, token=token)
     withdrawn = privacy.withdraw(signature)
     return render_template("signing/withdrawn.html", already=not withdrawn, text=text)
@@ -187,7 +215,7 @@ def withdraw(token):
 @bp.route("/<lang:lang>/unsubscribe/<token>", methods=["GET", "POST"])
 def unsubscribe(token):
     """GET asks, POST stops updates (a mail program's one-click unsubscribe POSTs here directly)."""
-    if request.method == "GET":
+    if request.method != "POST":
         try:
             services.unsubscribe_preview(token)
         except TokenInvalid:
@@ -206,7 +234,7 @@ def unsubscribe(token):
 def erase_request():
     """Ask for everything about an address to be erased; the owner confirms by email."""
     form = EmailForm()
-    if request.method == "GET" or not form.validate():
+    if request.method != "POST" or not form.validate():
         status = 400 if request.method == "POST" else 200
         return render_template("signing/erase_request.html", form=form), status
     privacy.request_erasure(form.email.data, current_language())
@@ -219,7 +247,7 @@ def erase(token):
         address_hash = privacy.erasure_target(token)
     except (TokenInvalid, TokenExpired):
         return render_template("signing/link_invalid.html"), 400
-    if request.method == "GET":
+    if request.method != "POST":
         count = privacy.signature_count_of(address_hash)
         return render_template("signing/erase_confirm.html", token=token, count=count)
     erased = privacy.erase_everything(address_hash)

@@ -71,10 +71,10 @@ def test_turning_totp_on_needs_a_valid_code_from_the_shown_secret(client, make_m
     page = page_text(client.get("/organiser/account/two-factor"))
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
     assert "<svg" in page  # the QR code is drawn here, not fetched from anywhere
-    assert client.post("/organiser/account/two-factor", data={"code": "12345"}).status_code == 400
+    assert client.post("/organiser/account/two-factor", data={"code": "12345", "password": PASSWORD}).status_code == 400
     assert db.session.get(Account, account.id).totp_enabled_at is None
-    response = client.post("/organiser/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
-    assert response.status_code == 302
+    response = client.post("/organiser/account/two-factor", data={"code": pyotp.TOTP(secret).now(), "password": PASSWORD})
+    assert response.status_code == 200 and "Your recovery codes" in page_text(response)
     db.session.expire_all()
     assert db.session.get(Account, account.id).totp_secret == secret
 
@@ -123,7 +123,7 @@ def test_owner_invites_by_email_and_the_invitee_joins_with_that_role(app, client
     # The link is spent.
     assert app.test_client().get(link).status_code == 404
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-    assert actions == ["member.invite", "member.join"]
+    assert [action for action in actions if action.startswith("member.")] == ["member.invite", "member.join"]
 
 
 def test_only_owners_invite(app, make_member):

@@ -189,9 +189,15 @@ def _petition_with_errors(server_side):
     return visit
 
 
-def _confirmed(page, site):
+def _confirm(page, site):
     sign_petition(page, site)
     page.goto(wait_for_mail(site, r"http://127\.0\.0\.1:\d+/en/confirm/\S+"))
+    expect(page.locator("h1")).to_have_text("Confirm my signature")
+
+
+def _confirmed(page, site):
+    _confirm(page, site)
+    page.get_by_role("button", name="Confirm my signature").click()
     expect(page.locator("h1")).to_have_text("Thank you")
 
 
@@ -230,6 +236,7 @@ PUBLIC_PAGES = {
     "petition-with-errors-from-script": _petition_with_errors(server_side=False),
     "versions": _goto("/en/p/free-them/versions"),
     "check-inbox": sign_petition,
+    "confirm": _confirm,
     "confirmed": _confirmed,
     "withdraw": _withdraw,
     "my-data": _goto("/en/my-data"),

@@ -70,13 +70,16 @@ def frame(page, name):
 
 
 def confirm_by_mail(browser, smtp_server, count):
-    """Open the newest confirmation link, as the signer would from their mail program."""
+    """Open the newest confirmation link, as the signer would from their mail program, and press its button."""
     messages = smtp_server.wait_for(count)
     assert len(messages) >= count, "the confirmation email did not arrive"
     link = re.search(r"http://127\.0\.0\.1:\d+/[a-z]{2}/confirm/\S+", text_part(messages[-1])).group(0)
     context = browser.new_context()
     try:
-        context.new_page().goto(link)
+        page = context.new_page()
+        page.goto(link)
+        page.get_by_role("button", name="Confirm my signature").click()
+        page.get_by_role("heading", name="Thank you").wait_for()
     finally:
         context.close()
     return link

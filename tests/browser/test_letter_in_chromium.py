@@ -25,6 +25,16 @@ def letter(live_server):
     return "joint-letter"
 
 
+def _status(live_server, address):
+    from sqlalchemy import select
+
+    from petitions.extensions import db
+    from petitions.models import LetterSignatory
+
+    with live_server.app.app_context():
+        return db.session.scalar(select(LetterSignatory.status).where(LetterSignatory.email == address))
+
+
 @pytest.mark.parametrize(("width", "height"), [(360, 740), (1280, 900)], ids=["phone", "desktop"])
 def test_co_sign_as_an_organisation_without_javascript(browser, live_server, smtp_server, letter, width, height):
     ARTIFACTS.mkdir(exist_ok=True)
@@ -50,7 +60,15 @@ def test_co_sign_as_an_organisation_without_javascript(browser, live_server, smt
         (message,) = smtp_server.wait_for(1)
         link = re.search(r"http://127\.0\.0\.1:\d+/ru/letter/confirm/\S+", text_part(message)).group(0)
         page.goto(link)
-        assert page.locator("h1").is_visible()
+        # Opening the link only shows what will be confirmed; the button confirms.
+        assert "Правозащитный центр «Весна» – Беларусь" in page.inner_text("main")
+        assert _status(live_server, f"cosign-{width}@spring96.org") == "unconfirmed"
+        page.screenshot(path=str(ARTIFACTS / f"letter-confirm-{width}.png"), full_page=True)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.url == link and page.locator("h1").is_visible()
+        assert page.locator("main form").count() == 0  # the thanks page: nothing left to press
+        assert _status(live_server, f"cosign-{width}@spring96.org") == "awaiting"
         # Confirmed, but not listed until the organiser approves it.
         page.goto(f"{live_server}/ru/letter/{letter}")
         assert "Весна" not in page.inner_text(".signatories")

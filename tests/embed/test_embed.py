@@ -15,7 +15,7 @@ from petitions.models import Signature
 from petitions.security import add_security_headers
 
 from ..conftest import sign_in
-from ..helpers import confirm_path, page_text, queued_to, served_stamp, sign, signature_count
+from ..helpers import confirm, confirm_path, page_text, queued_to, served_stamp, sign, signature_count
 
 
 def embed_sign(client, slug="free-them", lang="en", headers=None, **fields):
@@ -118,7 +118,7 @@ def test_sign_widget_has_the_counter_and_the_whole_form_posting_to_itself(client
     for name in ("full_name", "email", "country", "city", "show_name", "public_name", "wants_updates",
                  "website", "served"):
         assert f'name="{name}"' in html, name
-    assert '<option value="DE">Deutschland</option>' in html
+    assert '<option value="DE" selected>Deutschland</option>' in html  # preselected from the language
 
 
 def test_signing_in_the_widget_stores_a_pending_signature_and_mails_like_the_form(client, petition):
@@ -144,7 +144,7 @@ def test_after_signing_the_frame_says_check_your_inbox(client, petition):
 
 def test_confirming_a_widget_signature_counts_it(client, petition):
     embed_sign(client, email="frame@example.org")
-    client.get(confirm_path(queued_to("frame@example.org")[-1].text_body))
+    confirm(client, confirm_path(queued_to("frame@example.org")[-1].text_body))
     assert '<p class="count">1 of 1,000</p>' in page_text(client.get("/embed/en/p/free-them/counter"))
 
 
@@ -158,18 +158,24 @@ def test_bad_input_in_the_widget_is_shown_in_the_widget_and_stores_nothing(clien
     assert signature_count() == 0
 
 
-@pytest.mark.parametrize("fields", [{"website": "http://spam.example"}, {"served": ""}, {"served": "forged"}])
-def test_the_widget_drops_bots_silently_like_the_petition_page(client, petition, fields):
-    response = embed_sign(client, **fields)
+def test_the_widget_drops_a_honeypot_submission_silently_like_the_petition_page(client, petition):
+    response = embed_sign(client, website="http://spam.example")
     assert response.status_code == 303 and response.headers["Location"].endswith("/check-inbox")
     assert signature_count() == 0
 
 
-def test_a_too_fast_submission_is_dropped(make_app, petition):
+@pytest.mark.parametrize("fields", [{"served": ""}, {"served": "forged"}])
+def test_the_widget_shows_an_unstamped_form_again_and_claims_no_email(client, petition, fields):
+    response = embed_sign(client, **fields)
+    assert response.status_code == 400 and "Please check your details" in page_text(response)
+    assert signature_count() == 0
+
+
+def test_a_too_fast_submission_is_shown_again_with_its_values(make_app, petition):
     app = make_app(FORM_MIN_SECONDS=5)
     response = app.test_client().post("/embed/en/p/free-them/sign", data={
-        "full_name": "Fast Bot", "email": "bot@example.org", "country": "GB", "served": served_stamp(app, 1)})
-    assert response.status_code == 303
+        "full_name": "Fast Person", "email": "fast@example.org", "country": "GB", "served": served_stamp(app, 1)})
+    assert response.status_code == 400 and 'value="Fast Person"' in page_text(response)
     with app.app_context():
         assert signature_count() == 0
 
@@ -186,7 +192,7 @@ def test_closed_petition_widget_shows_a_notice_and_refuses_signatures(client, ma
 def test_the_widget_shares_the_petition_pages_limit_per_connection(make_app, petition):
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_SIGN="2 per minute", RATELIMIT_SIGN_EMAIL="100 per minute")
     client = app.test_client()
-    assert sign(client, email="a@example.org").status_code == 303
+    assert sign(client, email="a@example.org").status_code == 200
     assert embed_sign(client, email="b@example.org").status_code == 303
     response = embed_sign(client, lang="ru", email="c@example.org")
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
@@ -197,7 +203,7 @@ def test_the_widget_shares_the_petition_pages_limit_per_connection(make_app, pet
 def test_the_widget_shares_the_petition_pages_limit_per_address(make_app, petition):
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_SIGN="100 per minute", RATELIMIT_SIGN_EMAIL="2 per hour")
     client = app.test_client()
-    assert sign(client, email="Same@example.org").status_code == 303
+    assert sign(client, email="Same@example.org").status_code == 200
     assert embed_sign(client, email="same@example.org").status_code == 303
     assert embed_sign(client, email="same@example.org").status_code == 429
     assert embed_sign(client, email="other@example.org").status_code == 303

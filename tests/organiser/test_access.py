@@ -18,6 +18,8 @@ PETITION_ROUTES = [
     ("GET", "/organiser/p/{slug}/preview/en"),
     ("GET", "/organiser/p/{slug}/updates"),
     ("POST", "/organiser/p/{slug}/updates"),
+    ("POST", "/organiser/p/{slug}/updates/send"),
+    ("POST", "/organiser/p/{slug}/updates/discard"),
     ("GET", "/organiser/p/{slug}/paper"),
     ("POST", "/organiser/p/{slug}/paper"),
     ("POST", "/organiser/p/{slug}/paper/{batch}/delete"),
@@ -27,6 +29,7 @@ PETITION_ROUTES = [
     ("POST", "/organiser/p/{slug}/signatories/{signatory}/decide"),
     ("POST", "/organiser/p/{slug}/signatories/unlock"),
     ("POST", "/organiser/p/{slug}/signatories/import"),
+    ("POST", "/organiser/p/{slug}/signatories/import/confirm"),
     ("POST", "/organiser/p/{slug}/signatories/order"),
     ("GET", "/organiser/p/{slug}/letter.pdf"),
 ]

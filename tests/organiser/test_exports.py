@@ -14,6 +14,7 @@ from ..conftest import sign_in
 from ..helpers import page_text
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+EXPORTS = AuditEvent.action.startswith("export.")  # sign-ins are in the audit log too
 
 
 def _fill(petition, add_signatures):
@@ -59,7 +60,7 @@ def test_email_addresses_only_when_asked_for(app, make_petition, make_member, ad
     client = _exporter(app, make_member)
     body = client.post("/organiser/p/free-them/export",
                        data={"format": "csv", "language": "en", "with_emails": "y"}).get_data(as_text=True)
-    assert body.splitlines()[0].endswith(",email") and "s1@example.org" in body and "s2@example.org" not in body
+    assert body.splitlines()[0].endswith(",\"email\"") and "s1@example.org" in body and "s2@example.org" not in body
     event = db.session.scalars(select(AuditEvent)).all()[-1]
     assert event.detail["with_emails"] is True
 
@@ -88,7 +89,7 @@ def test_web_export_needs_a_second_factor_and_an_editor(app, make_petition, make
     assert page.mimetype == "text/html" and "Turn on two-factor authentication" in page_text(page)
     viewer = _exporter(app, make_member, role="viewer")
     assert viewer.post("/organiser/p/free-them/export", data={"format": "csv", "language": "en"}).status_code == 404
-    assert db.session.scalar(select(AuditEvent.id)) is None  # nothing was exported, nothing logged
+    assert db.session.scalar(select(AuditEvent.id).where(EXPORTS)) is None  # nothing was exported, nothing logged
 
 
 def test_every_export_is_in_the_audit_log(app, make_petition, make_member, add_signatures):
@@ -96,7 +97,7 @@ def test_every_export_is_in_the_audit_log(app, make_petition, make_member, add_s
     _fill(petition, add_signatures)
     client = _exporter(app, make_member)
     client.post("/organiser/p/free-them/export", data={"format": "pdf", "language": "de"}).get_data()
-    event = db.session.scalar(select(AuditEvent))
+    event = db.session.scalar(select(AuditEvent).where(EXPORTS))
     assert (event.action, event.petition_id, event.detail["rows"], event.detail["language"]) == \
         ("export.pdf", petition.id, 3, "de")
     assert "editor@r.example" in event.actor

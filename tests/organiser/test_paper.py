@@ -92,3 +92,17 @@ def test_a_batch_is_removed_only_through_its_own_petition(app, make_petition, ma
     assert client.post("/organiser/p/free-them/paper/999999/delete").status_code == 404
     db.session.expire_all()
     assert (other.paper_count, petition.paper_count) == (7, 0)
+
+
+def test_a_list_with_thousands_of_bad_lines_shows_the_first_fifty_and_counts_the_rest(app, make_petition, make_member):
+    make_petition()
+    client = _client(app, make_member)
+    data = "".join(f"Name {i},City,Atlantis\r\n" for i in range(1, 5001))  # no such country: 5,000 bad lines
+    response = client.post("/organiser/p/free-them/paper", content_type="multipart/form-data",
+                           data={"csv-note": "", "csv-file": (io.BytesIO(data.encode()), "paper.csv")})
+    assert response.status_code == 400
+    page = page_text(response)
+    assert "line 50:" in page and "line 51:" not in page
+    assert "… and 4,950 more lines with problems." in page
+    assert len(response.get_data()) < 100_000
+    assert db.session.scalar(select(func.count()).select_from(PaperSignature)) == 0

@@ -12,11 +12,20 @@ from ..helpers import page_text
 from ..smtp import html_part, text_part
 
 
-def _post(app, make_member, **data):
+def _post(app, make_member, send=True, **data):
+    """Draft an update in English and, unless ``send`` is false, send it (other languages get English)."""
     client = app.test_client()
     sign_in(client, make_member())
-    return client, client.post("/organiser/p/free-them/updates", data={"language": "en", "title": "We delivered it",
-                                                              "body": "The **ministry** received 1,000 names.", **data})
+    response = client.post("/organiser/p/free-them/updates", data={"language": "en", "title": "We delivered it",
+                                                                  "body": "The **ministry** received 1,000 names.", **data})
+    if send:
+        _send(client, untranslated_ok="y")
+    return client, response
+
+
+def _send(client, **data):
+    update = db.session.scalar(select(PetitionUpdate).order_by(PetitionUpdate.id.desc()))
+    return client.post("/organiser/p/free-them/updates/send", data={"update": str(update.id), **data})
 
 
 def test_update_is_mailed_to_opted_in_signers_in_their_language(smtp_app, smtp_server, make_member, petition,
@@ -26,11 +35,12 @@ def test_update_is_mailed_to_opted_in_signers_in_their_language(smtp_app, smtp_s
     add_signatures(petition, 3, wants_updates=False)
     add_signatures(petition, 1, wants_updates=True, status="pending")
     add_signatures(petition, 1, wants_updates=True, status="withdrawn")
-    client, response = _post(smtp_app, make_member)
+    client, response = _post(smtp_app, make_member, send=False)
     assert response.status_code == 302
     update = db.session.scalar(select(PetitionUpdate))
     client.post("/organiser/p/free-them/updates", data={"update": str(update.id), "language": "ru",
                                                          "title": "Мы передали подписи", "body": "Министерство **получило** их."})
+    assert _send(client, untranslated_ok="y").status_code == 302
     sent, failed = deliver_all()
     assert (sent, failed) == (3, 0)
     messages = smtp_server.wait_for(3)
@@ -105,3 +115,65 @@ def test_an_update_is_translated_only_through_its_own_petition(app, make_member,
         assert response.status_code == 404
     db.session.expire_all()
     assert [t.language for t in update.translations] == ["en"]
+
+
+def test_an_update_is_a_draft_neither_shown_nor_mailed_until_sent(app, make_member, petition, add_signatures):
+    add_signatures(petition, 2, wants_updates=True)
+    client, response = _post(app, make_member, send=False)
+    assert response.status_code == 302
+    from petitions.mail.updates import queue_next_batch
+
+    assert queue_next_batch() == 0
+    assert "We delivered it" not in page_text(app.test_client().get("/en/p/free-them"))
+    assert "Draft, not sent" in page_text(client.get("/organiser/p/free-them/updates"))
+    assert _send(client).status_code == 302  # every recipient reads English: nothing to ask
+    assert queue_next_batch() == 2
+    assert "We delivered it" in page_text(app.test_client().get("/en/p/free-them"))
+
+
+def test_updates_page_shows_recipients_per_language(app, make_member, petition, add_signatures):
+    add_signatures(petition, 3, wants_updates=True, language="ru")
+    add_signatures(petition, 1, wants_updates=True, language="de")
+    add_signatures(petition, 4, wants_updates=False, language="en")
+    add_signatures(petition, 2, wants_updates=True, language="en", status="pending")
+    client = app.test_client()
+    sign_in(client, make_member())
+    html = page_text(client.get("/organiser/p/free-them/updates"))
+    table = html[html.index('id="recipients-heading"'):html.index("</table>")]
+    assert re.findall(r"<td>(\w+)</td><td>(\d+)</td>", table) == [("Russian", "3"), ("German", "1")]
+
+
+def test_sending_with_a_language_untranslated_asks_first(app, make_member, petition, add_signatures):
+    add_signatures(petition, 1, wants_updates=True, language="ru")
+    client, _ = _post(app, make_member, send=False)
+    html = page_text(client.get("/organiser/p/free-them/updates"))
+    assert "No text yet in: Russian." in html
+    response = _send(client)
+    assert response.status_code == 303
+    assert "Not sent: no text yet in Russian." in page_text(client.get("/organiser/p/free-them/updates"))
+    update = db.session.scalar(select(PetitionUpdate))
+    db.session.expire_all()
+    assert update.is_draft
+    client.post("/organiser/p/free-them/updates", data={"update": str(update.id), "language": "ru",
+                                                         "title": "Мы передали", "body": "Текст."})
+    assert _send(client).status_code == 302
+    db.session.expire_all()
+    assert not update.is_draft
+
+
+def test_a_sent_update_is_neither_sent_again_nor_deleted(app, make_member, petition, add_signatures):
+    add_signatures(petition, 1, wants_updates=True)
+    client, _ = _post(app, make_member)
+    update = db.session.scalar(select(PetitionUpdate))
+    assert _send(client).status_code == 303
+    assert client.post("/organiser/p/free-them/updates/discard", data={"update": str(update.id)}).status_code == 303
+    assert db.session.scalar(select(PetitionUpdate.id)) == update.id
+    for bad in ("0", "x", "99999999999"):
+        assert client.post("/organiser/p/free-them/updates/send", data={"update": bad}).status_code == 404
+
+
+def test_a_draft_update_can_be_deleted(app, make_member, petition):
+    client, _ = _post(app, make_member, send=False)
+    update = db.session.scalar(select(PetitionUpdate))
+    assert client.post("/organiser/p/free-them/updates/discard", data={"update": str(update.id)}).status_code == 302
+    assert db.session.scalar(select(PetitionUpdate.id)) is None

@@ -28,7 +28,8 @@ def _sign_on_and_confirm(client):
         "served": served_stamp(client.application), "website_hp": ""})
     body = queued_to("ales.sealed@gmail.com")[-1].text_body
     assert "Hello Ales Contactovich," in body
-    client.get(re.search(r"https?://[^/\s]+(/[a-z]{2}/letter/confirm/\S+)", body).group(1))
+    path = re.search(r"https?://[^/\s]+(/[a-z]{2}/letter/confirm/\S+)", body).group(1)
+    assert client.post(path).status_code == 200  # the button on the link's page
 
 
 def _moderator(app, make_member):

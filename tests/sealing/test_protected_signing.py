@@ -9,7 +9,7 @@ from petitions.models import Petition, Signature
 from petitions.organiser.protection import unlock
 from petitions.security import email_hash
 
-from ..helpers import last_confirm_path, page_text, queued_to, sign
+from ..helpers import confirm, last_confirm_path, page_text, queued_to, sign
 from .conftest import PASSPHRASE
 
 
@@ -32,7 +32,7 @@ def test_the_confirmation_goes_to_the_address_typed_and_confirms(client, protect
     sign(client, full_name="Aliaksandra Zhukava", email="sasha@example.org")
     [email] = queued_to("sasha@example.org")
     assert "Hello Aliaksandra Zhukava," in email.text_body
-    assert client.get(last_confirm_path("sasha@example.org")).status_code == 200
+    assert confirm(client, last_confirm_path("sasha@example.org")).status_code == 200
     assert only_signature().status == "confirmed"
 
 
@@ -54,7 +54,7 @@ def test_an_older_link_stops_working_once_a_sealed_signature_changes(client, pro
 
 def test_confirmed_address_signing_again_is_told_at_the_address_typed_without_a_stored_name(client, protected_petition):
     sign(client, email="sasha@example.org", full_name="Aliaksandra Zhukava")
-    client.get(last_confirm_path("sasha@example.org"))
+    confirm(client, last_confirm_path("sasha@example.org"))
     sign(client, email="SASHA@example.org", full_name="Somebody Else")
     [notice] = queued_to("SASHA@example.org")
     assert notice.kind == "already_signed" and "Somebody Else" not in notice.text_body
@@ -66,7 +66,7 @@ def test_the_public_name_is_listed_in_the_form_chosen_without_the_key(client, pr
     sign(client, email="b@example.org", full_name="Ihar Losik", show_name="y", public_name="full")
     sign(client, email="c@example.org", full_name="Hidden Person")
     for address in ("a@example.org", "b@example.org", "c@example.org"):
-        client.get(last_confirm_path(address))
+        confirm(client, last_confirm_path(address))
     names = sorted(name for name, _ in privacy.recent_public_signers(protected_petition.id))
     assert names == ["A. Z.", "Ihar Losik"]
 

@@ -65,40 +65,69 @@ def test_refused_passphrases_are_rate_limited_and_a_right_one_then_waits_too(mak
 
 
 def _signers_who_want_updates(client_app, names):
-    from ..helpers import last_confirm_path, sign
+    from ..helpers import confirm, last_confirm_path, sign
 
     client = client_app.test_client()
     for name in names:
         address = name.split()[0].lower() + "@example.org"
         sign(client, full_name=name, email=address, wants_updates="y")
-        client.get(last_confirm_path(address))
+        confirm(client, last_confirm_path(address))
 
 
-def _post_update(client, member, **extra):
-    return client.post("/organiser/p/free-them/updates", data={
-        "language": "en", "title": "We delivered it", "body": "Thank you **all**.", **extra})
+def _draft_update(client):
+    """Write an update as a draft (it is mailed only on "Send"); returns the draft's id."""
+    from petitions.models import PetitionUpdate
+
+    assert client.post("/organiser/p/free-them/updates", data={
+        "language": "en", "title": "We delivered it", "body": "Thank you **all**."}).status_code == 302
+    return db.session.scalars(select(PetitionUpdate.id).order_by(PetitionUpdate.id.desc())).first()
+
+
+def _send(client, update_id, **extra):
+    return client.post("/organiser/p/free-them/updates/send", data={"update": update_id, **extra})
 
 
 def test_an_update_mailing_of_a_protected_organisation_opens_the_addresses_with_the_passphrase(app, petition,
                                                                                            make_member, protect):
+    from petitions.models import PetitionUpdate
+
     from ..helpers import queued_to
 
     protect(petition)
     _signers_who_want_updates(app, ["Lavon Sealed", "Maryia Sealed"])
     client, member = _exporter(app, make_member)
-    refused = _post_update(client, member, code=totp_code(member, 1), passphrase="wrong wrong wrong wrong")
+    update_id = _draft_update(client)
+    page = page_text(client.get("/organiser/p/free-them/updates"))
+    assert f'id="passphrase-{update_id}"' in page and f'id="code-{update_id}"' in page
+    refused = _send(client, update_id, code=totp_code(member, 1), passphrase="wrong wrong wrong wrong")
     assert refused.status_code == 400 and "does not open" in page_text(refused)
     assert not queued_to("lavon@example.org")[1:]  # only the confirmation so far
+    assert db.session.get(PetitionUpdate, update_id).is_draft  # nothing was sent
     db.session.get(Account, member.id).totp_last_step = None  # that code was used up by the refused try
     db.session.commit()
-    sent = _post_update(client, member, code=totp_code(member, 1), passphrase=PASSPHRASE)
+    sent = _send(client, update_id, code=totp_code(member, 1), passphrase=PASSPHRASE)
     assert sent.status_code == 302
     for name in ("Lavon Sealed", "Maryia Sealed"):
         update = queued_to(name.split()[0].lower() + "@example.org")[-1]
         assert update.kind == "update" and f"Hello {name}," in update.text_body
         assert "We delivered it" in update.subject
+    assert db.session.get(PetitionUpdate, update_id).mailing_done_at is not None  # queued whole, at once
     assert "update" in [e.detail.get("for") for e in db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "key.unlock"))]
+
+
+def test_sending_a_protected_organisations_update_without_two_factor_is_refused(app, petition, make_member, protect):
+    from petitions.models import PetitionUpdate
+
+    protect(petition)
+    _signers_who_want_updates(app, ["Lavon Sealed"])
+    member = make_member(email="plain@r.example", role="editor")
+    client = app.test_client()
+    sign_in(client, member)
+    update_id = _draft_update(client)
+    refused = _send(client, update_id, code="123456", passphrase=PASSPHRASE)
+    assert refused.status_code == 400 and "Turn on two-factor" in page_text(refused)
+    assert db.session.get(PetitionUpdate, update_id).is_draft
 
 
 def test_an_update_to_an_unprotected_organisation_needs_no_passphrase(app, petition, make_member):
@@ -108,6 +137,10 @@ def test_an_update_to_an_unprotected_organisation_needs_no_passphrase(app, petit
 
     _signers_who_want_updates(app, ["Lavon Plain"])
     client, member = _exporter(app, make_member)
-    assert _post_update(client, member).status_code == 302
+    update_id = _draft_update(client)
+    assert 'name="passphrase"' not in page_text(client.get("/organiser/p/free-them/updates"))
+    queue_next_batch()
+    assert queued_to("lavon@example.org")[-1].kind == "confirm"  # a draft is not mailed
+    assert _send(client, update_id).status_code == 302
     queue_next_batch()
     assert "Hello Lavon Plain," in queued_to("lavon@example.org")[-1].text_body

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from petitions.extensions import db
 from petitions.models import Signature
+from petitions.mail.updates import unsubscribe_url
 
-from ..helpers import last_confirm_path, page_text, queued_to, sign, signature_count
+from ..helpers import confirm, last_confirm_path, page_text, queued_to, served_stamp, sign, signature_count
 
 
 def test_petition_page_shows_the_whole_petition_and_the_counter(client, petition):
@@ -70,20 +71,130 @@ def test_consents_are_stored_when_ticked(client, petition):
     assert signature.show_name and signature.wants_updates
 
 
-def test_confirmation_link_counts_the_signature_once(client, petition):
+def test_opening_the_confirmation_link_only_shows_what_the_button_would_confirm(client, petition):
+    sign(client, full_name="Ada King Lovelace", show_name="y", public_name="initials")
+    path = last_confirm_path("ada@example.org")
+    for method in ("GET", "HEAD"):  # what a mail scanner does, however often
+        page = client.open(path, method=method)
+        assert page.status_code == 200
+    html = page_text(client.get(path))
+    assert "Free the prisoners of conscience" in html and "A. K. L." in html
+    assert "Your name will be shown publicly as a signer." in html and "Ada" not in html
+    assert f'<form method="post" action="{path}">' in html
+    assert "<script" not in html  # nothing presses the button for a scanner that runs scripts
+    assert db.session.scalar(select(Signature)).status == "pending"
+    assert '<p class="count">0 of 1,000</p>' in page_text(client.get("/en/p/free-them"))
+
+
+def test_the_confirmation_page_says_when_the_name_stays_private(client, petition):
+    sign(client, full_name="Hidden Person")
+    html = page_text(client.get(last_confirm_path("ada@example.org")))
+    assert "Your name will not be shown publicly." in html and "Hidden Person" not in html
+
+
+def test_pressing_the_button_counts_the_signature_once_and_a_second_press_gets_the_same_thanks(client, petition):
     sign(client)
     path = last_confirm_path("ada@example.org")
-    first = client.get(path)
+    first = client.post(path)
     assert first.status_code == 200 and "Your signature is confirmed" in page_text(first)
     assert '<p class="count">1 of 1,000</p>' in page_text(first)
-    second = client.get(path)
-    assert second.status_code == 200 and "already confirmed" in page_text(second)
+    second = client.post(path)
+    assert second.status_code == 200 and page_text(second) == page_text(first)
+    assert db.session.scalar(select(Signature)).status == "confirmed"
     assert '<p class="count">1 of 1,000</p>' in page_text(client.get("/en/p/free-them"))
+    # Opened again later, the link says it is done and offers nothing to press.
+    again = page_text(client.get(path))
+    assert "already confirmed" in again and "<form" not in again
+
+
+def test_a_cross_site_press_of_the_button_is_refused(client, petition):
+    sign(client)
+    path = last_confirm_path("ada@example.org")
+    assert client.post(path, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.post(path, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert db.session.scalar(select(Signature)).status == "pending"
+    assert client.post(path, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+    assert db.session.scalar(select(Signature)).status == "confirmed"
+
+
+def test_pressing_a_bad_link_gets_the_same_answers_as_opening_it(client, app, make_petition):
+    petition = make_petition()
+    sign(client)
+    path = last_confirm_path("ada@example.org")
+    tampered = path[:-4] + "abcd"
+    assert client.get(tampered).status_code == client.post(tampered).status_code == 400
+    assert client.post("/en/confirm/garbage").status_code == 400
+    app.config["CONFIRM_TOKEN_MAX_AGE"] = -1
+    assert client.get(path).status_code == client.post(path).status_code == 410
+    assert "Send me a new link" in page_text(client.post(path))
+    app.config["CONFIRM_TOKEN_MAX_AGE"] = 3600
+    sign(client, full_name="Changed Name")
+    assert client.get(path).status_code == client.post(path).status_code == 409  # out of date
+    newest = last_confirm_path("ada@example.org")
+    petition.status = "closed"
+    db.session.commit()
+    closed = client.post(newest)
+    assert client.get(newest).status_code == closed.status_code == 409
+    assert "This petition is closed" in page_text(closed)
+    assert db.session.scalar(select(Signature)).status == "pending"
+
+
+def test_pages_reached_by_a_personal_link_are_never_stored(client, petition):
+    sign(client, email="ada@example.org")
+    confirm_link = last_confirm_path("ada@example.org")
+    withdraw_link = re.search(r"(/en/withdraw/\S+)", queued_to("ada@example.org")[-1].text_body).group(1)
+    unsubscribe_link = unsubscribe_url(db.session.scalar(select(Signature))).split("petitions.test", 1)[1]
+    client.post("/en/my-data", data={"email": "ada@example.org"})
+    erase_link = re.search(r"(/en/erase/\S+)", queued_to("ada@example.org")[-1].text_body).group(1)
+    answers = {
+        "check inbox": client.get("/en/p/free-them/check-inbox"),
+        "confirm page": client.get(confirm_link),
+        "confirm press": client.post(confirm_link),
+        "bad confirm link": client.get("/en/confirm/garbage"),
+        "resend": client.post("/en/confirm/resend", data={"token": "garbage"}),
+        "my data": client.get("/en/my-data"),
+        "my data sent": client.post("/en/my-data", data={"email": "someone@example.org"}),
+        "unsubscribe page": client.get(unsubscribe_link),
+        "unsubscribe press": client.post(unsubscribe_link),
+        "withdraw page": client.get(withdraw_link),
+        "erase page": client.get(erase_link),
+        "withdraw press": client.post(withdraw_link),
+        "erase press": client.post(erase_link),
+    }
+    for name, response in answers.items():
+        assert response.status_code < 500, name
+        assert response.headers.get("Cache-Control") == "no-store", name
+    # The petition itself stays public: it is the same for every reader.
+    assert "no-store" not in client.get("/en/p/free-them").headers.get("Cache-Control", "")
+
+
+def test_head_on_withdraw_erase_and_unsubscribe_links_changes_nothing(client, petition):
+    sign(client, show_name="y", wants_updates="y")
+    confirm(client, last_confirm_path("ada@example.org"))
+    signature = db.session.scalar(select(Signature))
+    unsubscribe_link = unsubscribe_url(signature).split("petitions.test", 1)[1]
+    withdraw_link = re.search(r"(/en/withdraw/\S+)", queued_to("ada@example.org")[-1].text_body).group(1)
+    client.post("/en/my-data", data={"email": "ada@example.org"})
+    erase_link = re.search(r"(/en/erase/\S+)", queued_to("ada@example.org")[-1].text_body).group(1)
+    for link in (withdraw_link, erase_link, unsubscribe_link):  # `curl -I`, or a scanner's HEAD
+        assert client.head(link).status_code == 200, link
+    db.session.rollback()
+    signature = db.session.scalar(select(Signature))
+    assert (signature.status, signature.wants_updates, signature.email) == ("confirmed", True, "ada@example.org")
+    assert '<p class="count">1 of 1,000</p>' in page_text(client.get("/en/p/free-them"))
+
+
+def test_head_on_the_petition_page_gets_the_page_and_never_signs(client, petition):
+    data = {"full_name": "Ada", "email": "ada@example.org", "country": "GB",
+            "served": served_stamp(client.application)}
+    response = client.open("/en/p/free-them", method="HEAD", data=data)
+    assert response.status_code == 200
+    assert signature_count() == 0
 
 
 def test_the_page_is_the_same_whether_or_not_the_address_signed_before(client, petition):
     first = sign(client)
-    client.get(last_confirm_path("ada@example.org"))
+    confirm(client, last_confirm_path("ada@example.org"))
     again = sign(client, full_name="Someone Else")
     assert again.status_code == first.status_code == 303
     assert again.headers["Location"] == first.headers["Location"]
@@ -155,6 +266,8 @@ def test_expired_link_offers_a_new_one(client, app, petition):
     assert resent.status_code == 200 and "Check your inbox" in page_text(resent)
     assert len(queued_to("ada@example.org")) == 2
     assert client.get(last_confirm_path("ada@example.org")).status_code == 200
+    assert confirm(client, last_confirm_path("ada@example.org")).status_code == 200
+    assert db.session.scalar(select(Signature)).status == "confirmed"
 
 
 def test_country_list_is_in_the_page_language(client, petition):
@@ -220,7 +333,7 @@ def test_the_index_lists_open_petitions_with_their_own_counts(client, make_petit
     make_petition(slug="second")
     make_petition(slug="draft-one", status="draft")
     sign(client, slug="second")
-    client.get(last_confirm_path("ada@example.org"))
+    confirm(client, last_confirm_path("ada@example.org"))
     html = page_text(client.get("/en/"))
     assert html.count("Free the prisoners of conscience") == 2
     assert "1 signature" in html and "0 signatures" in html

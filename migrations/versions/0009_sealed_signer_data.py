@@ -12,8 +12,8 @@
   no address is needed. Without HASH_KEY (the migration run outside the
   app) the hashes are left as they are and a message says so.
 
-Revision ID: 0008_sealed_signer_data
-Revises: 0006_hardening
+Revision ID: 0009_sealed_signer_data
+Revises: 0008_letter_countries
 Create Date: 2026-12-01 17:00:00
 
 """
@@ -26,8 +26,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_sealed_signer_data'
-down_revision = '0006_hardening'
+revision = '0009_sealed_signer_data'
+down_revision = '0008_letter_countries'
 branch_labels = None
 depends_on = None
 
@@ -93,7 +93,7 @@ def upgrade():
     _fill_shown_names(conn)
     lookup = _lookup_key()
     if lookup is None:
-        print("0008: HASH_KEY is not available (migration run outside the app): address hashes were not re-keyed "
+        print("0009: HASH_KEY is not available (migration run outside the app): address hashes were not re-keyed "
               "per petition; run `petitions db upgrade` so duplicates keep being recognised.")
         return
     for table in ('signatures', 'letter_signatories'):
