@@ -6,6 +6,7 @@ filled here with bulk inserts, and prints wall time and the child's peak RSS.
     .venv/bin/python benchmarks/export_memory.py                       # SQLite, temporary file
     .venv/bin/python benchmarks/export_memory.py --database-url postgresql://postgres@127.0.0.1:5432/bench
     .venv/bin/python benchmarks/export_memory.py --sizes 100,100000 --formats csv
+    .venv/bin/python benchmarks/export_memory.py --sealed     # protection on: rows sealed, export unlocks the key
 
 The PostgreSQL database is emptied and refilled; never point this at real data.
 """
@@ -47,8 +48,46 @@ def environment(url, instance):
             "SECRET_KEY": "benchmark-secret-key-benchmark-secret-key"}
 
 
-def fill(url, instance, count):
-    """Empty the database, create the schema and one petition with ``count`` confirmed signatures."""
+PASSPHRASE = "benchmark passphrase, long enough"
+# One ephemeral key per this many rows: a million rows then name 2,000 keys, as many as
+# four web workers make in three weeks of hourly rotation.
+ROWS_PER_SEALING_KEY = 500
+
+SEAL = """
+    org_id = petition.organisation_id
+    from sqlalchemy import select, update
+    from petitions import sealing
+    from petitions.models import Signature
+    private = sealing.create_key(org_id, {passphrase!r})
+    db.session.commit()
+    last, sealer = 0, None
+    while True:
+        rows = db.session.execute(select(Signature.id, Signature.email, Signature.full_name, Signature.city)
+                                  .where(Signature.id > last).order_by(Signature.id).limit(10000)).all()
+        if not rows:
+            break
+        changes = []
+        for i, row in enumerate(rows):
+            if i % {per_key} == 0:
+                sealer = sealing.job_sealer(org_id)
+            key_id, box = sealing.seal(sealer, {{"email": row.email, "full_name": row.full_name, "city": row.city}})
+            changes.append({{"id": row.id, "sealing_key_id": key_id, "sealed": box, "email": "", "full_name": "",
+                            "city": None}})
+        db.session.execute(update(Signature), changes)
+        db.session.commit()
+        last = rows[-1].id
+    # As `petitions keys create` does: the file rewritten, so the rows lie as if they had been signed sealed.
+    from petitions.organiser.protection import erase_leftovers
+    db.session.remove()
+    erase_leftovers(db.engine)
+"""
+
+
+def fill(url, instance, count, sealed=False):
+    """Empty the database, create the schema and one petition with ``count`` confirmed signatures.
+
+    ``sealed``: the organisation's protection is on and every row sealed, by many ephemeral keys.
+    """
     env = environment(url, instance)
     code = f"""
 from sqlalchemy import text
@@ -66,13 +105,17 @@ with app.app_context():
     db.session.execute(text(sql), {{"pid": petition.id, "count": {count}}})
     db.session.commit()
 """
+    if sealed:
+        code += SEAL.format(passphrase=PASSPHRASE, per_key=ROWS_PER_SEALING_KEY)
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
 
 
-def export(url, instance, fmt, output):
+def export(url, instance, fmt, output, passphrase_file=None):
     """Run `petitions export` in a child; return (seconds, peak RSS in MB of that child, output bytes)."""
     started = time.perf_counter()
     args = [PETITIONS, "export", "bench", "--format", fmt, "--lang", "be", "-o", output]
+    if passphrase_file:
+        args += ["--passphrase-file", passphrase_file]
     child = subprocess.Popen(args, env=environment(url, instance), cwd=ROOT, stderr=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL)
     # wait4 gives this child's own resource usage (RUSAGE_CHILDREN would mix in the fill processes).
@@ -89,15 +132,22 @@ def main():
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--sizes", default="100,100000,1000000")
     parser.add_argument("--formats", default="csv,pdf")
+    parser.add_argument("--sealed", action="store_true", help="seal every row; the export unlocks the key")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
         kind = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+        passphrase_file = None
+        if args.sealed:
+            kind += " sealed"
+            passphrase_file = f"{tmp}/passphrase"
+            with open(passphrase_file, "w") as handle:
+                handle.write(PASSPHRASE + "\n")
         print(f"{kind}: rows, format, seconds, peak RSS of the export process (MB), file size (MB)")
         for size in [int(s) for s in args.sizes.split(",")]:
-            fill(url, tmp, size)
+            fill(url, tmp, size, args.sealed)
             for fmt in args.formats.split(","):
-                seconds, peak, size_bytes = export(url, tmp, fmt, f"{tmp}/out.{fmt}")
+                seconds, peak, size_bytes = export(url, tmp, fmt, f"{tmp}/out.{fmt}", passphrase_file)
                 print(f"{kind:10} {size:>9,} {fmt:4} {seconds:7.2f} s {peak:7.1f} MB {size_bytes / 1e6:8.1f} MB",
                       flush=True)
 

@@ -5,6 +5,7 @@ Each command is the one place that commits its transaction.
 import json
 import signal
 import sys
+import time
 
 import click
 from flask import current_app
@@ -16,6 +17,49 @@ petition_cli = AppGroup("petition", help="Create, update and inspect petitions."
 mail_cli = AppGroup("mail", help="Deliver queued email.")
 organiser_cli = AppGroup("organiser", help="Manage organiser accounts.")
 letter_cli = AppGroup("letter", help="Manage open letters.")
+keys_cli = AppGroup("keys", help="Protect signer data: seal it to an organisation's key.")
+# How long `keys create` waits for signing requests already under way before sealing once more.
+STRAGGLER_SECONDS = 2.0
+
+
+def _read_secret_file(path):
+    """The first line of a passphrase file, without its line ending."""
+    with open(path, encoding="utf-8") as handle:
+        return handle.readline().rstrip("\r\n")
+
+
+def _organisation_named(name):
+    from sqlalchemy import select
+
+    from .models import Organisation
+
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name == name))
+    if organisation is None:
+        raise click.ClickException(f"no organisation named {name!r}")
+    return organisation
+
+
+def _unlock_for_cli(organisation_id, purpose, passphrase_file, recovery_file, petition=None):
+    """The organisation's key from a passphrase file or recovery kit, audited; exits non-zero if refused."""
+    import getpass
+
+    from . import sealing
+    from .organiser.protection import unlock
+
+    actor = f"command line ({getpass.getuser()})"
+    try:
+        if recovery_file:
+            with open(recovery_file, encoding="utf-8") as handle:
+                opener = unlock(organisation_id, actor, purpose, kit_text=handle.read(), petition=petition)
+        else:
+            opener = unlock(organisation_id, actor, purpose, passphrase=_read_secret_file(passphrase_file),
+                            petition=petition)
+    except (sealing.WrongKey, UnicodeDecodeError):
+        db.session.commit()  # the refused attempt stays in the audit log
+        raise click.ClickException("the passphrase or recovery kit does not open this organisation's key; "
+                                   "nothing was written") from None
+    db.session.commit()
+    return opener
 
 
 @petition_cli.command("import")
@@ -239,6 +283,88 @@ def organiser_disable_two_factor_command(email):
     click.echo(f"turned off two-factor authentication for {account.email} and deleted their recovery codes")
 
 
+@keys_cli.command("create")
+@click.option("--organisation", "organisation_name", required=True, help="The organisation's name.")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False),
+              help="Read the passphrase from the first line of this file (asked for twice when not given).")
+@click.option("--recovery-file", type=click.Path(dir_okay=False, writable=True),
+              help="Write the recovery kit to this file (printed to standard output when not given).")
+def keys_create_command(organisation_name, passphrase_file, recovery_file):
+    """Turn protection on: make the organisation's key, seal every existing row, leave no plaintext behind.
+
+    Prints the public key's fingerprint. Losing both the passphrase and the recovery kit loses the data.
+    """
+    import getpass
+    import os
+
+    from . import sealing
+    from .organiser.protection import erase_leftovers, seal_stragglers, turn_on
+
+    organisation = _organisation_named(organisation_name)
+    if passphrase_file:
+        passphrase = _read_secret_file(passphrase_file)
+    else:
+        passphrase = click.prompt("Passphrase", hide_input=True, confirmation_prompt=True)
+    try:
+        private, counts = turn_on(organisation, passphrase, f"command line ({getpass.getuser()})")
+        kit = sealing.recovery_kit(organisation.name, private)
+        del private
+        fingerprint = sealing.organisation_key(organisation.id).fingerprint
+        if recovery_file:
+            # Written before the commit: protection is never on without its kit on disk.
+            descriptor = os.open(recovery_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(kit)
+        db.session.commit()
+    except sealing.AlreadyProtected:
+        db.session.rollback()
+        raise click.ClickException(f"{organisation.name!r} is already protected; nothing was changed") from None
+    except sealing.WeakPassphrase:
+        db.session.rollback()
+        raise click.ClickException(f"the passphrase must have at least {sealing.MIN_PASSPHRASE_LENGTH} characters; "
+                                   "nothing was changed") from None
+    except Exception:
+        db.session.rollback()
+        raise
+    # A signing request that read "protection off" just before the commit may still store a plain row.
+    time.sleep(STRAGGLER_SECONDS)
+    counts["signatures"] += seal_stragglers(organisation)
+    db.session.commit()
+    db.session.remove()
+    for step in erase_leftovers(db.engine):
+        click.echo(f"database: {step}", err=True)
+    if not recovery_file:
+        click.echo(kit)
+    del kit
+    click.echo(f"sealed {counts['signatures']} signatures and {counts['sign-ons']} letter sign-ons", err=True)
+    click.echo(f"protection is on for {organisation_name!r}; fingerprint: {fingerprint}")
+    click.echo("Keep the recovery kit away from this server. Losing both the passphrase and the kit loses the data.",
+               err=True)
+
+
+@keys_cli.command("status")
+@click.option("--organisation", "organisation_name", default=None, help="Only this organisation (default: all).")
+def keys_status_command(organisation_name):
+    """Print whether protection is on, the fingerprint, and how many rows are sealed and still plain."""
+    from sqlalchemy import select
+
+    from .models import Organisation
+    from .organiser.protection import status
+
+    if organisation_name:
+        organisations = [_organisation_named(organisation_name)]
+    else:
+        organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    for organisation in organisations:
+        found = status(organisation)
+        click.echo(f"{organisation.name}: protection {'on' if found['protected'] else 'off'}")
+        if found["protected"]:
+            click.echo(f"  fingerprint: {found['fingerprint']}")
+            click.echo(f"  key copies:  {found['holders']}")
+        click.echo(f"  sealed rows: {found['sealed']}")
+        click.echo(f"  plain rows:  {found['plain']}")
+
+
 @click.command("export")
 @click.argument("slug")
 @click.option("--format", "fmt", type=click.Choice(["csv", "pdf"]), default="csv", show_default=True)
@@ -246,10 +372,15 @@ def organiser_disable_two_factor_command(email):
 @click.option("--with-emails", is_flag=True, help="CSV only: add the signers' email addresses.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
               help="File to write ('-' for standard output).")
-def export_command(slug, fmt, language, with_emails, output):
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False),
+              help="A protected organisation: unlock its key with the passphrase on this file's first line.")
+@click.option("--recovery-file", type=click.Path(exists=True, dir_okay=False),
+              help="A protected organisation: unlock its key with this recovery kit.")
+def export_command(slug, fmt, language, with_emails, output, passphrase_file, recovery_file):
     """Export a petition's verified signatures (confirmed, not withdrawn) as CSV or as a PDF delivery pack.
 
-    The export is written to the organisation's audit log as done from the command line.
+    The export is written to the organisation's audit log as done from the command line. A protected
+    organisation's export needs --passphrase-file or --recovery-file; its key is unlocked for this export only.
     """
     import getpass
 
@@ -264,11 +395,20 @@ def export_command(slug, fmt, language, with_emails, output):
     language = language or petition.primary_language
     if language not in current_app.config["LANGUAGES"]:
         raise click.ClickException(f"--lang must be one of {', '.join(current_app.config['LANGUAGES'])}")
+    if passphrase_file and recovery_file:
+        raise click.ClickException("give --passphrase-file or --recovery-file, not both; nothing was written")
+    opener = None
+    if exports.is_protected(petition.organisation_id):
+        if not (passphrase_file or recovery_file):
+            raise click.ClickException(
+                f"{slug!r} belongs to a protected organisation: give --passphrase-file or --recovery-file; "
+                "nothing was written")
+        opener = _unlock_for_cli(petition.organisation_id, "export", passphrase_file, recovery_file, petition)
     total = exports.count(petition)
     to_stdout = output == "-"
     with click.progressbar(length=total, label=f"exporting {slug}", file=sys.stderr) as bar:
         export = exports.start(petition, fmt, language, with_emails, f"command line ({getpass.getuser()})",
-                               progress=bar.update)
+                               progress=bar.update, opener=opener)
         db.session.commit()  # the audit line stands even if writing the file fails
         handle = sys.stdout.buffer if to_stdout else open(output, "wb")
         try:
@@ -277,6 +417,8 @@ def export_command(slug, fmt, language, with_emails, output):
         finally:
             if not to_stdout:
                 handle.close()
+            if opener is not None:
+                opener.close()  # the key was unlocked for this export only
     db.session.rollback()
     click.echo(f"wrote {export.rows} signatures to {output}", err=to_stdout)
 
@@ -343,6 +485,7 @@ def register(app):
     app.cli.add_command(mail_cli)
     app.cli.add_command(organiser_cli)
     app.cli.add_command(letter_cli)
+    app.cli.add_command(keys_cli)
     app.cli.add_command(export_command)
     app.cli.add_command(purge_command)
 

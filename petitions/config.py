@@ -151,6 +151,11 @@ class Config:
     # argon2id parameters: "default" is argon2-cffi's RFC 9106 low-memory profile;
     # "cheapest" exists only so the test suite does not spend minutes hashing.
     PASSWORD_HASH_PROFILE = "default"
+    # Argon2id cost of wrapping an organisation's key under a passphrase (petitions/sealing/crypto.py):
+    # "moderate" (256 MiB, about a second) protects a seized database; "cheapest" is for the tests.
+    SEALING_KDF_PROFILE = "moderate"
+    # A process replaces its ephemeral sealing key at least this often (seconds).
+    SEALING_KEY_MAX_AGE = 3600
     UPDATE_MAIL_BATCH = 500
     # An export of signer data on the web needs a sign-in with a second factor this recent.
     EXPORT_TOTP_MAX_AGE = 12 * 3600
@@ -206,6 +211,8 @@ class Config:
     # Failed organiser sign-ins, per client address and per account.
     RATELIMIT_SIGN_IN = "10 per minute;100 per hour"
     RATELIMIT_SIGN_IN_ACCOUNT = "5 per minute;20 per hour"
+    # Refused passphrases for an organisation's key, per member: each try costs the server an Argon2id run.
+    RATELIMIT_UNLOCK = "5 per minute;20 per day"
     # "Forgot your password?" requests (each sends an email), per client address and per address asked for.
     RATELIMIT_PASSWORD_RESET = "5 per hour"
     RATELIMIT_PASSWORD_RESET_EMAIL = "3 per hour"
@@ -270,12 +277,14 @@ class Config:
         settings["COUNTER_POLL_SECONDS"] = _int("COUNTER_POLL_SECONDS", cls.COUNTER_POLL_SECONDS)
         settings["UNCONFIRMED_RETENTION_DAYS"] = _int("UNCONFIRMED_RETENTION_DAYS", cls.UNCONFIRMED_RETENTION_DAYS)
         settings["ANONYMISE_AFTER_DAYS"] = _int("ANONYMISE_AFTER_DAYS", cls.ANONYMISE_AFTER_DAYS)
+        settings["SEALING_KEY_MAX_AGE"] = _int("SEALING_KEY_MAX_AGE", cls.SEALING_KEY_MAX_AGE)
         settings["SECOND_STEP_MAX_FAILURES"] = _int("SECOND_STEP_MAX_FAILURES", cls.SECOND_STEP_MAX_FAILURES)
         settings["SECOND_STEP_WINDOW_SECONDS"] = _int("SECOND_STEP_WINDOW_SECONDS", cls.SECOND_STEP_WINDOW_SECONDS)
         settings["PASSWORD_RESET_MAX_AGE"] = _int("PASSWORD_RESET_MAX_AGE", cls.PASSWORD_RESET_MAX_AGE)
         for name in ("RATELIMIT_SIGN", "RATELIMIT_SIGN_EMAIL", "RATELIMIT_RESEND", "RATELIMIT_ERASE",
                      "RATELIMIT_ERASE_EMAIL", "RATELIMIT_API", "RATELIMIT_SIGN_IN", "RATELIMIT_SIGN_IN_ACCOUNT",
-                     "RATELIMIT_PASSWORD_RESET", "RATELIMIT_PASSWORD_RESET_EMAIL"):
+                     "RATELIMIT_UNLOCK", "SEALING_KDF_PROFILE", "RATELIMIT_PASSWORD_RESET",
+                     "RATELIMIT_PASSWORD_RESET_EMAIL"):
             settings[name] = env.get(name) or getattr(cls, name)
         if env.get("PETITIONS_LANGUAGES"):
             settings["LANGUAGES"] = [x.strip() for x in env["PETITIONS_LANGUAGES"].split(",") if x.strip()]
@@ -335,6 +344,7 @@ class TestConfig(DevelopmentConfig):
     CONFIRM_MIN_SECONDS = 0
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_PROFILE = "cheapest"
+    SEALING_KDF_PROFILE = "cheapest"
     # Every test sees what it just changed; the caching tests switch it on.
     PUBLIC_CACHE_SECONDS = 0
 

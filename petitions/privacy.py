@@ -28,7 +28,7 @@ from .models import (
     DailyKey, LetterSignatory, OutboxMessage, Petition, PetitionStatus, PublicName, SignatoryStatus, Signature,
     SignatureStatus, utcnow,
 )
-from .security import email_hash
+from .security import email_hash, petition_hash_of
 from .tokens import TokenInvalid, erasure_tokens
 
 _key_cache = {}
@@ -70,27 +70,36 @@ def initials(name):
     return " ".join(f"{part[0]}." for part in name.split() if part[:1].isalpha()) or "…"
 
 
+def shown_name(full_name, show_name, form):
+    """The name as its signer agreed to show it (``form``: full or initials), or None if they did not.
+
+    Stored at signing (``signatures.shown_name``), so listing signers never
+    needs the full name, which may be sealed.
+    """
+    if not show_name or not full_name:
+        return None
+    return initials(full_name) if form == PublicName.INITIALS else full_name
+
+
 def public_name(signature):
     """The name as its signer agreed to show it, or None if they did not."""
-    if not signature.show_name or not signature.full_name:
-        return None
-    return initials(signature.full_name) if signature.public_name == PublicName.INITIALS else signature.full_name
+    return signature.shown_name if signature.show_name else None
 
 
 def recent_public_signers(petition_id, limit=10):
     """The latest confirmed signers who opted in: (name as they chose, country code). Never email or city."""
     rows = db.session.execute(
-        select(Signature.full_name, Signature.public_name, Signature.show_name, Signature.country)
+        select(Signature.shown_name, Signature.country)
         .where(Signature.petition_id == petition_id, Signature.status == SignatureStatus.CONFIRMED,
                Signature.show_name.is_(True))
         .order_by(Signature.confirmed_at.desc())
         .limit(limit)
     ).all()
-    named = [(public_name(row), row.country) for row in rows]
-    return [(name, country) for name, country in named if name]
+    return [(name, country) for name, country in rows if name]
 
 
-_SCRUBBED = {"email": "", "full_name": "", "city": None, "email_hash": None}
+_SCRUBBED = {"email": "", "full_name": "", "city": None, "email_hash": None, "shown_name": None,
+             "sealed": None, "sealing_key_id": None}
 
 
 def withdraw(signature, now=None):
@@ -121,6 +130,13 @@ def withdraw(signature, now=None):
     return False
 
 
+def _hashes_of(address_hash):
+    """Every hash an address has, by its site-wide hash: each petition and letter keeps its own hash of it."""
+    key = current_app.config["HASH_KEY"]
+    # Petitions and letters are few (hundreds); their ids are all it takes to compute every hash.
+    return [petition_hash_of(key, petition_id, address_hash) for petition_id in db.session.scalars(select(Petition.id))]
+
+
 # Mail to co-signers carries no signature id; its context names the sign-on instead.
 _COSIGN_MAIL = ("cosign_confirm", "cosign_decision")
 
@@ -128,17 +144,23 @@ _COSIGN_MAIL = ("cosign_confirm", "cosign_decision")
 def _forget_cosign_mail(rows):
     """Delete unsent mail about these sign-ons: it names people who are taking their signature back."""
     by_address = {}
+    sealed = set()
     for row in rows:
         if row.email:
             by_address.setdefault(row.email, []).append(row)
-    if not by_address:
+        elif row.sealed is not None:
+            sealed.add(row.id)
+    if not by_address and not sealed:
         return
-    queued = db.session.execute(select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.context).where(
-        OutboxMessage.kind.in_(_COSIGN_MAIL), OutboxMessage.sent_at.is_(None),
-        OutboxMessage.recipient.in_(list(by_address)),
-    )).all()
-    doomed = [message_id for message_id, recipient, context in queued
-              if _is_about(context or {}, by_address[recipient])]
+    # A sealed sign-on's address cannot be read: its mail is found by the sign-on its context names,
+    # among all unsent co-signer mail (mail leaves within minutes, so there is little of it).
+    query = select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.context).where(
+        OutboxMessage.kind.in_(_COSIGN_MAIL), OutboxMessage.sent_at.is_(None))
+    if not sealed:
+        query = query.where(OutboxMessage.recipient.in_(list(by_address)))
+    doomed = [message_id for message_id, recipient, context in db.session.execute(query).all()
+              if (recipient in by_address and _is_about(context or {}, by_address[recipient]))
+              or (context or {}).get("signatory_id") in sealed]
     if doomed:
         db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(doomed)))
 
@@ -164,10 +186,11 @@ def withdraw_sign_on(row):
 
 
 def signature_count_of(address_hash):
-    """How many signatures, on petitions and open letters, were made with an address (by its keyed hash)."""
-    petitions = db.session.scalar(select(func.count()).select_from(Signature).where(Signature.email_hash == address_hash))
+    """How many signatures, on petitions and open letters, were made with an address (by its site-wide hash)."""
+    hashes = _hashes_of(address_hash)
+    petitions = db.session.scalar(select(func.count()).select_from(Signature).where(Signature.email_hash.in_(hashes)))
     letters = db.session.scalar(
-        select(func.count()).select_from(LetterSignatory).where(LetterSignatory.email_hash == address_hash))
+        select(func.count()).select_from(LetterSignatory).where(LetterSignatory.email_hash.in_(hashes)))
     return petitions + letters
 
 
@@ -206,8 +229,9 @@ def erase_everything(address_hash):
     """
     shards = current_app.config["COUNTER_SHARDS"]
     erased = 0
+    hashes = _hashes_of(address_hash)
     rows = db.session.execute(
-        select(Signature.id, Signature.petition_id).where(Signature.email_hash == address_hash)
+        select(Signature.id, Signature.petition_id).where(Signature.email_hash.in_(hashes))
     ).all()
     outbox.forget_unsent([signature_id for signature_id, _ in rows])
     for signature_id, petition_id in rows:
@@ -218,7 +242,7 @@ def erase_everything(address_hash):
             counting.add_to_count(petition_id, shards, -1)
         others = db.session.execute(delete(Signature).where(Signature.id == signature_id)).rowcount
         erased += confirmed + others
-    sign_ons = db.session.scalars(select(LetterSignatory).where(LetterSignatory.email_hash == address_hash)).all()
+    sign_ons = db.session.scalars(select(LetterSignatory).where(LetterSignatory.email_hash.in_(hashes))).all()
     _forget_cosign_mail(sign_ons)
     if sign_ons:
         erased += db.session.execute(delete(LetterSignatory).where(
@@ -280,8 +304,10 @@ def purge(now=None, unconfirmed_days=7, anonymise_after_days=180, sent_mail_days
     return done
 
 
-# What a letter's public list shows stays: the name as listed, title, website, country.
-_CONTACT_SCRUBBED = {"email": "", "email_hash": None, "contact_name": "", "contact_role": "", "moderation_note": ""}
+# What a letter's public list shows stays: the name as listed, title, website, country. The sealed
+# contact details go too, and the flag their address gave the moderator.
+_CONTACT_SCRUBBED = {"email": "", "email_hash": None, "contact_name": "", "contact_role": "", "moderation_note": "",
+                     "sealed": None, "sealing_key_id": None, "mail_flag": None}
 
 
 def _delete_sign_ons(query):
@@ -306,7 +332,8 @@ def _anonymise_sign_ons(letter_id):
         update(LetterSignatory).where(
             LetterSignatory.petition_id == letter_id, LetterSignatory.status == SignatoryStatus.APPROVED,
             (LetterSignatory.email != "") | LetterSignatory.email_hash.is_not(None)
-            | (LetterSignatory.contact_name != "") | (LetterSignatory.moderation_note != ""),
+            | (LetterSignatory.contact_name != "") | (LetterSignatory.moderation_note != "")
+            | LetterSignatory.sealed.is_not(None),
         ).values(**_CONTACT_SCRUBBED).execution_options(synchronize_session=False)
     ).rowcount
     deleted = _delete_sign_ons(select(LetterSignatory).where(

@@ -1,4 +1,5 @@
 """Keyed hashes of personal values, and the HTTP headers every response carries."""
+import functools
 import hashlib
 import hmac
 import unicodedata
@@ -24,6 +25,29 @@ def normalise_email(address):
 def email_hash(secret_key, address):
     """HMAC-SHA256 of the normalised address, hex: what uniqueness is checked on."""
     return hmac.new(lookup_key(secret_key), normalise_email(address).encode(), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def petition_key(secret_key, petition_id):
+    """The look-up key of one petition: HMAC(lookup key, "petition:<id>")."""
+    return hmac.new(lookup_key(secret_key), f"petition:{petition_id}".encode(), hashlib.sha256).digest()
+
+
+def petition_hash_of(secret_key, petition_id, address_hash):
+    """A site-wide ``email_hash`` turned into one petition's own hash.
+
+    Signatures and sign-ons store only this, so the rows of two petitions
+    cannot be linked to one person without HASH_KEY. Chained on the site-wide
+    hash (not on the address) so that an erasure link, which carries only the
+    site-wide hash, and migration 0009, which re-keys existing rows, need no
+    address.
+    """
+    return hmac.new(petition_key(secret_key, petition_id), address_hash.encode(), hashlib.sha256).hexdigest()
+
+
+def petition_email_hash(secret_key, petition_id, address):
+    """HMAC of the normalised address under ``petition_id``'s own key, hex: what uniqueness is checked on."""
+    return petition_hash_of(secret_key, petition_id, email_hash(secret_key, address))
 
 
 # Nothing is loaded from anywhere but this site: no CDN, fonts or analytics.

@@ -10,7 +10,7 @@ import threading
 import pytest
 from sqlalchemy import create_engine, text
 
-from petitions import create_app, models  # noqa: F401  (registers every table)
+from petitions import create_app, models, sealing  # noqa: F401  (registers every table)
 from petitions.config import normalise_database_url
 from petitions.extensions import db, limiter
 
@@ -64,6 +64,7 @@ def make_app(database_url, _schema, tmp_path):
         return app
 
     yield factory
+    sealing.forget_process_keys()  # their rows go with the tables
     for app in apps:
         with app.app_context():
             _empty_tables()

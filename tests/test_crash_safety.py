@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from petitions.extensions import db
 from petitions.models import OutboxMessage, Signature, SignatureStatus
-from petitions.security import email_hash
+from petitions.security import petition_email_hash
 from petitions.signing import services
 
 from .conftest import free_port
@@ -126,7 +126,7 @@ def test_a_killed_server_keeps_every_signature_it_acknowledged_and_the_count_sta
     key = app.config["HASH_KEY"]
     stored = set(db.session.scalars(select(Signature.email_hash).where(Signature.petition_id == petition_id)))
     # Every "thank you" a client saw is a stored signature.
-    assert all(email_hash(key, email) in stored for email in acknowledged)
+    assert all(petition_email_hash(key, petition_id, email) in stored for email in acknowledged)
     # Every stored signature has exactly one confirmation email, queued or sent.
     per_signature = dict(db.session.execute(
         select(Signature.id, func.count(OutboxMessage.id))

@@ -91,7 +91,7 @@ def test_0005_will_not_go_back_while_mail_exists_only_as_facts(empty_database_ur
     assert "context" not in columns
 
 
-def test_0009_gives_existing_letter_signatories_their_country_as_a_list_and_refuses_to_go_back_without_one(
+def test_0008_gives_existing_letter_signatories_their_country_as_a_list_and_refuses_to_go_back_without_one(
         empty_database_url, tmp_path):
     from flask_migrate import downgrade
 
@@ -118,6 +118,50 @@ def test_0009_gives_existing_letter_signatories_their_country_as_a_list_and_refu
             rows = conn.execute(text("SELECT name, country, countries, region FROM letter_signatories")).all()
             conn.execute(text("UPDATE letter_signatories SET country = NULL, countries = ''"))
         with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's error and exits
-            downgrade(revision="0006_hardening")
+            downgrade(revision="0007_message_ids")
         db.engine.dispose()
     assert [tuple(r) for r in rows] == [("Viasna", "BY", "BY", "")]
+
+
+def test_0009_keys_address_hashes_per_petition_and_keeps_the_public_names(empty_database_url, tmp_path):
+    # From 0006, so 0008 (letters' countries) and 0009 (sealing) run in the order they are chained.
+    from petitions.security import email_hash, petition_email_hash
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
+    key = app.config["HASH_KEY"]
+    with app.app_context():
+        upgrade(revision="0006_hardening")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO petitions (slug, kind, status, organisation_name, primary_language, goal, next_goal,"
+                " created_at, updated_at) VALUES ('a', 'petition', 'open', 'Viasna', 'en', 10, 10,"
+                " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+            petition_id = conn.scalar(text("SELECT id FROM petitions"))
+            for address, name, show, form in [("ada@example.org", "Ada King Lovelace", True, "initials"),
+                                              ("bo@example.org", "Bo Plain", False, "full")]:
+                conn.execute(text(
+                    "INSERT INTO signatures (petition_id, email_hash, email, full_name, country, language, show_name,"
+                    " public_name, wants_updates, status, confirmation_sends, created_at) VALUES (:p, :h, :e, :n,"
+                    " 'GB', 'en', :s, :f, false, 'confirmed', 1, '2026-01-01 00:00:00')"),
+                    {"p": petition_id, "h": email_hash(key, address), "e": address, "n": name, "s": show, "f": form})
+            conn.execute(text(
+                "INSERT INTO petitions (slug, kind, status, organisation_name, primary_language, goal, next_goal,"
+                " created_at, updated_at) VALUES ('l', 'letter', 'open', 'Viasna', 'en', 10, 10,"
+                " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+            letter_id = conn.scalar(text("SELECT id FROM petitions WHERE slug = 'l'"))
+            conn.execute(text(
+                "INSERT INTO letter_signatories (petition_id, kind, name, name_key, country, title, website,"
+                " contact_name, contact_role, email, email_hash, language, status, source, moderation_note,"
+                " created_at) VALUES (:p, 'organisation', 'Viasna', 'viasna', 'BY', '', '', 'Ada', '',"
+                " 'ada@example.org', :h, 'en', 'approved', 'form', '', '2026-01-01 00:00:00')"),
+                {"p": letter_id, "h": email_hash(key, "ada@example.org")})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT email, email_hash, shown_name FROM signatures ORDER BY id")).all()
+            sign_ons = conn.execute(text("SELECT email_hash, country, countries FROM letter_signatories")).all()
+        db.engine.dispose()
+    assert [(r.email_hash, r.shown_name) for r in rows] == [
+        (petition_email_hash(key, petition_id, "ada@example.org"), "A. K. L."),
+        (petition_email_hash(key, petition_id, "bo@example.org"), None),
+    ]
+    assert [tuple(r) for r in sign_ons] == [(petition_email_hash(key, letter_id, "ada@example.org"), "BY", "BY")]

@@ -8,7 +8,10 @@ from ..accounts import auth
 from ..i18n import current_language, number
 from ..markup import render_markdown
 from ..models import LetterSignatory, Role, SignatoryKind, utcnow
+from ..organiser import protection
+from ..organiser.forms import UnlockForm
 from ..organiser.services import petition_for
+from ..organiser.unlocking import unlock_limited, unlocked
 from ..signing.services import petition_text
 from ..web import part_of_or_404
 from . import documents, importing, importing_labels, services
@@ -58,24 +61,59 @@ FLAG_LABELS = {
 @auth.login_required
 def signatories(slug):
     letter, role = _letter(slug, Role.EDITOR)
+    return _moderation_page(letter, UnlockForm())
+
+
+def _moderation_page(letter, form, opened=None, status=200):
+    """The moderation page; ``opened``: sealed contact details by row id, opened for this view only."""
     queue = [(row, [FLAG_LABELS[f]() for f in found]) for row, found in services.moderation_queue(letter)]
-    return render_template("letters/moderation.html", petition=letter, queue=queue,
-                           approved=services.approved(letter), problems=None)
+    return render_template("letters/moderation.html", petition=letter, queue=queue, opened=opened or {},
+                           protected=protection.is_protected(letter.organisation_id), unlock_form=form,
+                           approved=services.approved(letter), problems=None), status
+
+
+@bp.post("/p/<slug>/signatories/unlock")
+@auth.login_required
+@unlock_limited
+def unlock(slug):
+    """Show the waiting sign-ons' sealed contact details, for this one view (the key is dropped after it)."""
+    letter, _role = _letter(slug, Role.EDITOR)
+    form = UnlockForm()
+    if not form.validate_on_submit():
+        return _moderation_page(letter, form, status=400)
+    opener = unlocked(letter, form, "moderation", auth.current_account())
+    if opener is None:
+        return _moderation_page(letter, form, status=400)
+    try:
+        opened = {row.id: opener.open_row(row.sealing_key_id, row.sealed)
+                  for row, _flags in services.moderation_queue(letter) if row.sealed is not None}
+    finally:
+        opener.close()
+    return _moderation_page(letter, form, opened)
 
 
 @bp.post("/p/<slug>/signatories/<int:signatory_id>/decide")
 @auth.login_required
+@unlock_limited
 def decide(slug, signatory_id):
+    """A decision; on a sealed sign-on it needs the key, unlocked for the one email that tells the signer."""
     letter, _role = _letter(slug, Role.EDITOR)
     row = part_of_or_404(LetterSignatory, signatory_id, letter)
-    decision = request.form.get("decision", "")
+    decision, note = request.form.get("decision", ""), request.form.get("note", "").strip()
     if decision == "reject" and request.form.get("confirmed") != "y":
         # A rejection cannot be taken back and mails the signer: one more step, which needs no JavaScript.
-        return render_template("organiser/reject_confirm.html", petition=letter, row=row,
-                               note=request.form.get("note", "").strip())
+        # A sealed sign-on's code and passphrase are asked for on that step, never carried through it.
+        return render_template("organiser/reject_confirm.html", petition=letter, row=row, note=note,
+                               unlock_form=UnlockForm() if row.sealed is not None else None)
+    opener = None
+    if row.sealed is not None:
+        form = UnlockForm()
+        opener = unlocked(letter, form, "moderation", auth.current_account()) if form.validate_on_submit() else None
+        if opener is None:
+            flash(_("Nothing was changed: the code or the passphrase was not right."), "error")
+            return redirect(url_for("organiser_letters.signatories", slug=slug)), 303
     try:
-        services.decide(letter, row, decision, request.form.get("note", "").strip(),
-                        auth.current_account())
+        services.decide(letter, row, decision, note, auth.current_account(), opener=opener)
     except services.LetterError as error:
         messages = {
             "duplicate": _("An organisation with this name is already listed."),
@@ -84,6 +122,9 @@ def decide(slug, signatory_id):
         }
         flash(messages[error.code], "error")
         return redirect(url_for("organiser_letters.signatories", slug=slug)), 303
+    finally:
+        if opener is not None:
+            opener.close()
     flash(_("Decision saved. The signer has been told by email."))
     return redirect(url_for("organiser_letters.signatories", slug=slug))
 

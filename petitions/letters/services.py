@@ -13,13 +13,14 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select, update
 
+from .. import sealing
 from ..extensions import db
 from ..i18n import country_name, sort_key
 from ..links import external_url
 from ..mail import messages
 from ..models import LetterSignatory, Petition, PetitionStatus, SignatoryKind, SignatoryStatus, utcnow
 from ..models.petition import SLUG_RE
-from ..security import email_hash
+from ..security import petition_email_hash
 from ..signing.services import petition_text
 from ..tokens import TokenInvalid, cosign_tokens, cosign_withdrawal_tokens
 
@@ -91,7 +92,8 @@ def sign_on(letter, details, language, now=None):
     if not letter.is_signable:
         raise LetterError("closed")
     now = now or utcnow()
-    address_hash = email_hash(current_app.config["HASH_KEY"], details.email)
+    sealer = sealing.sealer_for(letter.organisation_id, now)  # before the first write
+    address_hash = petition_email_hash(current_app.config["HASH_KEY"], letter.id, details.email)
     row = db.session.scalar(select(LetterSignatory).where(
         LetterSignatory.petition_id == letter.id, LetterSignatory.email_hash == address_hash,
         LetterSignatory.status.in_((SignatoryStatus.UNCONFIRMED, SignatoryStatus.CHANGES)),
@@ -109,24 +111,31 @@ def sign_on(letter, details, language, now=None):
     row.kind, row.name, row.name_key = details.kind, details.name, name_key(details.name)
     row.country, row.countries = (details.countries or (None,))[0], ",".join(details.countries)
     row.title, row.website = details.title, details.website
-    row.contact_name, row.contact_role, row.email = details.contact_name, details.contact_role, details.email
+    contact = {"contact_name": details.contact_name, "contact_role": details.contact_role, "email": details.email}
+    seal_contact(row, contact, sealer)
     row.language, row.status, row.confirmed_at = language, SignatoryStatus.UNCONFIRMED, None
     row.confirmation_sends += 1
     row.confirmation_sent_at = now
     db.session.flush()
     token = cosign_tokens(current_app).make({**_token_payload(row), "d": details_digest(row)})
     messages.queue_cosign_confirmation(row, external_url("letters.confirm", lang=language, token=token),
-                                       withdraw_url(row), now=now)
+                                       withdraw_url(row), now=now, opened=contact)
     return row
 
 
-# What a confirmation email shows, so what its link may confirm.
-_DIGESTED = ("kind", "name", "countries", "title", "website", "contact_name", "contact_role", "language")
+# What a confirmation email shows, so what its link may confirm. A sealed sign-on's contact name and
+# role are blank in the row; it is sealed afresh (a new random nonce) whenever its details change, so
+# its ciphertext stands for them. ``confirm`` compares every one of these fields, ``sealed`` included.
+_DIGESTED = ("kind", "name", "countries", "title", "website", "contact_name", "contact_role", "language", "sealed")
 
 
 def details_digest(row):
     """A short digest of the details a confirmation email asks about (see ``sign_on``)."""
-    return hashlib.sha256(repr(tuple(getattr(row, field) for field in _DIGESTED)).encode()).hexdigest()[:12]
+    values = [getattr(row, field) for field in _DIGESTED[:-1]]
+    if row.sealed is not None:
+        # A plain row's digest leaves ``sealed`` out, as links sent before sealing existed did.
+        values.append(hashlib.sha256(row.sealed).hexdigest())
+    return hashlib.sha256(repr(tuple(values)).encode()).hexdigest()[:12]
 
 
 def _token_payload(row):
@@ -166,6 +175,21 @@ def sign_on_to_confirm(token):
     if row.status == SignatoryStatus.UNCONFIRMED and payload.get("d") != details_digest(row):
         raise DetailsChanged("details changed since this link was sent")
     return row
+
+
+def seal_contact(row, contact, sealer):
+    """Store a sign-on's contact name, role and email: plain, or sealed when ``sealer`` is given.
+
+    A sealed row keeps what its address tells the moderator (``mail_flag``),
+    so moderating needs no unlock.
+    """
+    if sealer is None:
+        row.contact_name, row.contact_role, row.email = contact["contact_name"], contact["contact_role"], contact["email"]
+        row.sealing_key_id = row.sealed = row.mail_flag = None
+        return
+    row.mail_flag = mail_flag(contact["email"], row.kind, row.website)
+    row.sealing_key_id, row.sealed = sealing.seal(sealer, contact)
+    row.contact_name = row.contact_role = row.email = ""
 
 
 def confirm(token, now=None):
@@ -229,14 +253,22 @@ def _related(a, b):
     return bool(a and b) and (a == b or a.endswith("." + b) or b.endswith("." + a))
 
 
+def mail_flag(email, kind, website):
+    """What an address says about a sign-on: "free_mail", "domain_mismatch" or None."""
+    domain = email.rsplit("@", 1)[-1].lower() if "@" in email else ""
+    if domain in FREE_MAIL_DOMAINS:
+        return "free_mail"
+    if kind == SignatoryKind.ORGANISATION and website and not _related(domain, _domain_of_site(website)):
+        return "domain_mismatch"
+    return None
+
+
 def flags(row, others=None):
     """What the organiser should look at twice before approving: a list of codes."""
     found = []
-    domain = row.email.rsplit("@", 1)[-1].lower() if "@" in row.email else ""
-    if domain in FREE_MAIL_DOMAINS:
-        found.append("free_mail")
-    elif row.kind == SignatoryKind.ORGANISATION and row.website and not _related(domain, _domain_of_site(row.website)):
-        found.append("domain_mismatch")
+    flag = row.mail_flag if row.sealed is not None else mail_flag(row.email, row.kind, row.website)
+    if flag:
+        found.append(flag)
     if others is None:
         others = db.session.scalars(select(LetterSignatory).where(
             LetterSignatory.petition_id == row.petition_id, LetterSignatory.kind == row.kind,
@@ -260,10 +292,20 @@ DECISIONS = {"approve": SignatoryStatus.APPROVED, "reject": SignatoryStatus.REJE
              "changes": SignatoryStatus.CHANGES}
 
 
-def decide(letter, row, decision, note, account, now=None):
-    """Approve, reject, or ask for changes; the submitter is told by email (politely, in their language)."""
+def decide(letter, row, decision, note, account, now=None, opener=None):
+    """Approve, reject, or ask for changes; the submitter is told by email (politely, in their language).
+
+    A sealed sign-on's address is opened with ``opener`` (the organisation's
+    key, unlocked for this moderation) for that one email; without it the
+    decision is refused ("locked"), since the submitter could not be told.
+    """
     if decision not in DECISIONS or row.petition_id != letter.id:
         raise LetterError("bad_decision")
+    opened = None
+    if row.sealed is not None:
+        if opener is None:
+            raise LetterError("locked")
+        opened = opener.open_row(row.sealing_key_id, row.sealed)
     if row.status not in SignatoryStatus.MODERATABLE:
         raise LetterError("already_decided")
     if decision == "approve" and _approved_twin(row) is not None:
@@ -273,7 +315,8 @@ def decide(letter, row, decision, note, account, now=None):
     row.moderated_at = now or utcnow()
     row.moderated_by_id = account.id if account else None
     url = external_url("letters.letter", lang=row.language, slug=letter.slug)
-    messages.queue_cosign_decision(row, decision, row.moderation_note, url, withdraw_url(row), now=now)
+    messages.queue_cosign_decision(row, decision, row.moderation_note, url, withdraw_url(row), now=now,
+                                   opened=opened)
     db.session.flush()
 
 

@@ -113,18 +113,21 @@ def render(row):
         )
 
 
-def queue_confirmation(signature, confirm_url, withdraw_url, now=None):
-    """Queue the email that asks a signer to confirm their signature."""
-    _queue("confirm", signature.email, signature.language, dict(
-        name=signature.full_name, petition_id=signature.petition_id, confirm_url=confirm_url,
+def queue_confirmation(signature, confirm_url, withdraw_url, now=None, address=None, name=None):
+    """Queue the email that asks a signer to confirm their signature.
+
+    ``address`` and ``name`` are what the signer typed: a sealed row's own cannot be read.
+    """
+    _queue("confirm", address or signature.email, signature.language, dict(
+        name=signature.full_name if name is None else name, petition_id=signature.petition_id, confirm_url=confirm_url,
         withdraw_url=withdraw_url, show_name=signature.show_name,
     ), now=now, signature_id=signature.id)
 
 
-def queue_already_signed(signature, petition_url, withdraw_url, now=None):
-    """Tell an address's owner that someone tried to sign again with it."""
-    _queue("already_signed", signature.email, signature.language, dict(
-        name=signature.full_name, petition_id=signature.petition_id, petition_url=petition_url,
+def queue_already_signed(signature, petition_url, withdraw_url, now=None, address=None, name=None):
+    """Tell an address's owner that someone tried to sign again with it (``address``: as just typed)."""
+    _queue("already_signed", address or signature.email, signature.language, dict(
+        name=signature.full_name if name is None else name, petition_id=signature.petition_id, petition_url=petition_url,
         withdraw_url=withdraw_url,
     ), now=now, signature_id=signature.id)
 
@@ -147,32 +150,43 @@ def queue_password_reset(address, language, reset_url, minutes, now=None):
 
 
 def queue_update(signature, petition_title, update_title, body_html, body_text, petition_url, withdraw_url,
-                 unsubscribe_url, language, now=None):
-    """An organisers' update to one signer who asked for updates, with one-click unsubscribe (RFC 8058)."""
+                 unsubscribe_url, language, now=None, opened=None):
+    """An organisers' update to one signer who asked for updates, with one-click unsubscribe (RFC 8058).
+
+    ``opened``: the row's sealed fields, opened for this mailing only.
+    """
     headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    _queue("update", signature.email, language, dict(
-        name=signature.full_name, petition_title=petition_title, update_title=update_title,
+    opened = opened or {"email": signature.email, "full_name": signature.full_name}
+    _queue("update", opened["email"], language, dict(
+        name=opened["full_name"], petition_title=petition_title, update_title=update_title,
         body_html=str(body_html), body_text=body_text, petition_url=petition_url, withdraw_url=withdraw_url,
         unsubscribe_url=unsubscribe_url,
     ), now=now, signature_id=signature.id, headers=headers)
 
 
-def _signatory(signatory):
+def _signatory(signatory, contact):
     """What the templates show of whoever co-signed a letter."""
-    return {"name": signatory.name, "contact_name": signatory.contact_name, "kind": signatory.kind}
+    return {"name": signatory.name, "contact_name": contact["contact_name"], "kind": signatory.kind}
 
 
-def queue_cosign_confirmation(signatory, confirm_url, withdraw_url, now=None):
+def _contact(signatory, opened):
+    # ``opened``: a sealed sign-on's contact details, as typed or opened for this one message.
+    return opened or {"email": signatory.email, "contact_name": signatory.contact_name}
+
+
+def queue_cosign_confirmation(signatory, confirm_url, withdraw_url, now=None, opened=None):
     """Ask whoever signed on to an open letter to confirm their address."""
-    _queue("cosign_confirm", signatory.email, signatory.language, dict(
-        signatory=_signatory(signatory), petition_id=signatory.petition_id, signatory_id=signatory.id,
+    contact = _contact(signatory, opened)
+    _queue("cosign_confirm", contact["email"], signatory.language, dict(
+        signatory=_signatory(signatory, contact), petition_id=signatory.petition_id, signatory_id=signatory.id,
         confirm_url=confirm_url, withdraw_url=withdraw_url,
     ), now=now)
 
 
-def queue_cosign_decision(signatory, decision, note, letter_url, withdraw_url, now=None):
+def queue_cosign_decision(signatory, decision, note, letter_url, withdraw_url, now=None, opened=None):
     """Tell whoever signed on what the organisers decided: listed, not listed, or changes needed."""
-    _queue("cosign_decision", signatory.email, signatory.language, dict(
-        signatory=_signatory(signatory), petition_id=signatory.petition_id, signatory_id=signatory.id,
+    contact = _contact(signatory, opened)
+    _queue("cosign_decision", contact["email"], signatory.language, dict(
+        signatory=_signatory(signatory, contact), petition_id=signatory.petition_id, signatory_id=signatory.id,
         decision=decision, note=note, letter_url=letter_url, withdraw_url=withdraw_url,
     ), now=now)

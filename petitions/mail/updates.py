@@ -3,8 +3,11 @@
 An update to a petition with a million signers must not need one enormous
 transaction, nor a process the operator might forget: whoever delivers mail
 (the worker, or the development thread) first queues the next batch of each
-update still being mailed. A draft update is never mailed: it waits for "Send". The batch is claimed with FOR UPDATE SKIP LOCKED,
-so two workers never queue the same signer twice.
+update still being mailed. A draft update is never mailed: it waits for
+"Send". The batch is claimed with FOR UPDATE SKIP LOCKED, so two workers
+never queue the same signer twice. A protected organisation's update is
+queued whole when "Send" is pressed (``queue_all_now``), while its key is
+unlocked: its signers' addresses are sealed.
 """
 from flask import current_app
 from sqlalchemy import select
@@ -27,17 +30,23 @@ def _text_for(update, petition, language):
             or update.translations[0])
 
 
-def queue_next_batch(limit=None, now=None):
-    """Queue the next batch of one update still being mailed. Returns how many messages were queued."""
+def queue_next_batch(limit=None, now=None, update=None, opener=None):
+    """Queue the next batch of one update still being mailed. Returns how many messages were queued.
+
+    ``update`` and ``opener`` are given by ``queue_all_now``: a sealed
+    signer's address is opened with the key unlocked for that mailing, and
+    is otherwise never mailed to (it cannot be read).
+    """
     from ..signing.services import petition_text, withdraw_url
 
     limit = limit or current_app.config["UPDATE_MAIL_BATCH"]
     now = now or utcnow()
-    update = db.session.scalar(
-        select(PetitionUpdate).where(PetitionUpdate.mailing_done_at.is_(None),
-                                     PetitionUpdate.mailing_after_id != PetitionUpdate.DRAFT_MARK)
-        .order_by(PetitionUpdate.id).limit(1).with_for_update(skip_locked=True)
-    )
+    if update is None:
+        update = db.session.scalar(
+            select(PetitionUpdate).where(PetitionUpdate.mailing_done_at.is_(None),
+                                         PetitionUpdate.mailing_after_id != PetitionUpdate.DRAFT_MARK)
+            .order_by(PetitionUpdate.id).limit(1).with_for_update(skip_locked=True)
+        )
     if update is None:
         return 0
     petition = db.session.get(Petition, update.petition_id)
@@ -49,7 +58,13 @@ def queue_next_batch(limit=None, now=None):
         ).order_by(Signature.id).limit(limit)
     ).all()
     rendered = {}  # per language: the same few texts for a whole batch of signers
+    queued = 0
     for signature in signers:
+        opened = None
+        if signature.sealed is not None:
+            if opener is None:
+                continue
+            opened = opener.open_row(signature.sealing_key_id, signature.sealed)
         if signature.language not in rendered:
             text = _text_for(update, petition, signature.language)
             rendered[signature.language] = (text, render_markdown(text.body),
@@ -58,12 +73,26 @@ def queue_next_batch(limit=None, now=None):
         messages.queue_update(
             signature, petition_title, text.title, body_html, text.body,
             external_url("signing.petition", lang=signature.language, slug=petition.slug),
-            withdraw_url(signature), unsubscribe_url(signature), signature.language, now=now,
+            withdraw_url(signature), unsubscribe_url(signature), signature.language, now=now, opened=opened,
         )
+        queued += 1
     if signers:
         update.mailing_after_id = signers[-1].id
-        update.mailed_count += len(signers)
+        update.mailed_count += queued
     if len(signers) < limit:
         update.mailing_done_at = now
     db.session.flush()
-    return len(signers)
+    return queued
+
+
+def queue_all_now(update, opener, now=None):
+    """Queue an update to every signer who asked for it, now, with the key unlocked for this mailing.
+
+    A protected organisation's addresses can be read only while someone's
+    passphrase unlocks its key, so its mailing cannot wait for the worker:
+    the outbox holds the addresses until each message is sent. Returns how many were queued.
+    """
+    queued = 0
+    while update.mailing_done_at is None:
+        queued += queue_next_batch(now=now, update=update, opener=opener)
+    return queued

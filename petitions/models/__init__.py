@@ -7,6 +7,7 @@ from .outbox import OutboxMessage
 from .petition import (
     CounterShard, GoalMilestone, Petition, PetitionStatus, PetitionTranslation, PetitionVersion,
 )
+from .sealing import KeyWrap, OrganisationKey, SealingKey
 from .signature import PublicName, Signature, SignatureStatus
 from .types import UTCDateTime, utcnow
 
@@ -17,9 +18,11 @@ __all__ = [
     "DailyKey",
     "GoalMilestone",
     "Invitation",
+    "KeyWrap",
     "LetterSignatory",
     "Membership",
     "Organisation",
+    "OrganisationKey",
     "OutboxMessage",
     "PaperBatch",
     "PaperSignature",
@@ -31,6 +34,7 @@ __all__ = [
     "PublicName",
     "RecoveryCode",
     "Role",
+    "SealingKey",
     "SignatoryKind",
     "SignatoryStatus",
     "Signature",

@@ -1,5 +1,5 @@
 """Co-signers of an open letter: organisations and individuals, moderated before they appear."""
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -53,6 +53,13 @@ class LetterSignatory(db.Model):
     contact_role: Mapped[str] = mapped_column(String(120), default="")
     email: Mapped[str] = mapped_column(String(320), default="")
     email_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Contact name, role and email sealed to the organisation's key when its protection is on
+    # (then the three columns above are blank), and the ephemeral key that sealed them.
+    sealing_key_id: Mapped[int | None] = mapped_column(ForeignKey("sealing_keys.id"), nullable=True)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # What the address told the moderator ("free_mail", "domain_mismatch"), worked out when it was
+    # sealed, so moderating needs no unlock. NULL while the address itself is readable.
+    mail_flag: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # Confirmation emails sent for this sign-on (capped); retention counts from the last one.
     confirmation_sends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     confirmation_sent_at = mapped_column(UTCDateTime, nullable=True)

@@ -1,5 +1,5 @@
 """Signatures: one person's support for one petition."""
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -37,12 +37,20 @@ class Signature(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"))
-    # NULL once the signature is withdrawn or anonymised: nothing links it to an address.
+    # HMAC of the address under a key of this petition's own (security.petition_email_hash), so rows
+    # of two petitions cannot be linked to one person. NULL once withdrawn or anonymised.
     email_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Blank when the organisation's protection is on: then email, full name and city are in ``sealed``.
     email: Mapped[str] = mapped_column(String(320))
     full_name: Mapped[str] = mapped_column(String(120))
     country: Mapped[str] = mapped_column(String(2))
     city: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # The name as its signer chose to show it publicly (full or initials), or NULL: never sealed.
+    shown_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # Email, full name and city sealed to the organisation's key (petitions/sealing), and the
+    # ephemeral key that sealed them.
+    sealing_key_id: Mapped[int | None] = mapped_column(ForeignKey("sealing_keys.id"), nullable=True)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     language: Mapped[str] = mapped_column(String(16))
     show_name: Mapped[bool] = mapped_column(Boolean, default=False)
     public_name: Mapped[str] = mapped_column(String(10), default=PublicName.FULL, server_default=PublicName.FULL)

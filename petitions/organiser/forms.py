@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -107,7 +107,6 @@ class UpdateForm(FlaskForm):
     body = TextAreaField(_l("Text (Markdown)"), filters=[_strip_text], validators=[
         DataRequired(message=_l("Please write the update.")),
         Length(max=20_000, message=_l("At most %(max)d characters."))])
-
     def __init__(self, languages, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.language.choices = language_choices(languages)
@@ -133,11 +132,23 @@ class ExportForm(FlaskForm):
                                   SelectChoice("pdf", _l("PDF delivery pack"))])
     language = SelectField(_l("Language of the delivery pack"), validate_choice=True)
     with_emails = BooleanField(_l("Include email addresses (CSV only; only if the recipient needs them)"))
+    # Asked, and checked by the view, only when the organisation's protection is on.
+    code = StringField(_l("Six-digit code from your authenticator app"), filters=[_strip])
+    passphrase = PasswordField(_l("Passphrase of your organisation's key"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.language.choices = language_choices()
 
 
-class SendUpdateForm(FlaskForm):
+class UnlockForm(FlaskForm):
+    """A fresh two-factor code and the passphrase of the organisation's key, for one job."""
+
+    code = StringField(_l("Six-digit code from your authenticator app"), filters=[_strip])
+    passphrase = PasswordField(_l("Passphrase of your organisation's key"))
+
+
+class SendUpdateForm(UnlockForm):
+    """"Send" on a draft update; the code and passphrase are asked, and checked, only when protection is on."""
+
     untranslated_ok = BooleanField(_l("Send anyway: signers in the languages above get the update in the main language"))

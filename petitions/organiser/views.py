@@ -18,12 +18,14 @@ from ..accounts import services as accounts
 from ..accounts.forms import EmptyForm
 from ..embed.snippets import iframe_snippets
 from ..i18n import country_name, current_language, language_name, number
+from ..mail import updates as updates_mail
 from ..markup import render_markdown
 from ..models import PaperBatch, PetitionStatus, PetitionUpdate, Role, utcnow
 from ..signing.forms import SignForm
 from ..signing.services import petition_text, public_counts, text_versions
 from ..web import part_of_or_404
-from . import campaign, exports, services, stats
+from . import campaign, exports, protection, services, stats
+from .unlocking import closing, unlock_limited, unlocked
 from .forms import (
     ExportForm, NewPetitionForm, PaperCountForm, PaperCsvForm, SendUpdateForm, SettingsForm, TextForm, UpdateForm,
 )
@@ -267,9 +269,7 @@ def updates(slug):
     """Updates are written as drafts, in every language, and sent only when an organiser presses "Send"."""
     petition, role = _petition(slug)
     recipients = campaign.recipients_by_language(petition.id)
-    # Signers may read a page in a language the petition has no text in: their update can still be written in it.
-    offered = current_app.config["LANGUAGES"]
-    form = UpdateForm(petition.languages + [c for c in recipients if c in offered and c not in petition.languages])
+    form = UpdateForm(_update_languages(petition, recipients))
     if request.method == "POST":
         if not Role.at_least(role, Role.EDITOR):
             abort(404)
@@ -283,33 +283,67 @@ def updates(slug):
                                       auth.current_account())
                 flash(_("Draft saved. Add the other languages, then press “Send”."))
             return redirect(url_for("organiser.updates", slug=slug))
+    return _updates_page(petition, role, form, recipients)
+
+
+def _update_languages(petition, recipients):
+    # Signers may read a page in a language the petition has no text in: their update can still be written in it.
+    offered = current_app.config["LANGUAGES"]
+    return petition.languages + [c for c in recipients if c in offered and c not in petition.languages]
+
+
+def _updates_page(petition, role, form, recipients, send_form=None, refused_id=None):
+    """The updates page; ``refused_id``: the draft whose "Send" was refused, shown with ``send_form``'s errors."""
     items = [(u, campaign.untranslated_for(u, recipients) if u.is_draft else [])
              for u in campaign.updates_of(petition.id)]
+    send_form = send_form or SendUpdateForm()
     return render_template("organiser/updates.html", petition=petition, form=form, role=role, items=items,
                            recipients=[(code, language_in_ui(code), n) for code, n in recipients.items()],
-                           send_form=SendUpdateForm(), can_edit=Role.at_least(role, Role.EDITOR)), \
-        400 if form.errors else 200
+                           send_form=send_form, refused_id=refused_id,
+                           protected=protection.is_protected(petition.organisation_id),
+                           can_edit=Role.at_least(role, Role.EDITOR)), \
+        400 if form.errors or send_form.errors else 200
 
 
 @bp.post("/p/<slug>/updates/send")
 @auth.login_required
+@unlock_limited
 def send_update(slug):
-    petition, _role = _petition(slug, Role.EDITOR)
+    """Send a draft. A protected organisation's signers' addresses are sealed: the code and the key's
+    passphrase are asked on "Send", and the whole mailing is queued at once while the key is unlocked."""
+    petition, role = _petition(slug, Role.EDITOR)
     update = part_of_or_404(PetitionUpdate, _update_id("update"), petition)
     form = SendUpdateForm()
-    if form.validate_on_submit():
-        try:
-            campaign.send_update(update, campaign.recipients_by_language(petition.id),
-                                 untranslated_ok=form.untranslated_ok.data)
-        except campaign.UpdateError as error:
-            if error.code == "already_sent":
-                flash(_("This update has already been sent."), "error")
-            else:
-                names = ", ".join(language_in_ui(code) for code in error.details["languages"])
-                flash(_("Not sent: no text yet in %(languages)s. Add it, or tick “Send anyway”.", languages=names),
-                      "error")
-            return redirect(url_for("organiser.updates", slug=slug)), 303
-        flash(_("Update published. Signers who asked for updates will receive it by email."))
+    if not form.validate_on_submit():
+        return redirect(url_for("organiser.updates", slug=slug))
+    opener = None
+    if protection.is_protected(petition.organisation_id):
+        me = auth.current_account()
+        # Unlocked before anything changes: a refused passphrase is committed (audited) by ``unlocked``.
+        opener = unlocked(petition, form, "update", me) if me.has_totp else None
+        if opener is None:
+            if not me.has_totp:
+                form.code.errors = [_("Turn on two-factor authentication to unlock your organisation's key.")]
+            recipients = campaign.recipients_by_language(petition.id)
+            return _updates_page(petition, role, UpdateForm(_update_languages(petition, recipients)), recipients,
+                                 form, update.id)
+    try:
+        campaign.send_update(update, campaign.recipients_by_language(petition.id),
+                             untranslated_ok=form.untranslated_ok.data)
+        if opener is not None:
+            updates_mail.queue_all_now(update, opener)
+    except campaign.UpdateError as error:
+        if error.code == "already_sent":
+            flash(_("This update has already been sent."), "error")
+        else:
+            names = ", ".join(language_in_ui(code) for code in error.details["languages"])
+            flash(_("Not sent: no text yet in %(languages)s. Add it, or tick “Send anyway”.", languages=names),
+                  "error")
+        return redirect(url_for("organiser.updates", slug=slug)), 303
+    finally:
+        if opener is not None:
+            opener.close()
+    flash(_("Update published. Signers who asked for updates will receive it by email."))
     return redirect(url_for("organiser.updates", slug=slug))
 
 
@@ -394,16 +428,29 @@ def delete_paper(slug, batch_id):
 
 @bp.route("/p/<slug>/export", methods=["GET", "POST"])
 @auth.login_required
+@unlock_limited
 def export(slug):
-    """Delivery exports. Personal data: editors and owners only, signed in with a second factor."""
+    """Delivery exports. Personal data: editors and owners only, signed in with a second factor.
+
+    A protected organisation's export also asks for a fresh code and the passphrase of its key.
+    """
     petition, _role = _petition(slug, Role.EDITOR)
     me = auth.current_account()
     form = ExportForm(language=current_language())
     ready = me.has_totp and auth.totp_is_fresh()
+    protected = protection.is_protected(petition.organisation_id)
     if request.method == "POST" and ready and form.validate_on_submit():
-        export = exports.start(petition, form.format.data, form.language.data, form.with_emails.data, me)
-        response = Response(stream_with_context(export.chunks), mimetype=export.mimetype)
-        response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-        return response
+        opener = unlocked(petition, form, "export", me) if protected else None
+        if opener is not None or not protected:
+            try:
+                export = exports.start(petition, form.format.data, form.language.data, form.with_emails.data, me,
+                                       opener=opener)
+            except BaseException:
+                if opener is not None:
+                    opener.close()  # nothing will stream: ``closing`` below would never run
+                raise
+            response = Response(stream_with_context(closing(export.chunks, opener)), mimetype=export.mimetype)
+            response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+            return response
     return render_template("organiser/export.html", petition=petition, form=form, me=me, ready=ready,
-                           count=exports.count(petition)), 400 if form.errors else 200
+                           protected=protected, count=exports.count(petition)), 400 if form.errors else 200

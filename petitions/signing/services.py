@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import counting
+from .. import counting, sealing
 from ..extensions import db
 from ..links import external_url
 from ..mail import messages
@@ -21,7 +21,8 @@ from ..models import (
 )
 from ..models.letter import LetterSignatory, SignatoryKind, SignatoryStatus
 from ..models.petition import SLUG_RE
-from ..security import email_hash
+from ..privacy import shown_name
+from ..security import petition_email_hash
 from ..tokens import (
     FormStamp, TokenExpired, TokenInvalid, TokenService, confirmation_tokens, signing_keys, unsubscribe_tokens,
     withdrawal_tokens,
@@ -98,12 +99,14 @@ def sign(petition, details, language, now=None):
     if not petition.is_signable:
         raise PetitionNotSignable(petition.slug)
     now = now or utcnow()
-    key = email_hash(current_app.config["HASH_KEY"], details.email)
+    # Before the first write (see sealing.sealer_for); None when the organisation's protection is off.
+    sealer = sealing.sealer_for(petition.organisation_id, now)
+    key = petition_email_hash(current_app.config["HASH_KEY"], petition.id, details.email)
     signature = Signature(
         petition_id=petition.id, email_hash=key, language=language, created_at=now,
         status=SignatureStatus.PENDING, confirmation_sends=1, confirmation_sent_at=now,
     )
-    _apply_details(signature, details)
+    _apply_details(signature, details, sealer)
     # Most addresses are new: insert straight away and let the unique
     # constraint say when one is not. No savepoint: on SQLite the driver
     # would commit at its release, before the confirmation email is queued.
@@ -112,11 +115,11 @@ def sign(petition, details, language, now=None):
     new_id = db.session.scalar(_insert_if_new(db.session.get_bind().dialect.name), columns)
     if new_id is None:
         # This address has signed before, or is signing at this very moment.
-        return _sign_again(_find_by_hash(petition.id, key), petition, details, language, now)
+        return _sign_again(_find_by_hash(petition.id, key), petition, details, language, now, sealer)
     signature.id = new_id
     make_transient_to_detached(signature)
     db.session.add(signature)
-    _queue_confirmation(signature, now)
+    _queue_confirmation(signature, now, details.email, details.full_name)
     return SignOutcome.NEW
 
 
@@ -134,17 +137,24 @@ def _find_by_hash(petition_id, key):
     )
 
 
-def _apply_details(signature, details):
-    signature.full_name = details.full_name
-    signature.email = details.email
+def _apply_details(signature, details, sealer=None):
+    """Store what the signer typed; with a sealer, their email, full name and city only sealed."""
+    if sealer is None:
+        signature.full_name, signature.email, signature.city = details.full_name, details.email, details.city or None
+    else:
+        signature.sealing_key_id, signature.sealed = sealing.seal(
+            sealer, {"email": details.email, "full_name": details.full_name, "city": details.city or None})
+        signature.full_name, signature.email, signature.city = "", "", None
     signature.country = details.country
-    signature.city = details.city or None
     signature.show_name = details.show_name
     signature.public_name = details.public_name
+    signature.shown_name = shown_name(details.full_name, details.show_name, details.public_name)
     signature.wants_updates = details.wants_updates
 
 
-def _sign_again(signature, petition, details, language, now):
+def _sign_again(signature, petition, details, language, now, sealer):
+    # Mail goes to the address just typed: it is the one this row was found by, and a sealed
+    # row's own address cannot be read.
     config = current_app.config
     if signature.status == SignatureStatus.CONFIRMED:
         interval = timedelta(seconds=config["ALREADY_SIGNED_NOTICE_INTERVAL"])
@@ -152,16 +162,19 @@ def _sign_again(signature, petition, details, language, now):
             return SignOutcome.SUPPRESSED
         signature.already_signed_notice_at = now
         petition_url = external_url("signing.petition", lang=signature.language, slug=petition.slug)
-        messages.queue_already_signed(signature, petition_url, withdraw_url(signature), now=now)
+        # A sealed row's name cannot be read, and the name just typed is a stranger's to choose.
+        name = "" if signature.sealed is not None else signature.full_name
+        messages.queue_already_signed(signature, petition_url, withdraw_url(signature), now=now,
+                                      address=details.email, name=name)
         return SignOutcome.NOTIFIED
     if signature.confirmation_sends >= config["MAX_CONFIRMATION_SENDS"]:
         return SignOutcome.SUPPRESSED
     # Still pending (or withdrawn and signing anew): the latest details are the
     # ones the address's owner is asked to confirm.
-    _apply_details(signature, details)
+    _apply_details(signature, details, sealer)
     signature.language = language
     signature.status = SignatureStatus.PENDING
-    _send_confirmation(signature, now)
+    _send_confirmation(signature, now, details.email, details.full_name)
     return SignOutcome.RESENT
 
 
@@ -172,7 +185,11 @@ def details_digest(signature):
     it is pending. The confirmation link carries this digest, so a link only
     confirms the details its email showed; an older link stops working.
     """
-    fields = (signature.full_name, signature.country, signature.city or "", signature.show_name,
+    # A sealed row is sealed afresh (a new random nonce) whenever its details change, so its
+    # ciphertext stands in for the name and city the server cannot read.
+    private = (hashlib.sha256(signature.sealed).hexdigest(),) if signature.sealed is not None \
+        else (signature.full_name, signature.city or "")
+    fields = (*private, signature.country, signature.show_name,
               signature.public_name, signature.wants_updates, signature.language)
     return hashlib.sha256(repr(fields).encode()).hexdigest()[:12]
 
@@ -183,16 +200,16 @@ def confirmation_url(signature):
     return external_url("signing.confirm", lang=signature.language, token=token)
 
 
-def _send_confirmation(signature, now):
+def _send_confirmation(signature, now, address, name):
     signature.confirmation_sends += 1
     signature.confirmation_sent_at = now
     db.session.flush()
-    _queue_confirmation(signature, now)
+    _queue_confirmation(signature, now, address, name)
 
 
-def _queue_confirmation(signature, now):
+def _queue_confirmation(signature, now, address, name):
     url = confirmation_url(signature)
-    messages.queue_confirmation(signature, url, withdraw_url(signature), now=now)
+    messages.queue_confirmation(signature, url, withdraw_url(signature), now=now, address=address, name=name)
 
 
 def _token_payload(signature):
@@ -348,17 +365,31 @@ def confirm(token, stamp=None, now=None):
     return signature, True
 
 
-def resend_confirmation(token, now=None):
-    """Send a fresh confirmation link for a (possibly expired) token. Returns True if queued."""
+def resend_confirmation(token, address=None, now=None):
+    """Send a fresh confirmation link for a (possibly expired) token to ``address``. Returns True if queued.
+
+    The address is typed again by whoever asks: it must be the one that
+    signed (its hash matches), and a sealed row's own cannot be read. Without
+    one, only a row whose address is still readable gets its link.
+    """
     signature, _ = _read_confirmation(token, allow_expired=True)
     if signature.status != SignatureStatus.PENDING:
         return False
+    if address:
+        key = petition_email_hash(current_app.config["HASH_KEY"], signature.petition_id, address)
+        if key != signature.email_hash:
+            return False
+    elif signature.sealed is not None:
+        return False
+    else:
+        address = signature.email
     if signature.confirmation_sends >= current_app.config["MAX_CONFIRMATION_SENDS"]:
         return False
     petition = signature.petition
     if not petition.is_signable:
         return False
-    _send_confirmation(signature, now or utcnow())
+    name = "" if signature.sealed is not None else signature.full_name
+    _send_confirmation(signature, now or utcnow(), address, name)
     return True
 
 
@@ -390,7 +421,7 @@ def inbox_ticket(petition, email):
     that looks like success (a dropped one too), so a ticket says nothing
     about whether the address had signed.
     """
-    key = email_hash(current_app.config["HASH_KEY"], email)
+    key = petition_email_hash(current_app.config["HASH_KEY"], petition.id, email)
     return _inbox_tickets().make({"p": petition.id, "h": key, "m": mask_address(email)})
 
 
@@ -403,21 +434,32 @@ def read_inbox_ticket(ticket):
     return payload["p"], payload["h"], payload["m"]
 
 
-def resend_from_inbox(petition, ticket, now=None):
+def resend_from_inbox(petition, ticket, address=None, now=None):
     """Send the confirmation again for the check-inbox page's ticket. Returns the masked address.
 
     Sends only for a pending signature on ``petition`` below the cap on
     confirmation emails; otherwise nothing, and the caller shows the same
-    page either way. Raises TokenInvalid or TokenExpired for a bad ticket.
+    page either way. A sealed signature's address cannot be read, so it is
+    sent only to an ``address`` typed again that matches the ticket's hash.
+    Raises TokenInvalid or TokenExpired for a bad ticket.
     """
     petition_id, key, masked = read_inbox_ticket(ticket)
     if petition_id != petition.id:
         raise TokenInvalid("ticket for another petition")
     signature = _find_by_hash(petition.id, key)
-    if signature is not None and signature.status == SignatureStatus.PENDING and petition.is_signable \
-            and signature.confirmation_sends < current_app.config["MAX_CONFIRMATION_SENDS"]:
-        _send_confirmation(signature, now or utcnow())
+    if signature is None or signature.status != SignatureStatus.PENDING or not petition.is_signable \
+            or signature.confirmation_sends >= current_app.config["MAX_CONFIRMATION_SENDS"]:
+        return masked
+    if signature.sealed is None:
+        _send_confirmation(signature, now or utcnow(), signature.email, signature.full_name)
+    elif address and petition_email_hash(current_app.config["HASH_KEY"], petition.id, address) == key:
+        _send_confirmation(signature, now or utcnow(), address, "")
     return masked
+
+
+def address_needed_to_resend(petition):
+    """Whether the check-inbox page must ask for the address again: a protected organisation's rows are sealed."""
+    return sealing.public_key_of(petition.organisation_id) is not None
 
 
 def public_counts(petition):

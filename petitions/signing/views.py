@@ -143,7 +143,8 @@ def petition(slug):
 
 def _check_inbox_page(petition, ticket):
     _, _, masked = services.read_inbox_ticket(ticket)
-    return render_template("signing/check_inbox.html", petition=petition, masked=masked, ticket=ticket)
+    return render_template("signing/check_inbox.html", petition=petition, masked=masked, ticket=ticket,
+                           address_needed=services.address_needed_to_resend(petition))
 
 
 def receive_signature(petition, form):
@@ -198,7 +199,7 @@ def resend_to_inbox(slug):
     petition = petition_or_404(slug)
     ticket = request.form.get("ticket", "")
     try:
-        services.resend_from_inbox(petition, ticket)
+        services.resend_from_inbox(petition, ticket, (request.form.get("email") or "").strip()[:320] or None)
     except (TokenInvalid, TokenExpired):
         return render_template("signing/check_inbox.html", petition=petition, expired_ticket=True), 400
     return _check_inbox_page(petition, ticket)
@@ -224,7 +225,7 @@ def confirm(token):
         # A scanner submitting what it finds, or (rarely) a very quick person: show the button again.
         signature, too_soon = services.signature_to_confirm(token), True
     except TokenExpired:
-        return render_template("signing/link_expired.html", token=token), 410
+        return render_template("signing/link_expired.html", token=token, form=EmailForm()), 410
     except services.TokenSuperseded:
         return render_template("signing/link_superseded.html"), 409
     except services.SignatureWithdrawn as withdrawn:
@@ -256,8 +257,11 @@ def confirm(token):
 @limiter.limit(configured_limit("RATELIMIT_RESEND"), key_func=client_key)
 def resend():
     token = request.form.get("token", "")
+    # Typed again: the address a sealed signature keeps cannot be read. One that does not match is
+    # simply not sent to, on the same page as any other outcome.
+    address = (request.form.get("email") or "").strip()[:320] or None
     try:
-        services.resend_confirmation(token)
+        services.resend_confirmation(token, address)
     except TokenInvalid:
         return render_template("signing/link_invalid.html"), 400
     # The same page whether or not a message went out: the limit on re-sends

@@ -27,6 +27,7 @@ PETITION_ROUTES = [
     ("POST", "/organiser/p/{slug}/export"),
     ("GET", "/organiser/p/{slug}/signatories"),
     ("POST", "/organiser/p/{slug}/signatories/{signatory}/decide"),
+    ("POST", "/organiser/p/{slug}/signatories/unlock"),
     ("POST", "/organiser/p/{slug}/signatories/import"),
     ("POST", "/organiser/p/{slug}/signatories/import/confirm"),
     ("POST", "/organiser/p/{slug}/signatories/order"),

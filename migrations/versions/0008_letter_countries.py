@@ -6,7 +6,7 @@
   country, so ``/api/v1`` keeps its field.
 - ``region`` keeps a region that is not a country ("Asia-Pacific") as typed.
 
-Revision ID: 0009_letter_countries
+Revision ID: 0008_letter_countries
 Revises: 0007_message_ids
 Create Date: 2026-12-01 17:10:00
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_letter_countries'
+revision = '0008_letter_countries'
 down_revision = '0007_message_ids'
 branch_labels = None
 depends_on = None
@@ -34,7 +34,7 @@ def downgrade():
     # A signatory without a country cannot go back to a schema that requires one: refuse rather than invent one.
     bind = op.get_bind()
     if bind.execute(sa.text("SELECT count(*) FROM letter_signatories WHERE country IS NULL")).scalar():
-        raise RuntimeError("some letter signatories have no country; 0009 cannot be undone without inventing one")
+        raise RuntimeError("some letter signatories have no country; 0008 cannot be undone without inventing one")
     with op.batch_alter_table('letter_signatories') as batch_op:
         batch_op.alter_column('country', existing_type=sa.String(length=2), nullable=False)
         batch_op.drop_column('region')
