@@ -30,6 +30,14 @@ AUDIT_LABELS = {
     "member.join": _l("Joined"),
     "member.role": _l("Changed a member's role"),
     "member.remove": _l("Removed a member"),
+    "key.create": _l("Turned protection of signer data on"),
+    "key.create_refused": _l("Refused to turn protection on"),
+    "key.unlock": _l("Unlocked the organisation's key"),
+    "key.unlock_refused": _l("Refused to unlock the organisation's key"),
+    "key.grant": _l("Gave a member a copy of the key"),
+    "key.grant_refused": _l("Refused to give a copy of the key"),
+    "key.passphrase": _l("Changed the passphrase of their copy of the key"),
+    "key.passphrase_refused": _l("Refused to change the passphrase of a copy of the key"),
 }
 
 
@@ -37,6 +45,7 @@ AUDIT_DETAIL_LABELS = {
     "rows": _l("rows"), "language": _l("language"), "with_emails": _l("with email addresses"),
     "slug": _l("petition"), "email": _l("address"), "member": _l("member"), "role": _l("role"),
     "from": _l("from"), "to": _l("to"),
+    "fingerprint": _l("fingerprint"), "reason": _l("reason"), "for": _l("for"), "with": _l("with"),
 }
 
 
