@@ -160,8 +160,18 @@ def purge_command():
 @click.option("--organisation", required=True, help="The organisation's name; created if it does not exist.")
 @click.option("--language", default="en", show_default=True, help="Language of the organiser pages for this account.")
 @click.password_option(help="The password (asked for when not given; at least MIN_PASSWORD_LENGTH characters).")
-def organiser_create_command(email, name, organisation, language, password):
-    """Bootstrap an owner: create (or reuse) the account and make it an owner of the organisation."""
+@click.option("--protect", is_flag=True, help="Turn protection of signer data on, as `keys create` does.")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False),
+              help="With --protect: the key's passphrase, on this file's first line (asked for twice when not given).")
+@click.option("--recovery-file", type=click.Path(dir_okay=False, writable=True),
+              help="With --protect: write the recovery kit to this file (printed when not given).")
+@click.pass_context
+def organiser_create_command(ctx, email, name, organisation, language, password, protect, passphrase_file,
+                             recovery_file):
+    """Bootstrap an owner: create (or reuse) the account and make it an owner of the organisation.
+
+    With --protect, the organisation's signer data is sealed from the start (see `keys create`).
+    """
     from email_validator import EmailNotValidError, validate_email
 
     from .accounts.services import WeakPassword, bootstrap_owner
@@ -181,6 +191,14 @@ def organiser_create_command(email, name, organisation, language, password):
             f"the password must have at least {current_app.config['MIN_PASSWORD_LENGTH']} characters; nothing was changed"
         ) from None
     click.echo(f"{email} is an owner of {org.name!r}; sign in at {current_app.config['BASE_URL']}/organiser/sign-in")
+    if protect:
+        from .organiser.protection import is_protected
+
+        if is_protected(org.id):
+            click.echo(f"{org.name!r} is already protected; its key was not changed", err=True)
+        else:
+            ctx.invoke(keys_create_command, organisation_name=org.name, passphrase_file=passphrase_file,
+                       recovery_file=recovery_file)
 
 
 @keys_cli.command("create")

@@ -272,3 +272,19 @@ def test_a_member_without_a_copy_is_told_so(app, petition, make_member):
     sign_in(editor_client, editor)
     page = editor_client.get(f"/organiser/org/{_org_id(editor)}/protection/my-copy")
     assert page.status_code == 200 and "You hold no copy" in page_text(page)
+
+
+def test_a_new_organisation_is_created_with_protection_on_from_the_start(app, runner, tmp_path, monkeypatch):
+    monkeypatch.setattr("petitions.cli.STRAGGLER_SECONDS", 0)
+    passphrase = tmp_path / "passphrase.txt"
+    passphrase.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    kit = tmp_path / "kit.txt"
+    result = runner.invoke(args=["organiser", "create", "--email", "new@rights.example", "--name", "Nadia New",
+                                 "--organisation", "Brand New Group", "--password", PASSWORD, "--protect",
+                                 "--passphrase-file", str(passphrase), "--recovery-file", str(kit)])
+    assert result.exit_code == 0, result.output
+    owner = db.session.scalar(select(Account).where(Account.name == "Nadia New"))
+    org_id = _org_id(owner)
+    assert protection.is_protected(org_id) and "fingerprint:" in result.output
+    assert protection.unlock(org_id, "test", "check", kit_text=kit.read_text()).public_key == \
+        sealing.public_key_of(org_id)
