@@ -46,6 +46,7 @@ AUDIT_DETAIL_LABELS = {
     "slug": _l("petition"), "email": _l("address"), "member": _l("member"), "role": _l("role"),
     "from": _l("from"), "to": _l("to"),
     "fingerprint": _l("fingerprint"), "reason": _l("reason"), "for": _l("for"), "with": _l("with"),
+    "signatures": _l("signatures"), "sign-ons": _l("letter sign-ons"),
 }
 
 
