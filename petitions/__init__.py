@@ -45,6 +45,7 @@ def create_app(profile=None, overrides=None):
     from .embed.views import bp as embed_bp
     from .letters.moderation import bp as letters_moderation_bp
     from .letters.views import bp as letters_bp
+    from .organiser.protection_views import bp as protection_bp
     from .organiser.views import bp as organiser_bp
     from .sharing.views import bp as sharing_bp
     from .signing.views import bp as signing_bp
@@ -54,6 +55,7 @@ def create_app(profile=None, overrides=None):
     app.register_blueprint(embed_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organiser_bp)
+    app.register_blueprint(protection_bp)
     app.register_blueprint(letters_bp)
     app.register_blueprint(letters_moderation_bp)
     app.register_blueprint(sharing_bp)

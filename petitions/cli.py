@@ -190,11 +190,19 @@ def _organiser_account(email):
 @click.option("--promote", is_flag=True,
               help="If the account is already an editor or viewer of the organisation, make it an owner without asking.")
 @click.password_option(help="The password (asked for when not given; at least MIN_PASSWORD_LENGTH characters).")
-def organiser_create_command(email, name, organisation, language, promote, password):
+@click.option("--protect", is_flag=True, help="Turn protection of signer data on, as `keys create` does.")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False),
+              help="With --protect: the key's passphrase, on this file's first line (asked for twice when not given).")
+@click.option("--recovery-file", type=click.Path(dir_okay=False, writable=True),
+              help="With --protect: write the recovery kit to this file (printed when not given).")
+@click.pass_context
+def organiser_create_command(ctx, email, name, organisation, language, promote, password, protect, passphrase_file,
+                             recovery_file):
     """Bootstrap an owner: create (or reuse) the account and make it an owner of the organisation.
 
     An existing account keeps its name and password. Raising an existing member's role to owner
-    needs --promote or a yes at the prompt. The command says which of these it did.
+    needs --promote or a yes at the prompt. The command says which of these it did. With --protect,
+    the organisation's signer data is sealed from the start (see `keys create`).
     """
     from email_validator import EmailNotValidError, validate_email
 
@@ -235,6 +243,14 @@ def organiser_create_command(email, name, organisation, language, promote, passw
                             f"changed its role in {org.name!r} from {previous} to owner",
     }[outcome])
     click.echo(f"sign in at {current_app.config['BASE_URL']}/organiser/sign-in")
+    if protect:
+        from .organiser.protection import is_protected
+
+        if is_protected(org.id):
+            click.echo(f"{org.name!r} is already protected; its key was not changed", err=True)
+        else:
+            ctx.invoke(keys_create_command, organisation_name=org.name, passphrase_file=passphrase_file,
+                       recovery_file=recovery_file)
 
 
 @organiser_cli.command("reset-password")

@@ -25,7 +25,8 @@ from ..extensions import db
 from ..links import external_url
 from ..mail import messages
 from ..models import (
-    Account, AuditEvent, Invitation, Membership, Organisation, OutboxMessage, Petition, RecoveryCode, Role, utcnow,
+    Account, AuditEvent, Invitation, KeyWrap, Membership, Organisation, OutboxMessage, Petition, RecoveryCode, Role,
+    utcnow,
 )
 from ..plaintext import single_line
 from ..security import email_hash, normalise_email
@@ -575,8 +576,16 @@ def set_role(target, role, actor):
     if target.role == Role.OWNER and role != Role.OWNER and owners_count(target.organisation_id) <= 1:
         raise LastOwner()
     before, target.role = target.role, role
+    if not Role.at_least(role, Role.EDITOR):
+        _drop_key_copy(target)
     audit(target.organisation_id, actor, "member.role", detail={"member": target.account.email,
                                                                  "from": before, "to": role})
+
+
+def _drop_key_copy(target):
+    """A viewer or a former member keeps no copy of the organisation's key: it would still open every sealed row."""
+    db.session.execute(delete(KeyWrap).where(KeyWrap.organisation_id == target.organisation_id,
+                                             KeyWrap.account_id == target.account_id))
 
 
 def remove_member(target, actor):
@@ -584,6 +593,7 @@ def remove_member(target, actor):
     if target.role == Role.OWNER and owners_count(target.organisation_id) <= 1:
         raise LastOwner()
     audit(target.organisation_id, actor, "member.remove", detail={"member": target.account.email})
+    _drop_key_copy(target)
     db.session.delete(target)
     db.session.flush()
 

@@ -40,6 +40,14 @@ AUDIT_LABELS = {
     "password.change": _l("Changed their password"),
     "password.reset": _l("Set a new password through an emailed link"),
     "password.set": _l("Set a new password for a member"),
+    "key.create": _l("Turned protection of signer data on"),
+    "key.create_refused": _l("Refused to turn protection on"),
+    "key.unlock": _l("Unlocked the organisation's key"),
+    "key.unlock_refused": _l("Refused to unlock the organisation's key"),
+    "key.grant": _l("Gave a member a copy of the key"),
+    "key.grant_refused": _l("Refused to give a copy of the key"),
+    "key.passphrase": _l("Changed the passphrase of their copy of the key"),
+    "key.passphrase_refused": _l("Refused to change the passphrase of a copy of the key"),
 }
 # Audit pages go back by event id; ids are 32-bit integers, and a larger number must not reach the database.
 MAX_EVENT_ID = 2**31 - 1
@@ -49,6 +57,8 @@ AUDIT_DETAIL_LABELS = {
     "rows": _l("rows"), "language": _l("language"), "with_emails": _l("with email addresses"),
     "slug": _l("petition"), "email": _l("address"), "member": _l("member"), "role": _l("role"),
     "from": _l("from"), "to": _l("to"),
+    "fingerprint": _l("fingerprint"), "reason": _l("reason"), "for": _l("for"), "with": _l("with"),
+    "signatures": _l("signatures"), "sign-ons": _l("letter sign-ons"),
 }
 
 

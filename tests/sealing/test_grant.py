@@ -34,3 +34,27 @@ def test_a_grant_needs_a_long_enough_passphrase_and_the_organisation_key(app, pr
     stranger = sealing.RowOpener(org_id, sealing.crypto.new_key_pair()[0])
     with pytest.raises(sealing.WrongKey):
         sealing.grant(stranger, org_id, editor, "a long enough passphrase")
+
+
+@pytest.mark.parametrize("change", ["remove", "viewer"])
+def test_a_member_removed_or_made_a_viewer_keeps_no_copy_of_the_key(app, protected_petition, make_member, change):
+    from petitions.accounts import services
+    from petitions.models import Membership
+
+    editor = make_member(email="editor@r.example", role="editor")
+    org_id = protected_petition.organisation_id
+    opener = unlock(org_id, "owner", "grant", passphrase=PASSPHRASE)
+    sealing.grant(opener, org_id, editor, "the editor's very own passphrase")
+    opener.close()
+    db.session.commit()
+    assert editor.id in sealing.wrap_holders(org_id)
+    membership = db.session.query(Membership).filter_by(organisation_id=org_id, account_id=editor.id).one()
+    if change == "remove":
+        services.remove_member(membership, "owner")
+    else:
+        services.set_role(membership, "viewer", "owner")
+    db.session.commit()
+    # The copy would still open every sealed row for someone the organisation no longer trusts with them.
+    assert editor.id not in sealing.wrap_holders(org_id) and None in sealing.wrap_holders(org_id)
+    with pytest.raises(sealing.WrongKey):
+        unlock(org_id, editor, "export", passphrase="the editor's very own passphrase", account=editor)
