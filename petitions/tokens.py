@@ -110,7 +110,9 @@ class FormStamp:
         self._serializer = URLSafeSerializer(signing_keys(app), salt="petitions.form-served-at")
 
     def make(self, at=None):
-        return self._serializer.dumps(int(at if at is not None else time.time()))
+        # Milliseconds: with whole seconds, a press 0.1 s after the page was served could read as a
+        # second old when the clock ticked over in between, and pass a one-second minimum.
+        return self._serializer.dumps(int((at if at is not None else time.time()) * 1000))
 
     def age(self, stamp, now=None):
         """Seconds since the form was served, or None if the stamp is missing or forged."""
@@ -120,4 +122,6 @@ class FormStamp:
             return None
         if not isinstance(served, int):
             return None
-        return (now if now is not None else time.time()) - served
+        # Stamps made before they carried milliseconds hold whole seconds (far below 10**11).
+        served_at = served / 1000 if served > 10**11 else served
+        return (now if now is not None else time.time()) - served_at

@@ -206,6 +206,15 @@ def test_a_person_pressing_after_reading_confirms_and_never_sees_the_notice(app,
     assert db.session.scalar(select(Signature.status)) == SignatureStatus.CONFIRMED
 
 
+def test_a_stamp_a_tenth_of_a_second_old_is_never_a_second_old_when_the_clock_ticks_over(app):
+    # Served at x.95 s, pressed at (x+1).05 s: whole-second stamps read that as a second.
+    stamp = FormStamp(app).make(at=1_700_000_000.95)
+    assert abs(FormStamp(app).age(stamp, now=1_700_000_001.05) - 0.1) < 0.01
+    # A stamp made before stamps carried milliseconds still reads in seconds.
+    old = FormStamp(app)._serializer.dumps(1_700_000_000)
+    assert FormStamp(app).age(old, now=1_700_000_003) == 3
+
+
 # --- broken: favicon, development mailbox, BASE_URL --------------------------------------------------
 
 def test_the_favicon_is_served_from_this_server(client, petition):
