@@ -165,3 +165,30 @@ def test_0009_keys_address_hashes_per_petition_and_keeps_the_public_names(empty_
         (petition_email_hash(key, petition_id, "bo@example.org"), None),
     ]
     assert [tuple(r) for r in sign_ons] == [(petition_email_hash(key, letter_id, "ada@example.org"), "BY", "BY")]
+
+
+def test_0010_dates_earlier_updates_as_sent_and_will_not_go_back_while_a_draft_exists(empty_database_url, tmp_path):
+    from flask_migrate import downgrade
+
+    from petitions.organiser.services import import_petition
+
+    from .conftest import petition_data
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
+    with app.app_context():
+        upgrade(revision="0009_sealed_signer_data")
+        petition, _ = import_petition(petition_data(), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        db.session.commit()
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO petition_updates (petition_id, created_at, mailing_after_id, mailed_count)"
+                              " VALUES (:pid, '2026-03-01 12:00:00', 0, 0)"), {"pid": petition.id})
+        db.session.remove()
+        upgrade()
+        with db.engine.begin() as conn:
+            sent = conn.scalar(text("SELECT sent_at FROM petition_updates"))
+            conn.execute(text("INSERT INTO petition_updates (petition_id, created_at, mailing_after_id, mailed_count)"
+                              " VALUES (:pid, '2026-03-02 12:00:00', 0, 0)"), {"pid": petition.id})
+        with pytest.raises(SystemExit):  # older code would publish and mail the draft
+            downgrade(revision="0009_sealed_signer_data")
+        db.engine.dispose()
+    assert str(sent).startswith("2026-03-01 12:00:00")

@@ -44,7 +44,7 @@ def queue_next_batch(limit=None, now=None, update=None, opener=None):
     if update is None:
         update = db.session.scalar(
             select(PetitionUpdate).where(PetitionUpdate.mailing_done_at.is_(None),
-                                         PetitionUpdate.mailing_after_id != PetitionUpdate.DRAFT_MARK)
+                                         PetitionUpdate.sent_at.is_not(None))
             .order_by(PetitionUpdate.id).limit(1).with_for_update(skip_locked=True)
         )
     if update is None:

@@ -17,21 +17,19 @@ class PetitionUpdate(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     # Mail goes out in batches by signature id, so a petition with a million
     # signers never needs one huge transaction; these record how far it got.
-    # DRAFT_MARK here means "not sent yet": written in every language first, then sent when the organiser says so.
     mailing_after_id: Mapped[int] = mapped_column(Integer, default=0)
     mailing_done_at = mapped_column(UTCDateTime, nullable=True)
     mailed_count: Mapped[int] = mapped_column(Integer, default=0)
+    # NULL while the update is a draft: written in every language first, then sent when the organiser says so.
+    sent_at = mapped_column(UTCDateTime, nullable=True)
 
     translations: Mapped[list["UpdateTranslation"]] = relationship(
         back_populates="update", cascade="all, delete-orphan", order_by="UpdateTranslation.language"
     )
 
-    # Signature ids start at 1, so no mailing in progress ever has this mark.
-    DRAFT_MARK = -1
-
     @property
     def is_draft(self):
-        return self.mailing_after_id == self.DRAFT_MARK
+        return self.sent_at is None
 
     def translation(self, language):
         for t in self.translations:

@@ -40,7 +40,7 @@ class PaperImportRefused(ValueError):
 
 def post_update(petition, language, title, body, author):
     """Publish an update in one language; it is mailed (in batches) to signers who opted in."""
-    update = PetitionUpdate(petition_id=petition.id, author_id=author.id if author else None)
+    update = PetitionUpdate(petition_id=petition.id, author_id=author.id if author else None, sent_at=utcnow())
     # The title is the start of the mail's subject: one line, whatever the caller passed.
     update.translations.append(UpdateTranslation(language=language, title=single_line(title), body=body))
     db.session.add(update)
@@ -63,7 +63,7 @@ def draft_update(petition, language, title, body, author):
     The organisers add its other languages first, so every signer gets it in their own.
     """
     update = post_update(petition, language, title, body, author)
-    update.mailing_after_id = PetitionUpdate.DRAFT_MARK
+    update.sent_at = None
     db.session.flush()
     return update
 
@@ -99,8 +99,7 @@ def send_update(update, recipients, untranslated_ok=False, now=None):
     if missing and not untranslated_ok:
         raise UpdateError("untranslated", languages=missing)
     # The date shown on the page, and the cut-off for who receives it, is when it was sent.
-    update.created_at = now or utcnow()
-    update.mailing_after_id = 0
+    update.created_at = update.sent_at = now or utcnow()
     db.session.flush()
     return update
 

@@ -494,7 +494,7 @@ def public_updates(petition, language, limit=20):
     updates = db.session.scalars(
         select(PetitionUpdate).options(selectinload(PetitionUpdate.translations))
         .where(PetitionUpdate.petition_id == petition.id,
-               PetitionUpdate.mailing_after_id != PetitionUpdate.DRAFT_MARK)  # drafts are the organisers' own
+               PetitionUpdate.sent_at.is_not(None))  # drafts are the organisers' own
         .order_by(PetitionUpdate.created_at.desc(), PetitionUpdate.id.desc()).limit(limit)
     ).all()
     return [(u, u.translation(language) or u.translation(petition.primary_language) or u.translations[0])
