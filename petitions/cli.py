@@ -182,6 +182,11 @@ def _organiser_account(email):
     return account
 
 
+def _weak_password():
+    return click.ClickException(
+        f"the password must have at least {current_app.config['MIN_PASSWORD_LENGTH']} characters; nothing was changed")
+
+
 @organiser_cli.command("create")
 @click.option("--email", required=True, help="The owner's email address (their sign-in).")
 @click.option("--name", required=True, help="The owner's name, as other members see it.")
@@ -228,9 +233,7 @@ def organiser_create_command(ctx, email, name, organisation, language, promote, 
         db.session.commit()
     except WeakPassword:
         db.session.rollback()
-        raise click.ClickException(
-            f"the password must have at least {current_app.config['MIN_PASSWORD_LENGTH']} characters; nothing was changed"
-        ) from None
+        raise _weak_password() from None
     except BaseException:
         db.session.rollback()
         raise
@@ -275,9 +278,7 @@ def organiser_reset_password_command(email, password_file):
         db.session.commit()
     except WeakPassword:
         db.session.rollback()
-        raise click.ClickException(
-            f"the password must have at least {current_app.config['MIN_PASSWORD_LENGTH']} characters; nothing was changed"
-        ) from None
+        raise _weak_password() from None
     click.echo(f"set a new password for {account.email}; every session of the account has ended")
 
 
