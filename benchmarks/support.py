@@ -8,6 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 DEMO = ROOT / "petitions" / "demo" / "petition.json"
 SLUG = "letters-behind-bars"  # the demo petition's
+DEMO_ORGANISATION = "Letters Behind Bars"  # and its organisation
 # The sign form's hidden "served at" stamp, which a submission must carry back.
 STAMP_RE = re.compile(r'name="served"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="served"')
 

@@ -46,9 +46,10 @@ function request()
     local link = links[(counter - 1) % #links + 1]
     -- Opening the link only shows the button; pressing it POSTs, as a browser does, from the same origin.
     return wrk.format("POST", link, {
+      ["Content-Type"] = "application/x-www-form-urlencoded",
       ["Origin"] = os.getenv("BENCH_ORIGIN"),
       ["Sec-Fetch-Site"] = "same-origin",
-    }, "")
+    }, "served=" .. urlencode(os.getenv("BENCH_STAMP")))
   end
   return wrk.format("GET")
 end
