@@ -64,11 +64,14 @@ test-browser: compile-translations $(AXE) ## Run the real-browser tests, axe-cor
 
 BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-bench: compile-translations ## Load-test gunicorn (SQLite, PostgreSQL) with wrk, a 1,000,000-row CSV export on both, mail workers draining a full outbox
+bench: compile-translations ## Load-test gunicorn (SQLite, PostgreSQL) with wrk, plain and sealed; a 1,000,000-row CSV export on both, plain and sealed; mail workers draining a full outbox
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python benchmarks/load.py --postgres-url $(BENCH_PG)
 	$(BIN)/python benchmarks/export_memory.py --sizes 1000000 --formats csv
 	$(BIN)/python benchmarks/export_memory.py --sizes 1000000 --formats csv --database-url $(dir $(BENCH_PG))petitions_bench
+	$(BIN)/python benchmarks/export_memory.py --sizes 1000000 --formats csv --sealed
+	$(BIN)/python benchmarks/export_memory.py --sizes 1000000 --formats csv --sealed --database-url $(dir $(BENCH_PG))petitions_bench
+	$(BIN)/python benchmarks/load.py --postgres-url $(BENCH_PG) --sealed
 	$(BIN)/python benchmarks/mail.py --postgres-url $(BENCH_PG)
 
 translations: $(STAMP) ## Extract strings, update every catalogue, compile
