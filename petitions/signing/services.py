@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import counting, sealing
+from .. import caching, counting, sealing
 from ..extensions import db
 from ..links import external_url
 from ..mail import messages
@@ -141,6 +141,8 @@ def _apply_details(signature, details, sealer=None):
     """Store what the signer typed; with a sealer, their email, full name and city only sealed."""
     if sealer is None:
         signature.full_name, signature.email, signature.city = details.full_name, details.email, details.city or None
+        # Set, not left to the column defaults: reading an unset one after the INSERT would load the row again.
+        signature.sealing_key_id = signature.sealed = None
     else:
         signature.sealing_key_id, signature.sealed = sealing.seal(
             sealer, {"email": details.email, "full_name": details.full_name, "city": details.city or None})
@@ -458,8 +460,13 @@ def resend_from_inbox(petition, ticket, address=None, now=None):
 
 
 def address_needed_to_resend(petition):
-    """Whether the check-inbox page must ask for the address again: a protected organisation's rows are sealed."""
-    return sealing.public_key_of(petition.organisation_id) is not None
+    """Whether the check-inbox page must ask for the address again: a protected organisation's rows are sealed.
+
+    Whether an organisation is protected is public and changes once, so it is kept like a page: the
+    signing request that shows this page has just asked the database the same question.
+    """
+    return caching.remembered(("protected", petition.organisation_id),
+                              lambda: sealing.public_key_of(petition.organisation_id) is not None)
 
 
 def public_counts(petition):

@@ -1,5 +1,6 @@
 """Public pages: the petition, signing, and the confirmation link."""
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from .. import caching, privacy
 from ..extensions import csrf, limiter
@@ -241,15 +242,26 @@ def confirm(token):
         return render_template("signing/confirm.html", token=token, title=title, title_language=title_language,
                                public_name=privacy.public_name(signature), served=services.confirm_page_stamp(),
                                press_again=too_soon)
-    text, _ = services.petition_text(petition, lang)
     count, next_goal = services.public_counts(petition)
     # Every press gets the same thanks, the first or a repeated one (a double
     # click, a reload): only a visit without pressing learns it was done before.
-    # Thanks is when people share most, so the share block is right here.
+    # Thanks is when people share most, so the share block is right here. It is
+    # the same for every reader of a language, so it is kept like a page.
+    shared = caching.remembered(("thanks-share", petition.id, lang), lambda: _thanks_share(petition, lang))
     return render_template(
-        "signing/confirmed.html", petition=petition, text=text, already=not pressed, count=count,
+        "signing/confirmed.html", petition=petition, shared=shared, already=not pressed, count=count,
         next_goal=next_goal,
     )
+
+
+def _thanks_share(petition, lang):
+    """The thanks page's link to the petition and its share links, rendered once for every reader of ``lang``."""
+    text, _ = services.petition_text(petition, lang)
+    return {
+        "title": Markup('<p lang="{}"><a href="{}">{}</a></p>').format(
+            text.language, url_for("signing.petition", lang=lang, slug=petition.slug), text.title),
+        "links": Markup(render_template("sharing/_links.html", petition=petition, text=text)),
+    }
 
 
 @bp.post("/<lang:lang>/confirm/resend")
