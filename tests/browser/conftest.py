@@ -7,6 +7,22 @@ from werkzeug.serving import make_server
 
 from ..conftest import free_port
 
+# Chromium drops requests for static files (the favicon above all) when a test moves on; the
+# development server then leaves the file for the garbage collector to close, at whatever moment
+# it runs, inside some later test. That is the test server's affair, not the application's.
+_STATIC_FILE = r"[^']*/petitions/static/"
+STATIC_FILE_WARNINGS = (
+    rf"ignore:Exception ignored in. <_io\.(FileIO|BufferedReader) name='{_STATIC_FILE}:pytest.PytestUnraisableExceptionWarning",
+    rf"ignore:unclosed file <_io\.BufferedReader name='{_STATIC_FILE}:ResourceWarning",
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("browser"):
+            for rule in STATIC_FILE_WARNINGS:
+                item.add_marker(pytest.mark.filterwarnings(rule))
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
