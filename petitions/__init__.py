@@ -127,6 +127,8 @@ BODY_LIMITS = {
     "organiser.updates": "TEXT_MAX_CONTENT_LENGTH",
     "organiser.paper": "IMPORT_MAX_CONTENT_LENGTH",
     "organiser_letters.import_list": "IMPORT_MAX_CONTENT_LENGTH",
+    # The preview's "save" posts the whole list back.
+    "organiser_letters.import_confirm": "IMPORT_MAX_CONTENT_LENGTH",
 }
 
 

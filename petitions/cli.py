@@ -41,12 +41,11 @@ def _organisation_named(name):
 
 def _unlock_for_cli(organisation_id, purpose, passphrase_file, recovery_file, petition=None):
     """The organisation's key from a passphrase file or recovery kit, audited; exits non-zero if refused."""
-    import getpass
 
     from . import sealing
     from .organiser.protection import unlock
 
-    actor = f"command line ({getpass.getuser()})"
+    actor = _operator()
     try:
         if recovery_file:
             with open(recovery_file, encoding="utf-8") as handle:
@@ -311,7 +310,6 @@ def keys_create_command(organisation_name, passphrase_file, recovery_file):
 
     Prints the public key's fingerprint. Losing both the passphrase and the recovery kit loses the data.
     """
-    import getpass
     import os
 
     from . import sealing
@@ -323,7 +321,7 @@ def keys_create_command(organisation_name, passphrase_file, recovery_file):
     else:
         passphrase = click.prompt("Passphrase", hide_input=True, confirmation_prompt=True)
     try:
-        private, counts = turn_on(organisation, passphrase, f"command line ({getpass.getuser()})")
+        private, counts = turn_on(organisation, passphrase, _operator())
         kit = sealing.recovery_kit(organisation.name, private)
         del private
         fingerprint = sealing.organisation_key(organisation.id).fingerprint
@@ -399,7 +397,6 @@ def export_command(slug, fmt, language, with_emails, output, passphrase_file, re
     The export is written to the organisation's audit log as done from the command line. A protected
     organisation's export needs --passphrase-file or --recovery-file; its key is unlocked for this export only.
     """
-    import getpass
 
     from sqlalchemy import select
 
@@ -424,7 +421,7 @@ def export_command(slug, fmt, language, with_emails, output, passphrase_file, re
     total = exports.count(petition)
     to_stdout = output == "-"
     with click.progressbar(length=total, label=f"exporting {slug}", file=sys.stderr) as bar:
-        export = exports.start(petition, fmt, language, with_emails, f"command line ({getpass.getuser()})",
+        export = exports.start(petition, fmt, language, with_emails, _operator(),
                                progress=bar.update, opener=opener)
         db.session.commit()  # the audit line stands even if writing the file fails
         handle = sys.stdout.buffer if to_stdout else open(output, "wb")

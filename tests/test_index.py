@@ -95,7 +95,7 @@ def test_the_index_is_paginated(client, make_petition):
     assert client.get("/en/?page=3").status_code == 404
 
 
-@pytest.mark.parametrize("query", ["page=abc", "page=-1", "page=99999999999999", "status=draft", "sort=%00",
+@pytest.mark.parametrize("query", ["page=abc", "page=-1", "page=99999999999999", "page=%C2%B2", "page=%D9%A3", "status=draft", "sort=%00",
                                    "q=" + "x" * 5000, "status[]=open"])
 def test_odd_query_strings_get_a_page_not_an_error(client, make_petition, query):
     make_petition(slug="draft-one", status="draft")

@@ -105,13 +105,8 @@ class EnableTotpForm(FlaskForm):
     code = code_field()
 
 
-class DisableTotpForm(FlaskForm):
-    password = password_field(_l("Password"))
-    code = any_code_field()
-
-
 class PasswordAgainForm(FlaskForm):
-    """A change of the second factor (new recovery codes): the password again and a current code."""
+    """A change of the second factor (turning it off, new recovery codes): the password again and a current code."""
 
     password = password_field(_l("Password"))
     code = any_code_field()

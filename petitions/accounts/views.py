@@ -13,7 +13,7 @@ from ..models import Account, Invitation, Membership, Organisation, Role
 from ..web import client_key, configured_limit, submitted_address_hash
 from . import auth, services
 from .forms import (
-    AcceptInvitationForm, DisableTotpForm, EmptyForm, EnableTotpForm, ForgotPasswordForm, InviteForm,
+    AcceptInvitationForm, EmptyForm, EnableTotpForm, ForgotPasswordForm, InviteForm,
     PasswordAgainForm, PasswordForm, ProfileForm, ResetPasswordForm, RoleForm, SecondStepForm, SignInForm,
 )
 
@@ -296,7 +296,7 @@ def account():
 
 
 def _two_factor_on_page(me, off=None, codes=None, problem=None, status=200):
-    return render_template("accounts/two_factor_on.html", form=off or DisableTotpForm(prefix="off"),
+    return render_template("accounts/two_factor_on.html", form=off or PasswordAgainForm(prefix="off"),
                            codes_form=codes or PasswordAgainForm(prefix="codes"), problem=problem,
                            left=services.recovery_codes_left(me)), status
 
@@ -347,18 +347,11 @@ def two_factor_off():
     me = auth.current_account()
     if not me.has_totp:
         return redirect(url_for("accounts.two_factor"))
-    form = DisableTotpForm(prefix="off")
+    form = PasswordAgainForm(prefix="off")
     problem = None
     if form.validate_on_submit():
-        try:
-            services.disable_totp(me, form.password.data, form.code.data)
-        except services.InvalidCredentials:
-            _fail()
-            problem = _("Your current password is not right.")
-        except services.InvalidCode:
-            _fail()
-            problem = _("That code is not right, or was already used.")
-        else:
+        done, problem = _with_password_and_code(lambda: services.disable_totp(me, form.password.data, form.code.data))
+        if done:
             flash(_("Two-factor authentication is off. Exporting signatures on the web needs it on."))
             return redirect(url_for("accounts.account"))
     return _two_factor_on_page(me, off=form, problem=problem, status=400)
@@ -374,17 +367,26 @@ def new_recovery_codes():
     form = PasswordAgainForm(prefix="codes")
     problem = None
     if form.validate_on_submit():
-        try:
-            codes = services.regenerate_recovery_codes(me, form.password.data, form.code.data)
-        except services.InvalidCredentials:
-            _fail()
-            problem = _("Your current password is not right.")
-        except services.InvalidCode:
-            _fail()
-            problem = _("That code is not right, or was already used.")
-        else:
+        codes, problem = _with_password_and_code(
+            lambda: services.regenerate_recovery_codes(me, form.password.data, form.code.data))
+        if codes:
             return _recovery_codes_page(codes)
     return _two_factor_on_page(me, codes=form, problem=problem, status=400)
+
+
+def _with_password_and_code(change):
+    """Run a change of second factor that needs the password and a current code: (its result or True, problem).
+
+    A wrong password or code uses up the account's allowance of failures.
+    """
+    try:
+        return change() or True, None
+    except services.InvalidCredentials:
+        _fail()
+        return None, _("Your current password is not right.")
+    except services.InvalidCode:
+        _fail()
+        return None, _("That code is not right, or was already used.")
 
 
 # --- members and invitations ------------------------------------------------

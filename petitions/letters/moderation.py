@@ -21,14 +21,7 @@ bp = auth.organiser_blueprint("organiser_letters", __name__)
 
 @bp.context_processor
 def _helpers():
-    from ..i18n import country_name
-
-    def place_label(row):
-        """A signatory's countries in the page's language, then its region: "Germany, Switzerland"."""
-        names = [country_name(code, current_language()) for code in row.country_codes]
-        return ", ".join([*names, *([row.region] if row.region else [])])
-
-    return {"place_label": place_label, "website_href": website_href}
+    return {"place_label": lambda row: services.place_of(row, current_language()), "website_href": website_href}
 
 
 def website_href(website):

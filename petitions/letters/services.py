@@ -231,14 +231,19 @@ class SignOnSummary:
     kind: str
     name: str
     title: str
-    country_name: str
+    place: str            # as the public list shows it: "Germany, Switzerland", or "" for none
+
+
+def place_of(row, language):
+    """A signatory's countries in ``language``, then its region: "Germany, Switzerland", or "" when there is none."""
+    names = [country_name(code, language) for code in row.country_codes]
+    return ", ".join([*names, *([row.region] if row.region else [])])
 
 
 def summary(row, language):
     """The letter and the entry as it would be listed, for a reader of ``language``."""
     letter = db.session.get(Petition, row.petition_id)
-    return SignOnSummary(petition_text(letter, language)[0], row.kind, row.name, row.title,
-                         country_name(row.country, language))
+    return SignOnSummary(petition_text(letter, language)[0], row.kind, row.name, row.title, place_of(row, language))
 
 
 def _domain_of_site(website):

@@ -126,26 +126,24 @@ class PaperCsvForm(FlaskForm):
                        validators=[Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
 
 
-class ExportForm(FlaskForm):
-    format = SelectField(_l("Format"), validate_choice=True,
-                         choices=[SelectChoice("csv", _l("CSV (spreadsheet)")),
-                                  SelectChoice("pdf", _l("PDF delivery pack"))])
-    language = SelectField(_l("Language of the delivery pack"), validate_choice=True)
-    with_emails = BooleanField(_l("Include email addresses (CSV only; only if the recipient needs them)"))
-    # Asked, and checked by the view, only when the organisation's protection is on.
-    code = StringField(_l("Six-digit code from your authenticator app"), filters=[_strip])
-    passphrase = PasswordField(_l("Passphrase of your organisation's key"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.language.choices = language_choices()
-
-
 class UnlockForm(FlaskForm):
     """A fresh two-factor code and the passphrase of the organisation's key, for one job."""
 
     code = StringField(_l("Six-digit code from your authenticator app"), filters=[_strip])
     passphrase = PasswordField(_l("Passphrase of your organisation's key"))
+
+
+class ExportForm(UnlockForm):
+    format = SelectField(_l("Format"), validate_choice=True,
+                         choices=[SelectChoice("csv", _l("CSV (spreadsheet)")),
+                                  SelectChoice("pdf", _l("PDF delivery pack"))])
+    language = SelectField(_l("Language of the delivery pack"), validate_choice=True)
+    with_emails = BooleanField(_l("Include email addresses (CSV only; only if the recipient needs them)"))
+    # The code and passphrase it inherits are asked, and checked by the view, only when protection is on.
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
 
 
 class SendUpdateForm(UnlockForm):

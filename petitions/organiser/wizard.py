@@ -6,7 +6,6 @@ opens the key): a session left open on a seized laptop must not be enough
 to make, copy or re-wrap the key. Every refusal is written to the audit log
 and raised as ``Refused``, whose ``reason`` the view turns into a message.
 """
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from .. import sealing
 from ..accounts import services as accounts
@@ -43,8 +42,8 @@ def _check_new_passphrase(organisation_id, actor, action, passphrase, **detail):
 
 def _check_password_and_code(organisation_id, account, action, password, code):
     try:
-        accounts.password_hasher().verify(account.password_hash, password or "")
-    except (VerificationError, InvalidHashError):
+        accounts.verify_password(account, password)
+    except accounts.InvalidCredentials:
         _refuse(organisation_id, account, action, PASSWORD)
     try:
         accounts.verify_totp(account, code or "")

@@ -82,7 +82,8 @@ def _search(value):
 
 
 def _page_number(value):
-    return int(value) if value and value.isdigit() and 0 < len(value) < 6 and int(value) > 0 else 1
+    # ASCII digits only: "²" is a digit to str.isdigit() and a ValueError to int().
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 6 and int(value) > 0 else 1
 
 
 @bp.get("/<lang:lang>/")

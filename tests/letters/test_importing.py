@@ -205,6 +205,16 @@ def test_confirming_the_preview_saves_with_the_choices_made(app, organiser, lett
     assert {r.status for r in rows.values()} == {"approved"}
 
 
+def test_a_list_longer_than_other_forms_accept_previews_and_saves(app, organiser, letter):
+    # The preview's "save" posts the whole list back: it gets the import's allowance, not the 64 KB of other forms.
+    text = "\n".join(f"{n}. Human Rights Group Number {n} – Germany" for n in range(1, 2_001))
+    assert len(text.encode()) > 80_000
+    assert organiser.post(f"{BASE}/import", data={"lines": text, "kind": "organisation"}).status_code == 200
+    response = organiser.post(f"{BASE}/import/confirm", data={"lines": text, "kind": "organisation"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(LetterSignatory)) == 2_000
+
+
 def test_a_line_left_undecided_or_skipped_is_reported_not_saved(app, organiser, letter):
     response = organiser.post(f"{BASE}/import/confirm", data={
         "lines": "Viasna – BY\nFreedom Now – Congo\nSomebody – Atlantis\n", "kind": "organisation",
@@ -321,6 +331,17 @@ def test_an_international_organisation_co_signs_with_no_country(app, client, let
     row = db.session.scalar(select(LetterSignatory))
     assert (row.country, row.country_codes) == (None, [])
     assert queued_to("ana@frontline.example")
+
+
+@pytest.mark.parametrize("countries, listed", [("", "Front Line Helpers"),
+                                                ("Schweiz", "Front Line Helpers – Germany, Switzerland")])
+def test_the_confirm_page_shows_the_entry_with_every_country_or_none(app, client, letter, countries, listed):
+    assert _sign_on(client, country="DE" if countries else "", more_countries=countries).status_code == 303
+    body = queued_to("ana@frontline.example")[-1].text_body
+    path = re.search(r"https?://[^/\s]+(/en/letter/confirm/\S+)", body).group(1)
+    page = _text(client.get(path))
+    assert listed in page and "None" not in page
+    assert ("Front Line Helpers –" in page) == bool(countries)
 
 
 def test_an_organisation_co_signs_for_several_countries_typed_in_any_language(app, client, letter):
