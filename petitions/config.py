@@ -1,18 +1,31 @@
-"""Configuration. Every setting can be overridden from the environment.
+"""Configuration: the profile's defaults, overridden from the environment by one rule.
 
 ``PETITIONS_ENV`` picks the profile: ``production`` (the default, so that a
 forgotten variable never weakens a live site), ``development`` (``make run``)
 or ``testing``.
+
+Every upper-case setting of ``Config`` is read from the environment variable of
+the same name (a few older names are kept, see ``VARIABLES``), converted by the
+type of its default; ``FIXED`` lists the few that only the profile decides. An
+unset or blank variable keeps the default. A value that cannot be converted
+stops startup with a ``ConfigError`` naming the variable and what it expects.
 """
+import copy
 import ipaddress
 import math
 import os
+import re
 import secrets
+import warnings
 import zlib
 from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from limits import parse_many
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ROOT = Path(__file__).resolve().parent.parent
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
@@ -100,15 +113,45 @@ def plain_smtp_password_problem(url):
     return None
 
 
-def _bool(value, default=False):
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
 
-def _int(name, default):
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+def _boolean(text):
+    word = text.strip().lower()
+    if word not in _TRUE | _FALSE:
+        raise ValueError(text)
+    return word in _TRUE
+
+
+def _whole_number(text):
+    # Every number here is a count, a size or a duration: a negative one is a typing mistake.
+    value = int(text.strip())
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
+def _number(text):
+    value = float(text.strip())
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(text)
+    return value
+
+
+def _items(text):
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+# How a variable's text becomes a setting, by the type of the setting's default in Config,
+# and what to tell the operator when it cannot. A setting whose default is None holds text.
+CONVERTERS = {
+    bool: (_boolean, "true or false (also 1/0, yes/no, on/off)"),
+    int: (_whole_number, "a whole number, 0 or more"),
+    float: (_number, "a number, 0 or more, such as 2 or 0.5"),
+    list: (_items, "a comma-separated list"),
+    str: (str, "text"),
+}
 
 
 class Config:
@@ -116,6 +159,22 @@ class Config:
     DEBUG = False
     TESTING = False
     DEV_MAILBOX = False
+
+    # The folder of the SQLite database, the development mailbox and the development key.
+    INSTANCE_DIR = str(ROOT / "instance")
+    # Read from DATABASE_URL; None means a SQLite file in INSTANCE_DIR.
+    SQLALCHEMY_DATABASE_URI = None
+    # None: development keeps a random key in INSTANCE_DIR, production refuses to start.
+    SECRET_KEY = None
+    SECRET_KEY_FALLBACKS = []
+    # None: SECRET_KEY (see load).
+    HASH_KEY = None
+    BASE_URL = "http://127.0.0.1:5000"
+    # None: the profile's default_mail_url (production has none and refuses to start).
+    MAIL_URL = None
+    MAIL_FROM = "Petitions <petitions@localhost>"
+    # None: INSTANCE_DIR/mailbox.
+    MAILBOX_DIR = None
 
     # Interface languages. Adding one means adding its catalogue under
     # translations/ and its code here (or in PETITIONS_LANGUAGES).
@@ -127,6 +186,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Seconds to wait for PostgreSQL to accept a connection before the request gets the 503 page.
     DATABASE_CONNECT_TIMEOUT = 5
+    # PgBouncer in transaction mode sits between the app and PostgreSQL; turns psycopg's prepared statements off.
+    DATABASE_PGBOUNCER = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     # Signing
@@ -135,10 +196,10 @@ class Config:
     ERASE_TOKEN_MAX_AGE = 2 * 24 * 3600
     # Bot defence without third parties: a form filled faster than this is
     # dropped silently, as is one whose hidden honeypot field has content.
-    FORM_MIN_SECONDS = 2
+    FORM_MIN_SECONDS = 2.0
     # A confirm button pressed sooner than this after its page was served is a
     # mail scanner submitting what it finds: the press confirms nothing.
-    CONFIRM_MIN_SECONDS = 1
+    CONFIRM_MIN_SECONDS = 1.0
     BLOCK_DISPOSABLE_EMAILS = False
     RECENT_SIGNERS_SHOWN = 10
 
@@ -178,7 +239,7 @@ class Config:
     COUNTER_SHARDS = 16
     # Public pages and counts: seconds a rendering is reused in each process,
     # and seconds a proxy or browser may keep it (Cache-Control max-age).
-    PUBLIC_CACHE_SECONDS = 2
+    PUBLIC_CACHE_SECONDS = 2.0
     PUBLIC_MAX_AGE = 3
     # How often petition.js asks the count endpoint for a live counter (only while the tab is visible).
     COUNTER_POLL_SECONDS = 10
@@ -197,6 +258,8 @@ class Config:
     MAIL_RETRY_PAUSE_MAX = 30
 
     # Rate limits (Flask-Limiter reads RATELIMIT_* itself)
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     # Redis down: each process counts in its own memory until Redis answers again,
     # and an error in the limiter never turns a request into a 500.
@@ -233,61 +296,24 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
 
     @classmethod
-    def from_environment(cls):
-        """Return a dict of settings: class defaults overridden by the environment."""
-        env = os.environ
-        settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
-        instance = Path(env.get("PETITIONS_INSTANCE", ROOT / "instance"))
-        settings["INSTANCE_DIR"] = str(instance)
-        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
-            env.get("DATABASE_URL") or f"sqlite:///{instance / 'petitions.sqlite'}"
-        )
-        settings["SECRET_KEY"] = env.get("SECRET_KEY") or cls.default_secret_key(instance)
-        settings["SECRET_KEY_FALLBACKS"] = [k for k in (env.get("SECRET_KEY_FALLBACKS") or "").split(",") if k.strip()]
-        settings["HASH_KEY"] = env.get("HASH_KEY") or None
-        settings["SITE_NAME"] = env.get("SITE_NAME") or cls.SITE_NAME
-        settings["BASE_URL"] = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
-        settings["MAIL_URL"] = env.get("MAIL_URL") or cls.default_mail_url()
-        settings["MAIL_FROM"] = env.get("MAIL_FROM") or "Petitions <petitions@localhost>"
-        settings["MAILBOX_DIR"] = env.get("MAILBOX_DIR") or str(instance / "mailbox")
-        settings["RATELIMIT_STORAGE_URI"] = env.get("RATELIMIT_STORAGE_URI") or "memory://"
-        settings["RATELIMIT_ENABLED"] = _bool(env.get("RATELIMIT_ENABLED"), True)
-        for name in ("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", "RATELIMIT_SWALLOW_ERRORS"):
-            settings[name] = _bool(env.get(name), getattr(cls, name))
-        if settings["RATELIMIT_STORAGE_URI"].startswith(("redis", "valkey")):
-            # An unreachable Redis answers nothing rather than refusing: give up quickly and fall back.
-            settings["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 2, "socket_timeout": 2}
-        for name in ("MAIL_BATCH_SIZE", "MAIL_MAX_BACKOFF", "MAIL_TIMEOUT", "MAIL_RECONNECTS", "MAIL_CLAIM_SECONDS",
-                     "MAIL_RETRY_PAUSE_MAX"):
-            settings[name] = _int(name, getattr(cls, name))
-        settings["CONFIRM_TOKEN_MAX_AGE"] = _int("CONFIRM_TOKEN_MAX_AGE", cls.CONFIRM_TOKEN_MAX_AGE)
-        settings["DATABASE_CONNECT_TIMEOUT"] = _int("DATABASE_CONNECT_TIMEOUT", cls.DATABASE_CONNECT_TIMEOUT)
-        for name in ("MAX_CONTENT_LENGTH", "SUPPORTER_MAX_CONTENT_LENGTH", "TEXT_MAX_CONTENT_LENGTH",
-                     "IMPORT_MAX_CONTENT_LENGTH"):
-            settings[name] = _int(name, getattr(cls, name))
-        settings["MAIL_DELIVER_AFTER_REQUEST"] = _bool(
-            env.get("MAIL_DELIVER_AFTER_REQUEST"), cls.MAIL_DELIVER_AFTER_REQUEST
-        )
-        settings["FORM_MIN_SECONDS"] = float(env.get("FORM_MIN_SECONDS") or cls.FORM_MIN_SECONDS)
-        settings["CONFIRM_MIN_SECONDS"] = float(env.get("CONFIRM_MIN_SECONDS") or cls.CONFIRM_MIN_SECONDS)
-        settings["BLOCK_DISPOSABLE_EMAILS"] = _bool(env.get("BLOCK_DISPOSABLE_EMAILS"), cls.BLOCK_DISPOSABLE_EMAILS)
-        settings["TRUSTED_PROXIES"] = _int("TRUSTED_PROXIES", cls.TRUSTED_PROXIES)
-        settings["PUBLIC_CACHE_SECONDS"] = float(env.get("PUBLIC_CACHE_SECONDS") or cls.PUBLIC_CACHE_SECONDS)
-        settings["PUBLIC_MAX_AGE"] = _int("PUBLIC_MAX_AGE", cls.PUBLIC_MAX_AGE)
-        settings["COUNTER_POLL_SECONDS"] = _int("COUNTER_POLL_SECONDS", cls.COUNTER_POLL_SECONDS)
-        settings["UNCONFIRMED_RETENTION_DAYS"] = _int("UNCONFIRMED_RETENTION_DAYS", cls.UNCONFIRMED_RETENTION_DAYS)
-        settings["ANONYMISE_AFTER_DAYS"] = _int("ANONYMISE_AFTER_DAYS", cls.ANONYMISE_AFTER_DAYS)
-        settings["SEALING_KEY_MAX_AGE"] = _int("SEALING_KEY_MAX_AGE", cls.SEALING_KEY_MAX_AGE)
-        settings["SECOND_STEP_MAX_FAILURES"] = _int("SECOND_STEP_MAX_FAILURES", cls.SECOND_STEP_MAX_FAILURES)
-        settings["SECOND_STEP_WINDOW_SECONDS"] = _int("SECOND_STEP_WINDOW_SECONDS", cls.SECOND_STEP_WINDOW_SECONDS)
-        settings["PASSWORD_RESET_MAX_AGE"] = _int("PASSWORD_RESET_MAX_AGE", cls.PASSWORD_RESET_MAX_AGE)
-        for name in ("RATELIMIT_SIGN", "RATELIMIT_SIGN_EMAIL", "RATELIMIT_RESEND", "RATELIMIT_ERASE",
-                     "RATELIMIT_ERASE_EMAIL", "RATELIMIT_API", "RATELIMIT_SIGN_IN", "RATELIMIT_SIGN_IN_ACCOUNT",
-                     "RATELIMIT_UNLOCK", "SEALING_KDF_PROFILE", "RATELIMIT_PASSWORD_RESET",
-                     "RATELIMIT_PASSWORD_RESET_EMAIL"):
-            settings[name] = env.get(name) or getattr(cls, name)
-        if env.get("PETITIONS_LANGUAGES"):
-            settings["LANGUAGES"] = [x.strip() for x in env["PETITIONS_LANGUAGES"].split(",") if x.strip()]
+    def from_environment(cls, environ=None):
+        """Return a dict of settings: this profile's defaults overridden by the environment."""
+        env = os.environ if environ is None else environ
+        warn_unknown_variables(env)
+        settings = {name: copy.copy(getattr(cls, name)) for name in dir(cls) if name.isupper()}
+        problems = []
+        for name in environment_settings():
+            try:
+                value = read_variable(name, env)
+            except ConfigError as problem:
+                problems.append(str(problem))
+                continue
+            if value is not _UNSET:
+                settings[name] = value
+        if problems:
+            raise ConfigError("\n".join(problems))
+        for special_case in SPECIAL_CASES:
+            special_case(cls, settings)
         return settings
 
     @staticmethod
@@ -310,6 +336,9 @@ class Config:
         problem = plain_smtp_password_problem(settings["MAIL_URL"])
         if problem:
             raise ConfigError(problem)
+        if settings.get("PASSWORD_HASH_PROFILE") == "cheapest":
+            # Readable from the environment like every setting, but made only to keep the test suite fast.
+            raise ConfigError("PASSWORD_HASH_PROFILE=cheapest is for the tests; production hashes with default")
 
 
 class DevelopmentConfig(Config):
@@ -360,15 +389,163 @@ def normalise_database_url(url):
     return url
 
 
+# Read by load() to pick the profile, before any setting.
+PROFILE_VARIABLE = "PETITIONS_ENV"
+
+# Settings whose variable is not their own name: operators' unit files have used these names from the start.
+VARIABLES = {
+    "INSTANCE_DIR": "PETITIONS_INSTANCE",
+    "LANGUAGES": "PETITIONS_LANGUAGES",
+    "SQLALCHEMY_DATABASE_URI": "DATABASE_URL",
+}
+
+# Only the profile decides these: a stray DEBUG or DEV_MAILBOX would open a live site's debugger or show every
+# signer's mail to anyone, and the rest say how the code works (paths inside the package, the engine options
+# load() builds, cookie flags that protect the session), not a choice an operator makes.
+FIXED = frozenset({
+    "ENV_NAME", "DEBUG", "TESTING", "DEV_MAILBOX", "BABEL_TRANSLATION_DIRECTORIES", "SQLALCHEMY_ENGINE_OPTIONS",
+    "SQLALCHEMY_TRACK_MODIFICATIONS", "WTF_I18N_ENABLED", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE",
+})
+
+
+class ConfigWarning(UserWarning):
+    """The environment holds something that looks meant for us but is not read."""
+
+
+def environment_settings():
+    """The names of the settings an operator can set from the environment."""
+    return sorted(name for name in dir(Config) if name.isupper() and name not in FIXED)
+
+
+def variable_for(name):
+    return VARIABLES.get(name, name)
+
+
+def environment_variables():
+    """Every variable the configuration reads, PETITIONS_ENV included."""
+    return {PROFILE_VARIABLE, *(variable_for(name) for name in environment_settings())}
+
+
+def _one_of(*choices):
+    return (lambda value: value in choices), "one of " + ", ".join(choices)
+
+
+def _is_limit(text):
+    try:
+        return bool(parse_many(text))
+    except ValueError:
+        return False
+
+
+def _is_database_url(text):
+    try:
+        make_url(text)
+    except ArgumentError:
+        return False
+    return True
+
+
+def _is_web_address(text):
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _is_mail_url(text):
+    parts = urlsplit(text)
+    return parts.scheme == "mailbox" or (parts.scheme in ("smtp", "smtp+starttls", "smtps") and bool(parts.hostname))
+
+
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+
+# What a converted value must also be, checked at startup rather than when the first request needs it.
+CHECKS = {
+    "SQLALCHEMY_DATABASE_URI": (_is_database_url, "an SQLAlchemy URL such as postgresql://user@host/petitions"),
+    "BASE_URL": (_is_web_address, "an absolute http:// or https:// address"),
+    "MAIL_URL": (_is_mail_url, "smtp://, smtp+starttls://, smtps:// with a host, or mailbox://"),
+    "RATELIMIT_STORAGE_URI": (lambda text: "://" in text, "a storage URI such as memory:// or redis://host:6379/0"),
+    "LANGUAGES": (lambda codes: bool(codes) and all(_LANGUAGE_CODE.fullmatch(code) for code in codes),
+                  "a comma-separated list of language codes such as en,ru,be,de"),
+    # The names of argon2-cffi's profiles in accounts/services.py and of sealing/crypto.KDF_PROFILES.
+    "PASSWORD_HASH_PROFILE": _one_of("default", "cheapest"),
+    "SEALING_KDF_PROFILE": _one_of("moderate", "sensitive", "interactive", "cheapest"),
+}
+# Zero of these would divide nothing among no shards, claim no mail, or wait for ever.
+CHECKS.update({name: ((lambda number: number >= 1), "a whole number, 1 or more")
+               for name in ("COUNTER_SHARDS", "MAIL_BATCH_SIZE", "UPDATE_MAIL_BATCH", "MAIL_TIMEOUT",
+                            "DATABASE_CONNECT_TIMEOUT")})
+# Flask-Limiter would only find a mistyped limit when the first request asks for it.
+CHECKS.update({name: (_is_limit, 'rate limits such as "10 per minute;60 per hour"')
+               for name in dir(Config) if name.startswith("RATELIMIT_") and isinstance(getattr(Config, name), str)
+               and name != "RATELIMIT_STORAGE_URI"})
+
+_UNSET = object()
+
+
+def read_variable(name, env):
+    """The setting ``name`` from its variable in ``env``, or _UNSET if the variable is missing or blank."""
+    variable = variable_for(name)
+    text = env.get(variable, "")
+    if not text.strip():
+        return _UNSET
+    kind = type(getattr(Config, name))
+    convert, expects = CONVERTERS.get(kind, CONVERTERS[str])
+    check, expects = CHECKS.get(name, (None, expects))
+    try:
+        value = convert(text)
+    except ValueError:
+        value = _UNSET
+    if value is _UNSET or (check and not check(value)):
+        # Text may hold a password (DATABASE_URL, MAIL_URL) or a key, so only a number or a yes/no is repeated.
+        shown = f", not {text!r}" if kind in (bool, int, float) else ""
+        raise ConfigError(f"{variable} must be {expects}{shown}")
+    return value
+
+
+def warn_unknown_variables(env):
+    """Warn about PETITIONS_* variables nothing reads: a name mistyped in a unit file otherwise changes nothing."""
+    known = environment_variables()
+    for variable in sorted(name for name in env if name.startswith("PETITIONS_") and name not in known):
+        bare = variable.removeprefix("PETITIONS_")
+        hint = f"; the setting {bare} is read from {variable_for(bare)}" if bare in environment_settings() else ""
+        warnings.warn(f"{variable} is not a setting and is ignored{hint}", ConfigWarning, stacklevel=3)
+
+
+# The named special cases, applied in this order once every variable is read: defaults that depend on
+# another setting or on the profile, and values put in the one form the rest of the code expects.
+
+def _database_url(cls, settings):
+    url = settings["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{Path(settings['INSTANCE_DIR']) / 'petitions.sqlite'}"
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+
+
+def _instance_defaults(cls, settings):
+    settings["MAILBOX_DIR"] = settings["MAILBOX_DIR"] or str(Path(settings["INSTANCE_DIR"]) / "mailbox")
+    # Only when unset: the development key is created on disk the first time.
+    settings["SECRET_KEY"] = settings["SECRET_KEY"] or cls.default_secret_key(settings["INSTANCE_DIR"])
+    settings["MAIL_URL"] = settings["MAIL_URL"] or cls.default_mail_url()
+
+
+def _base_url(cls, settings):
+    # Links are built as BASE_URL + path, and every path starts with a slash.
+    settings["BASE_URL"] = settings["BASE_URL"].rstrip("/")
+
+
+def _rate_limit_storage(cls, settings):
+    if settings["RATELIMIT_STORAGE_URI"].startswith(("redis", "valkey")):
+        # An unreachable Redis answers nothing rather than refusing: give up quickly and fall back.
+        settings["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 2, "socket_timeout": 2}
+
+
+SPECIAL_CASES = (_database_url, _instance_defaults, _base_url, _rate_limit_storage)
+
+
 def load(profile=None, overrides=None):
     """Build the settings for a profile (default: $PETITIONS_ENV or production)."""
-    name = profile or os.environ.get("PETITIONS_ENV", "production")
+    name = profile or os.environ.get(PROFILE_VARIABLE, "production")
     if name not in PROFILES:
-        raise ConfigError(f"PETITIONS_ENV must be one of {', '.join(PROFILES)}, not {name!r}")
+        raise ConfigError(f"{PROFILE_VARIABLE} must be one of {', '.join(PROFILES)}, not {name!r}")
     cls = PROFILES[name]
     settings = cls.from_environment()
-    if name == "testing":
-        settings["RATELIMIT_ENABLED"] = _bool(os.environ.get("TEST_RATELIMIT_ENABLED"), False)
     settings.update(overrides or {})
     if name == "production" and settings.get("SECRET_KEY_FALLBACKS") and not settings.get("HASH_KEY"):
         # Rotating SECRET_KEY without pinning HASH_KEY would let every address sign again.
