@@ -20,6 +20,8 @@ writing waits its turn through ``busy_timeout``; one that had read first and
 then found another writer's commit could not.
 
 PostgreSQL needs none of the connection settings; ``reclaim`` vacuums there.
+Behind PgBouncer in transaction mode (``DATABASE_PGBOUNCER``) psycopg must not
+prepare statements: see ``engine_options``.
 """
 import logging
 
@@ -49,6 +51,29 @@ def _configure_sqlite(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def engine_options(config):
+    """SQLALCHEMY_ENGINE_OPTIONS for ``config``, with what PgBouncer in transaction mode needs when DATABASE_PGBOUNCER is on.
+
+    PgBouncer hands each transaction whichever server connection is free, but
+    psycopg prepares a query on the server after its fifth run on one
+    connection and then runs it by name: on another server connection that
+    name is unknown, or already taken by another client's statement, and the
+    query fails. ``prepare_threshold=None`` turns that off, at the cost of the
+    server planning each query afresh. PgBouncer 1.21 and later can track
+    prepared statements itself (``max_prepared_statements``), but Debian 12
+    ships 1.18, so the setting is the safe default behind any version.
+
+    Nothing else needs to change: the application keeps no state in a
+    database session between transactions (no session-level SET, advisory
+    lock, LISTEN or temporary table), and ``pool_pre_ping`` still detects a
+    client connection that PgBouncer closed.
+    """
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if config.get("DATABASE_PGBOUNCER", False) and str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+    return options
 
 
 def scrub_after_commit(session):
