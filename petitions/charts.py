@@ -9,9 +9,10 @@ the classes ``chart``, ``chart-bar``, ``chart-grid``, ``chart-axis`` and
 import math
 import re
 
-from babel.dates import format_date, format_skeleton
-from babel.numbers import format_decimal
+from babel.dates import format_skeleton
 from markupsafe import Markup
+
+from .i18n import format_date, format_decimal, native_digits
 
 # The viewBox is scaled to the container's width, so every length below is in
 # viewBox units, not pixels. 600 units wide with 18-unit text keeps labels near
@@ -193,7 +194,7 @@ def _skeleton_date(skeleton, day, locale):
     to the skeleton; the medium format exists for every locale.
     """
     try:
-        return format_skeleton(skeleton, day, locale=locale)
+        return native_digits(format_skeleton(skeleton, day, locale=locale), locale)
     except KeyError:
         return format_date(day, format="medium", locale=locale)
 

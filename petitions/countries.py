@@ -18,11 +18,14 @@ from functools import lru_cache
 from babel import localedata
 
 from .country_aliases import ALIASES, REGIONS
-from .i18n import NOT_COUNTRIES
+from .i18n import CATALOGUE_LANGUAGES, NOT_COUNTRIES
 
-# Languages whose names count as "exact" and come first among suggestions: the interface
-# languages, then French (the other language of many international lists).
-FIRST_LANGUAGES = ("en", "ru", "be", "de", "fr")
+# Languages whose names come first among suggestions and are tried for typing mistakes: every language
+# the project has a catalogue for, whether or not the site turns it on.
+FIRST_LANGUAGES = CATALOGUE_LANGUAGES
+# Letters Arabic and Farsi keyboards write differently for the same sound: a name typed on an Arabic
+# layout (ي ك) is the same name as in CLDR's Farsi data (ی ک).
+ARABIC_VARIANTS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
 # Codes CLDR lists next to countries that are groupings a signatory can belong to.
 REGION_CODES = frozenset({"EU", "EZ", "UN", "QO"})
 
@@ -46,7 +49,7 @@ class Lookup:
 
 def fold(text):
     """The form of a name compared when recognising it: no case, accents, punctuation or leading "the"."""
-    text = unicodedata.normalize("NFKD", text or "")
+    text = unicodedata.normalize("NFKD", text or "").translate(ARABIC_VARIANTS)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = text.replace("&", " and ").replace(".", "")  # "Bosnia & Herzegovina", "U.S.A."
     words = "".join(ch if ch.isalnum() else " " for ch in text).split()

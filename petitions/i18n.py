@@ -7,10 +7,15 @@ import unicodedata
 from functools import lru_cache
 
 import pyuca
-from babel import Locale
+from babel import Locale, dates, numbers
 from flask import current_app, g, request, url_for
-from flask_babel import format_decimal, get_locale, refresh
+import flask_babel
+from flask_babel import LazyString, get_locale, ngettext, refresh
 from werkzeug.routing import BaseConverter
+
+# Every language the project has a catalogue for, on or not: the letter import recognises country names
+# typed in any of them whatever PETITIONS_LANGUAGES turns on, and the translations are kept for all.
+CATALOGUE_LANGUAGES = ("en", "ru", "be", "de", "fr", "es", "uk", "pl", "lt", "fa")
 
 # Codes in CLDR's territory list that are not countries a person lives in.
 NOT_COUNTRIES = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"})
@@ -97,9 +102,94 @@ def country_name(code, lang):
     return Locale.parse(lang).territories.get(code, code)
 
 
+# Babel knows which numbering system CLDR makes a locale's default (Farsi: "arabext") and that system's
+# separators, but not its digits, and writes Latin digits whatever the system. CLDR's numeric systems are
+# ten consecutive code points each; these are the defaults of locales a petition may be read in.
+DIGIT_ZERO = {"arab": 0x0660, "arabext": 0x06F0, "beng": 0x09E6, "deva": 0x0966, "mymr": 0x1040, "tibt": 0x0F20}
+
+
+@lru_cache(maxsize=64)
+def _digit_table(lang):
+    zero = DIGIT_ZERO.get(Locale.parse(lang).default_numbering_system)
+    return str.maketrans("0123456789", "".join(chr(zero + i) for i in range(10))) if zero else None
+
+
+def _locale(locale):
+    return Locale.parse(locale) if locale else get_locale()
+
+
+def native_digits(text, locale=None):
+    """``text`` with Latin digits written in the locale's own digits, where CLDR gives it others (fa: ۱۲۳)."""
+    loc = _locale(locale)
+    table = _digit_table(str(loc)) if loc else None  # no locale outside a request: Babel's default, Latin
+    return text.translate(table) if table else text
+
+
+def format_decimal(value, format=None, locale=None):
+    """A number as CLDR writes it for ``locale`` (default: the page's), in its default numbering system."""
+    loc = _locale(locale)
+    return native_digits(numbers.format_decimal(value, format, locale=loc, numbering_system="default"), loc)
+
+
+def format_percent(value, format=None, locale=None):
+    loc = _locale(locale)
+    return native_digits(numbers.format_percent(value, format, locale=loc, numbering_system="default"), loc)
+
+
+def format_date(value=None, format="medium", locale=None):
+    """A date as CLDR writes it, with the locale's digits: Babel's date patterns always give Latin ones.
+
+    The calendar stays Gregorian (Babel has no other), so Farsi dates read "۱ دسامبر ۲۰۲۶".
+    """
+    if locale is None:
+        # Flask-Babel's, for the page's locale and time zone.
+        return native_digits(flask_babel.format_date(value, format))
+    return native_digits(dates.format_date(value, format, locale=locale), locale)
+
+
 def number(value):
-    """A whole number as a reader of the current language writes it: 1,000 / 1 000 / 1.000."""
+    """A whole number as a reader of the current language writes it: 1,000 / 1 000 / 1.000 / ۱٬۰۰۰."""
     return format_decimal(value)
+
+
+# Limits in form messages. Lazy, as forms are built at import, before any reader's language is known; each
+# chooses the plural form for the limit and writes it as the reader does ("21 символа", "20.000 Zeichen").
+def at_most_characters(limit):
+    return LazyString(lambda: ngettext("At most %(count)s character.", "At most %(count)s characters.", limit,
+                                       count=format_decimal(limit)))
+
+
+def at_least_characters(minimum):
+    return LazyString(lambda: ngettext("Use at least %(count)s character.", "Use at least %(count)s characters.",
+                                       minimum, count=format_decimal(minimum)))
+
+
+def at_most_demands(limit):
+    return LazyString(lambda: ngettext("At most %(count)s demand.", "At most %(count)s demands.", limit,
+                                       count=format_decimal(limit)))
+
+
+def at_most_countries(limit):
+    return LazyString(lambda: ngettext("At most %(count)s country.", "At most %(count)s countries.", limit,
+                                       count=format_decimal(limit)))
+
+
+def name_too_long(limit):
+    return LazyString(lambda: ngettext("Your name can be at most %(count)s character long.",
+                                       "Your name can be at most %(count)s characters long.", limit,
+                                       count=format_decimal(limit)))
+
+
+def city_too_long(limit):
+    return LazyString(lambda: ngettext("The city can be at most %(count)s character long.",
+                                       "The city can be at most %(count)s characters long.", limit,
+                                       count=format_decimal(limit)))
+
+
+def demand_too_long(limit):
+    return LazyString(lambda: ngettext("Each demand can be at most %(count)s character long.",
+                                       "Each demand can be at most %(count)s characters long.", limit,
+                                       count=format_decimal(limit)))
 
 
 class LanguageConverter(BaseConverter):
@@ -158,28 +248,16 @@ def init_app(app):
         }
 
 
-@lru_cache(maxsize=1)
-def _country_index():
-    """Case-folded country names in every interface language (and ISO codes) → ISO code."""
-    index = {}
-    for lang in ("en", "ru", "be", "de"):
-        for code, name in countries(lang):
-            index.setdefault(_fold(name), code)
-    for code in country_codes():
-        index[code.casefold()] = code
-    return index
-
-
-def _fold(text):
-    return " ".join(text.replace("ё", "е").replace("Ё", "Е").split()).casefold()
-
-
 def recognise_country(text):
-    """The ISO code for a country written as its code or its English, Russian, Belarusian or German name.
+    """The ISO code for a country written as its code, a common alias or its name in a language CLDR knows.
 
-    None when it is not recognised; callers report that rather than guess.
+    None when it is not recognised or could be more than one country; callers report that rather than guess.
+    The letter import's index is the one authority on country names.
     """
-    return _country_index().get(_fold(text or ""))
+    from .countries import look_up  # countries imports this module
+
+    found = look_up(text or "")
+    return found.found[0].code if found is not None and found.kind == "country" else None
 
 
 # Scripts a reader of a language expects first, as CLDR's reordering for these locales does;

@@ -1,13 +1,13 @@
 """Forms of the organiser's account pages. Every message is translatable."""
 from flask import current_app
-from flask_babel import LazyString, gettext
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..i18n import language_choices
+from ..i18n import at_least_characters, at_most_characters, language_choices, name_too_long
 from ..models import Role
 from ..signing.forms import NoInvisibleCharacters, _strip, email_field
 
@@ -26,14 +26,14 @@ class LongEnough:
     def __call__(self, form, field):
         minimum = current_app.config["MIN_PASSWORD_LENGTH"]
         if len(field.data or "") < minimum:
-            raise ValidationError(_l("Use at least %(min)d characters.", min=minimum))
+            raise ValidationError(at_least_characters(minimum))
         if len(field.data) > 1024:
-            raise ValidationError(_l("Use at most %(max)d characters.", max=1024))
+            raise ValidationError(at_most_characters(1024))
 
 
 def _password_rule():
     # The same words as the error after a short one, so the rule reads the same before and after.
-    return gettext("Use at least %(min)d characters.", min=current_app.config["MIN_PASSWORD_LENGTH"])
+    return str(at_least_characters(current_app.config["MIN_PASSWORD_LENGTH"]))
 
 
 def new_password_field(label):
@@ -86,7 +86,7 @@ class ResetPasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = StringField(_l("Your name"), filters=[_strip], validators=[
         DataRequired(message=_l("Please enter your name.")),
-        Length(max=NAME_MAX, message=_l("Your name can be at most %(max)d characters long."))])
+        Length(max=NAME_MAX, message=name_too_long(NAME_MAX))])
     language = SelectField(_l("Language of these pages"), validate_choice=True)
 
     def __init__(self, *args, **kwargs):
@@ -134,7 +134,7 @@ class AcceptInvitationForm(FlaskForm):
 
     name = StringField(_l("Your name"), filters=[_strip], validators=[
         DataRequired(message=_l("Please enter your name.")),
-        Length(max=NAME_MAX, message=_l("Your name can be at most %(max)d characters long."))])
+        Length(max=NAME_MAX, message=name_too_long(NAME_MAX))])
     password = new_password_field(_l("Choose a password"))
 
 

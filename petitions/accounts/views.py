@@ -1,14 +1,13 @@
 """Signing in and out, account recovery, the member's own account, members of an organisation, invitations, audit log."""
 import segno
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import Markup
 
 from ..extensions import db, limiter
-from ..i18n import current_language, language_name, number
+from ..i18n import current_language, format_date, language_name, number
 from ..models import Account, Invitation, Membership, Organisation, Role
 from ..web import client_key, configured_limit, submitted_address_hash
 from . import auth, services

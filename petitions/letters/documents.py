@@ -1,8 +1,8 @@
 """An open letter as a PDF document: the text, the date, and the numbered signatory lists."""
-from babel.numbers import format_decimal
-from flask_babel import force_locale, format_date, gettext, ngettext
+from flask_babel import force_locale, gettext, ngettext
 
 from ..exports.delivery import page_footer, text_blocks
+from ..i18n import format_date, format_decimal
 
 
 def counts_line(organisations, individuals, language):
@@ -22,7 +22,7 @@ def letter_pdf(letter, text, language, organisations, individuals, now):
     with force_locale(language):
         lines = [format_date(now, "long")]
         if text.addressee:
-            lines.insert(0, gettext("Open letter to %(addressee)s", addressee=text.addressee))
+            lines.insert(0, gettext("Addressee: %(addressee)s", addressee=text.addressee))
         blocks = text_blocks(text, lines)
         blocks.append(Heading(gettext("Signatories"), level=2))
         blocks.append(Paragraph(counts_line(organisations, individuals, language)))

@@ -7,6 +7,7 @@ from wtforms import SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import countries
+from ..i18n import at_most_characters, at_most_countries
 from ..signing.forms import CountryField, KnownCountry, NoAddresses, StampedForm, _strip, email_field
 
 COUNTRY_LIST_SEPARATORS = re.compile(r"\s*[,;/]\s*|\s+(?:and|&|et|und|и|і)\s+", re.IGNORECASE)
@@ -51,13 +52,13 @@ class CountryNames:
             if found.found[0].code not in field.codes:
                 field.codes.append(found.found[0].code)
         if len(field.codes) > MAX_COUNTRIES:
-            raise ValidationError(_l("At most %(max)d countries.", max=MAX_COUNTRIES))
+            raise ValidationError(at_most_countries(MAX_COUNTRIES))
 
 
 def _name(label, message, limit=300):
     # Names and roles are printed in the mail the organisation sends: no addresses in them (NoAddresses).
     return StringField(label, filters=[_strip], validators=[
-        DataRequired(message=message), Length(max=limit, message=_l("At most %(max)d characters.")), NoAddresses()])
+        DataRequired(message=message), Length(max=limit, message=at_most_characters(limit)), NoAddresses()])
 
 
 class CoSignForm(StampedForm):
@@ -66,7 +67,7 @@ class CoSignForm(StampedForm):
     HONEYPOT = "website_hp"
     country = CountryField(_l("Country"), _l("Please choose a country."), _l("Choose a country"))
     more_countries = StringField(_l("Other countries (optional), separated by commas"), filters=[_strip],
-                                 validators=[Length(max=500, message=_l("At most %(max)d characters.")), CountryNames()])
+                                 validators=[Length(max=500, message=at_most_characters(500)), CountryNames()])
     email = email_field()
     website_hp = StringField(_l("Leave this field empty"))
 
@@ -80,7 +81,7 @@ class OrganisationForm(CoSignForm):
     country = OptionalCountryField(_l("Country"), _l("None: an international organisation"))
     name = _name(_l("Name of the organisation"), _l("Please enter the organisation's name."))
     website = URLField(_l("Website of the organisation"), filters=[_strip],
-                       validators=[Optional(), Length(max=300, message=_l("At most %(max)d characters.")),
+                       validators=[Optional(), Length(max=300, message=at_most_characters(300)),
                                    PlainWebsite()])
     contact_name = _name(_l("Your name"), _l("Please enter your name."), 120)
     contact_role = _name(_l("Your role in the organisation"), _l("Please enter your role."), 120)
@@ -89,5 +90,5 @@ class OrganisationForm(CoSignForm):
 class IndividualForm(CoSignForm):
     name = _name(_l("Your full name"), _l("Please enter your name."), 120)
     title = StringField(_l("Title or affiliation (for example “former UN Special Rapporteur”)"), filters=[_strip],
-                        validators=[Optional(), Length(max=300, message=_l("At most %(max)d characters.")),
+                        validators=[Optional(), Length(max=300, message=at_most_characters(300)),
                                     NoAddresses()])

@@ -45,7 +45,7 @@ def how_recognised(recognised, language):
     if recognised.language in current_app.config["LANGUAGES"]:
         return _("exact")
     other = Locale.parse(recognised.language).get_display_name(language) or recognised.language
-    return _("name in %(language)s", language=other)
+    return _("name in another language: %(language)s", language=other)
 
 
 def shown(line, language):

@@ -1,11 +1,11 @@
 """The organiser's side of an open letter: moderation, bulk import, order, and the letter as a document."""
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..accounts import auth
-from ..i18n import current_language, number
+from ..i18n import current_language, format_date, number
 from ..markup import render_markdown
 from ..models import LetterSignatory, Role, SignatoryKind, utcnow
 from ..organiser import protection

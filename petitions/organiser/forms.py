@@ -9,7 +9,7 @@ from wtforms import BooleanField, IntegerField, PasswordField, RadioField, Selec
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from ..i18n import language_choices
+from ..i18n import at_most_characters, at_most_demands, demand_too_long, language_choices
 from ..models.petition import SLUG_RE
 from ..signing.forms import _strip
 from .services import MAX_DEMAND_LENGTH, MAX_DEMANDS, TEXT_LIMITS, slug_from
@@ -38,7 +38,7 @@ class NewPetitionForm(FlaskForm):
     organisation = SelectField(_l("Organisation"), coerce=int, validate_choice=True)
     title = StringField(_l("Title"), filters=[_strip], validators=[
         DataRequired(message=_l("Please enter a title.")),
-        Length(max=TEXT_LIMITS["title"], message=_l("At most %(max)d characters."))])
+        Length(max=TEXT_LIMITS["title"], message=at_most_characters(TEXT_LIMITS["title"]))])
     slug = StringField(_l("Web address (letters a–z, digits and hyphens)"), filters=[_strip])
     primary_language = SelectField(_l("Main language"), validate_choice=True)
     goal = _goal_field(default=1000)  # a start that can be changed later; an open letter does not show it
@@ -65,7 +65,7 @@ class SettingsForm(FlaskForm):
     goal = _goal_field()
     primary_language = SelectField(_l("Main language"), validate_choice=True)
     organisation_name = StringField(_l("Started by (shown on the page)"), filters=[_strip],
-                                    validators=[Length(max=200, message=_l("At most %(max)d characters."))])
+                                    validators=[Length(max=200, message=at_most_characters(200))])
 
     def __init__(self, languages, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,21 +75,21 @@ class SettingsForm(FlaskForm):
 class TextForm(FlaskForm):
     title = StringField(_l("Title"), filters=[_strip], validators=[
         DataRequired(message=_l("Please enter a title.")),
-        Length(max=TEXT_LIMITS["title"], message=_l("At most %(max)d characters."))])
+        Length(max=TEXT_LIMITS["title"], message=at_most_characters(TEXT_LIMITS["title"]))])
     addressee = StringField(_l("Addressed to"), filters=[_strip], validators=[
-        Length(max=TEXT_LIMITS["addressee"], message=_l("At most %(max)d characters."))])
+        Length(max=TEXT_LIMITS["addressee"], message=at_most_characters(TEXT_LIMITS["addressee"]))])
     summary = TextAreaField(_l("Summary (one or two sentences)"), filters=[_strip_text], validators=[
-        Length(max=TEXT_LIMITS["summary"], message=_l("At most %(max)d characters."))])
+        Length(max=TEXT_LIMITS["summary"], message=at_most_characters(TEXT_LIMITS["summary"]))])
     body = TextAreaField(_l("Text (Markdown)"), filters=[_strip_text], validators=[
-        Length(max=TEXT_LIMITS["body"], message=_l("At most %(max)d characters."))])
+        Length(max=TEXT_LIMITS["body"], message=at_most_characters(TEXT_LIMITS["body"]))])
     demands = TextAreaField(_l("Demands, one per line"), filters=[_strip_text])
 
     def validate_demands(self, field):
         lines = self.demand_list()
         if len(lines) > MAX_DEMANDS:
-            raise ValidationError(_l("At most %(max)d demands.", max=MAX_DEMANDS))
+            raise ValidationError(at_most_demands(MAX_DEMANDS))
         if any(len(line) > MAX_DEMAND_LENGTH for line in lines):
-            raise ValidationError(_l("Each demand can be at most %(max)d characters long.", max=MAX_DEMAND_LENGTH))
+            raise ValidationError(demand_too_long(MAX_DEMAND_LENGTH))
 
     def demand_list(self):
         return [line.strip() for line in (self.demands.data or "").splitlines() if line.strip()]
@@ -103,10 +103,10 @@ class UpdateForm(FlaskForm):
     language = SelectField(_l("Language"), validate_choice=True)
     title = StringField(_l("Title"), filters=[_strip], validators=[
         DataRequired(message=_l("Please enter a title.")),
-        Length(max=200, message=_l("At most %(max)d characters."))])
+        Length(max=200, message=at_most_characters(200))])
     body = TextAreaField(_l("Text (Markdown)"), filters=[_strip_text], validators=[
         DataRequired(message=_l("Please write the update.")),
-        Length(max=20_000, message=_l("At most %(max)d characters."))])
+        Length(max=20_000, message=at_most_characters(20_000))])
     def __init__(self, languages, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.language.choices = language_choices(languages)
@@ -117,13 +117,13 @@ class PaperCountForm(FlaskForm):
         DataRequired(message=_l("Please enter how many.")),
         NumberRange(min=1, max=10_000_000, message=_l("Enter a whole number from 1 to 10,000,000."))])
     note = StringField(_l("Note (where and when they were collected)"), filters=[_strip],
-                       validators=[Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
+                       validators=[Optional(), Length(max=200, message=at_most_characters(200))])
 
 
 class PaperCsvForm(FlaskForm):
     file = FileField(_l("CSV file with the columns name, city, country"))
     note = StringField(_l("Note (where and when they were collected)"), filters=[_strip],
-                       validators=[Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
+                       validators=[Optional(), Length(max=200, message=at_most_characters(200))])
 
 
 class UnlockForm(FlaskForm):

@@ -7,17 +7,17 @@ from babel import Locale
 from flask import (
     Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for,
 )
-from flask_babel import force_locale, format_percent
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 
 from .. import charts
 from ..accounts import auth
 from ..accounts import services as accounts
 from ..accounts.forms import EmptyForm
 from ..embed.snippets import iframe_snippets
-from ..i18n import country_name, current_language, language_name, number
+from ..i18n import country_name, current_language, format_percent, language_name, number
 from ..mail import updates as updates_mail
 from ..markup import render_markdown
 from ..models import PaperBatch, PetitionStatus, PetitionUpdate, Role, utcnow
@@ -34,8 +34,6 @@ bp = auth.organiser_blueprint("organiser", __name__)
 MAX_ID = 2**31 - 1  # the largest id a row can have (PostgreSQL integer)
 
 
-STATUS_LABELS = {PetitionStatus.DRAFT: _l("Draft"), PetitionStatus.OPEN: _l("Open for signing"),
-                 PetitionStatus.CLOSED: _l("Closed"), PetitionStatus.DELIVERED: _l("Delivered")}
 # Button labels, by where the petition goes and where it comes from.
 TRANSITION_LABELS = {(PetitionStatus.DRAFT, PetitionStatus.OPEN): _l("Publish and open for signing"),
                      (PetitionStatus.CLOSED, PetitionStatus.OPEN): _l("Reopen for signing"),
@@ -55,7 +53,7 @@ def language_in_ui(code):
 
 @bp.app_context_processor
 def _labels():
-    return {"status_label": lambda s: STATUS_LABELS.get(s, s),
+    return {"status_label": status_label_for,
             "transition_label": lambda old, new: TRANSITION_LABELS.get((old, new), new),
             "field_label": lambda f: FIELD_LABELS.get(f, f),
             "language_in_ui": language_in_ui,
@@ -74,8 +72,19 @@ class _AsIfOpen:
         return getattr(self._petition, name)
 
 
-def status_label_for(status):
-    return str(STATUS_LABELS.get(status, status))
+def status_label_for(status, kind="petition"):
+    """A status in words that agree with the kind: Russian «закрыта» (петиция) but «закрыто» (письмо)."""
+    if kind == "letter":
+        labels = {PetitionStatus.DRAFT: pgettext("letter", "Draft"),
+                  PetitionStatus.OPEN: pgettext("letter", "Open for signing"),
+                  PetitionStatus.CLOSED: pgettext("letter", "Closed"),
+                  PetitionStatus.DELIVERED: pgettext("letter", "Delivered")}
+    else:
+        labels = {PetitionStatus.DRAFT: pgettext("petition", "Draft"),
+                  PetitionStatus.OPEN: pgettext("petition", "Open for signing"),
+                  PetitionStatus.CLOSED: pgettext("petition", "Closed"),
+                  PetitionStatus.DELIVERED: pgettext("petition", "Delivered")}
+    return labels.get(status, str(status))
 
 
 def _petition(slug, wanted=Role.VIEWER):
@@ -88,8 +97,9 @@ def _petition(slug, wanted=Role.VIEWER):
 def _editor_message(error):
     messages = {
         "slug_taken": _("This web address is taken. Please choose another."),
-        "goal_below_count": _("The goal cannot be below the %(count)s signatures already collected.",
-                              count=error.details.get("count", 0)),
+        "goal_below_count": ngettext("The goal cannot be below the %(count)s signature already collected.",
+                                     "The goal cannot be below the %(count)s signatures already collected.",
+                                     error.details.get("count", 0), count=number(error.details.get("count", 0))),
         "primary_without_text": _("Write the text in that language before making it the main language."),
         "bad_transition": _("The petition cannot move to that status from where it is now."),
         "incomplete": _("Some languages are incomplete. Tick the box to publish anyway, or complete them first."),
@@ -239,7 +249,7 @@ def preview(slug, code):
     # the banner above it stays in the organiser's language.
     banner = {"heading": _("Preview"),
               "notice": _("This is the real page as readers of this language will see it; nothing on it works "
-                          "here. Status: %(status)s.", status=status_label_for(petition.status)),
+                          "here. Status: %(status)s.", status=status_label_for(petition.status, petition.kind)),
               "back": _("Back to the dashboard"), "edit": _("Edit this text"), "languages": _("Languages")}
     ui_language = current_language()
     with force_locale(code):

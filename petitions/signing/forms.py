@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import html_params
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..i18n import country_codes, countries, default_country
+from ..i18n import city_too_long, country_codes, countries, default_country, name_too_long
 from ..models import PublicName
 from ..plaintext import single_line
 from ..tokens import FormStamp
@@ -238,7 +238,7 @@ class SignForm(StampedForm):
         filters=[_strip],
         validators=[
             DataRequired(message=_l("Please enter your name.")),
-            Length(max=NAME_MAX, message=_l("Your name can be at most %(max)d characters long.")),
+            Length(max=NAME_MAX, message=name_too_long(NAME_MAX)),
             NoAddresses(),
         ],
     )
@@ -249,7 +249,7 @@ class SignForm(StampedForm):
         filters=[_strip],
         validators=[
             Optional(),
-            Length(max=CITY_MAX, message=_l("The city can be at most %(max)d characters long.")),
+            Length(max=CITY_MAX, message=city_too_long(CITY_MAX)),
         ],
     )
     show_name = BooleanField(_l("Show my name publicly as a signer"), default=False)

@@ -179,7 +179,7 @@ def test_no_country_several_countries_and_a_region_through_the_web_preview(app, 
     assert rows[4] == ("Forum for Asian Rights – Asia-Pacific", "Asia-Pacific: a region, kept as typed")
     assert rows[5] == ("People's Vigilance – India", "India: exact; the country ends the name, without a separator")
     rows = _rows(organiser.post(f"{BASE}/import", data={"lines": "Ligue – Tchad\nBüro – Alemania", "kind": "organisation"}))
-    assert rows == {1: ("Ligue – Chad", "Chad: name in French"), 2: ("Büro – Germany", "Germany: name in Spanish")}
+    assert rows == {1: ("Ligue – Chad", "Chad: name in another language: French"), 2: ("Büro – Germany", "Germany: name in another language: Spanish")}
     page = html.unescape(response.get_data(as_text=True))
     select_6 = re.search(r'<select id="choice-6" name="choice-6">(.*?)</select>', page, re.S).group(1)
     options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]*)</option>', select_6)

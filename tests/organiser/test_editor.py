@@ -146,14 +146,14 @@ def test_edits_after_publication_are_kept_and_shown_to_signers(app, make_member,
     published = petition.published_at
     client = _editor(app, make_member)
     original = petition.translation("en").title
-    assert "Edited on" not in page_text(app.test_client().get("/en/p/free-them"))
+    assert "Edited:" not in page_text(app.test_client().get("/en/p/free-them"))
     client.post("/organiser/p/free-them/text/en", data={**TEXT, "title": "A sharper title", "save": "1"})
     client.post("/organiser/p/free-them/text/en", data={**TEXT, "title": "A sharper title", "save": "1"})  # no change
     versions = db.session.scalars(select(PetitionVersion).order_by(PetitionVersion.number)).all()
     assert [(v.language, v.number, v.title) for v in versions] == [("en", 1, original), ("en", 2, "A sharper title")]
     assert versions[0].created_at >= published - timedelta(seconds=1)
     page = page_text(app.test_client().get("/en/p/free-them"))
-    assert "Edited on" in page and "/en/p/free-them/versions" in page
+    assert "Edited:" in page and "/en/p/free-them/versions" in page
     history = page_text(app.test_client().get("/en/p/free-them/versions"))
     assert original in history and "A sharper title" in history and "Version 1" in history
     # The Russian text was not edited: its readers see no edit notice.

@@ -14,7 +14,7 @@ from ..helpers import confirm, last_confirm_path, page_text, queued_to, served_s
 def test_petition_page_shows_the_whole_petition_and_the_counter(client, petition):
     html = page_text(client.get("/en/p/free-them"))
     assert "<h1>Free the prisoners of conscience</h1>" in html
-    assert "Petition to the Minister of Justice" in html
+    assert "Addressee: the Minister of Justice" in html
     assert "Started by Test Rights Group" in html
     assert "Free the prisoners of conscience: summary (en)." in html
     assert "Body in <strong>en</strong>" in html
