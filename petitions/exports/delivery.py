@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import nh3
-from babel.numbers import format_decimal
-from flask_babel import force_locale, format_date, gettext, ngettext
+from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import func, select
 
-from ..i18n import country_name
+from ..i18n import country_name, format_date, format_decimal
 from ..markup import render_markdown
 from ..models import Signature, SignatureStatus
 
@@ -205,7 +204,7 @@ def pdf_pack(petition, text, language, facts, rows):
         header = [gettext("No."), gettext("Name"), gettext("City"), gettext("Country")]
         lines = []
         if text.addressee:
-            lines.append(gettext("Petition to %(addressee)s", addressee=text.addressee))
+            lines.append(gettext("Addressee: %(addressee)s", addressee=text.addressee))
         if petition.organisation_name:
             lines.append(gettext("Started by %(organisation)s", organisation=petition.organisation_name))
         cover = text_blocks(text, lines)
@@ -221,7 +220,7 @@ def pdf_pack(petition, text, language, facts, rows):
                 "A further %(count)s signature was collected on paper and is not listed here.",
                 "A further %(count)s signatures were collected on paper and are not listed here.",
                 facts.paper, count=format_decimal(facts.paper, locale=language))))
-        cover.append(Paragraph(gettext("Exported on %(date)s.", date=format_date(facts.exported_at, "long"))))
+        cover.append(Paragraph(gettext("Exported: %(date)s", date=format_date(facts.exported_at, "long"))))
         closing_heading = gettext("Checking this list")
         closing_text = gettext(
             "The SHA-256 checksum of the matching CSV file (the same signatures, without email addresses) is:")

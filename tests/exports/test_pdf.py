@@ -15,7 +15,6 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from petitions.exports.pdf import (
-    A4,
     Heading,
     ListItem,
     PageBreak,
@@ -24,8 +23,11 @@ from petitions.exports.pdf import (
     Spacer,
     Table,
 )
+from petitions.exports.pdf.fonts import font_data
 
 CREATED = datetime(2025, 3, 8, 9, 30, 15, tzinfo=timezone.utc)
+# Pages are A4 with 50 pt margins; the tests read the page width from each page's /MediaBox.
+MARGIN = 50
 FONT_DIR = os.path.join(os.path.dirname(font_source_sans_pro.__file__), "files")
 REGULAR_TTF = os.path.join(FONT_DIR, "SourceSansPro-Regular.ttf")
 BOLD_TTF = os.path.join(FONT_DIR, "SourceSansPro-Bold.ttf")
@@ -73,6 +75,11 @@ def font_widths(path):
     font = TTFont(path)
     metrics = font["hmtx"].metrics
     return [metrics[name][0] for name in font.getGlyphOrder()], font["head"].unitsPerEm
+
+
+def glyph_id(path, ch):
+    font = TTFont(path)
+    return font.getGlyphOrder().index(font.getBestCmap()[ord(ch)])
 
 
 def text_runs(page):
@@ -124,14 +131,14 @@ def test_text_round_trips_through_extraction():
 def test_long_paragraph_wraps_within_text_width():
     words = ("Мы, грамадзяне Беларусі, патрабуем неадкладна вызваліць усіх палітычных вязняў "
              "і спыніць пераслед за выказванне думак. Jürgen Groß unterstützt das. ") * 12
-    margin = 72
-    data = render([Paragraph(words)], margin=margin)
+    margin = MARGIN
+    data = render([Paragraph(words)])
     page = read(data).pages[0]
     widths, upem = font_widths(REGULAR_TTF)
     runs = text_runs(page)
 
     assert len(runs) >= 8, "a paragraph of ~1,800 characters must wrap onto many lines"
-    text_right = A4[0] - margin
+    text_right = float(page.mediabox.width) - margin
     ys = []
     for resource, size, x, y, gids in runs:
         assert resource == "F1" and size == 11
@@ -156,14 +163,15 @@ def test_word_longer_than_a_line_is_broken_by_characters():
     label, *item_lines = [r for r in runs if r[0] == "F1"]
     para_lines = [r for r in runs if r[0] == "F2"]
 
-    assert label[2] == pytest.approx(50)
+    right = float(page.mediabox.width) - MARGIN
+    assert label[2] == pytest.approx(MARGIN)
     assert len(item_lines) >= 2 and len(para_lines) >= 2
     # The hanging indent: every line of the item's text starts at the same x, right of the label.
     assert len({x for _, _, x, _, _ in item_lines}) == 1 and item_lines[0][2] > label[2]
     for _, size, x, _, gids in item_lines:
-        assert x + sum(regular[g] for g in gids) * size / upem <= A4[0] - 50 + 0.01
+        assert x + sum(regular[g] for g in gids) * size / upem <= right + 0.01
     for _, size, x, _, gids in para_lines:
-        assert x + sum(bold[g] for g in gids) * size / upem <= A4[0] - 50 + 0.01
+        assert x + sum(bold[g] for g in gids) * size / upem <= right + 0.01
     text = page.extract_text()
     assert text.replace("\n", "").replace(" ", "").count(word) == 2
     assert text.replace("\n", "").replace(" ", "").startswith("1." + word)
@@ -226,10 +234,9 @@ def test_footer_is_called_with_every_page_number():
         calls.append(number)
         return f"Старонка {number}"
 
-    out = io.BytesIO()
-    pages = make_doc(footer=footer).write_to(out, [Paragraph("Тэкст"), Table(COLUMNS, HEADER, signatories(300))])
-    reader = read(out.getvalue())
-    assert pages == len(reader.pages) >= 4
+    reader = read(render([Paragraph("Тэкст"), Table(COLUMNS, HEADER, signatories(300))], footer=footer))
+    pages = len(reader.pages)
+    assert pages >= 4
     assert calls == list(range(1, pages + 1))
     for number, page in enumerate(reader.pages, start=1):
         assert squash(page.extract_text()).endswith(f"Старонка {number}")
@@ -253,7 +260,6 @@ def test_same_input_gives_identical_bytes():
 
 
 def test_strict_reader_opens_it_and_the_structure_is_sound(caplog):
-    out = io.BytesIO()
     blocks = [
         Heading("Петыцыя"),
         Spacer(20),
@@ -262,17 +268,15 @@ def test_strict_reader_opens_it_and_the_structure_is_sound(caplog):
         PageBreak(),
         Table(COLUMNS, HEADER, signatories(120)),
     ]
-    pages = make_doc().write_to(out, blocks)
-    data = out.getvalue()
+    data = render(blocks)
     with warnings.catch_warnings(), caplog.at_level(logging.WARNING):
         warnings.simplefilter("error")
         reader = read(data)
-        assert len(reader.pages) == pages
         for page in reader.pages:
             page.extract_text()
     assert not [r for r in caplog.records if r.name.startswith("pypdf")]
     # Two page breaks in a row do not make a blank page.
-    assert pages == 1 + 3
+    assert len(reader.pages) == 1 + 3
 
     # Every xref entry points at the object it names.
     startxref = int(re.search(rb"startxref\n(\d+)\n%%EOF\n$", data).group(1))
@@ -291,8 +295,6 @@ def test_strict_reader_opens_it_and_the_structure_is_sound(caplog):
     for key in ("/Ascent", "/Descent", "/CapHeight", "/FontBBox", "/ItalicAngle", "/Flags", "/StemV"):
         assert key in descriptor
     embedded = descriptor["/FontFile2"].get_object()
-    with open(REGULAR_TTF, "rb") as fh:
-        assert embedded.get_data() == fh.read()
     assert embedded["/Filter"] == "/FlateDecode"
     # /W lists only the glyphs used, with their advance widths.
     widths, upem = font_widths(REGULAR_TTF)
@@ -303,6 +305,30 @@ def test_strict_reader_opens_it_and_the_structure_is_sound(caplog):
             listed[w[i] + offset] = width
     assert 20 < len(listed) < 120
     assert all(width == pytest.approx(widths[gid] * 1000 / upem) for gid, width in listed.items())
+
+    # The embedded font is a subset named as one (a six-letter tag), holding exactly the glyphs drawn at their
+    # original ids, since the content streams name glyphs by id.
+    assert re.fullmatch(r"/[A-Z]{6}\+SourceSansPro-Regular", font["/BaseFont"])
+    assert descriptor["/FontName"] == cid_font["/BaseFont"] == font["/BaseFont"]
+    original = TTFont(REGULAR_TTF)
+    subset = TTFont(io.BytesIO(embedded.get_data()))
+    # Glyphs past the highest one drawn are dropped; every id below it keeps its place.
+    assert max(listed) < len(subset.getGlyphOrder()) <= len(original.getGlyphOrder())
+    assert embedded["/Length1"] == len(embedded.get_data()) < os.path.getsize(REGULAR_TTF) / 4
+    order = original.getGlyphOrder()
+    for gid, name in enumerate(order[: len(subset.getGlyphOrder())]):
+        drawn = subset["glyf"][subset.getGlyphOrder()[gid]]
+        if gid in listed:
+            assert drawn.numberOfContours != 0 or original["glyf"][name].numberOfContours == 0
+            assert drawn.getCoordinates(subset["glyf"])[0] == original["glyf"][name].getCoordinates(original["glyf"])[0]
+        elif gid != 0 and not drawn.isComposite() and drawn.numberOfContours:
+            # Only components of composite glyphs drawn (accents on Cyrillic letters) may be kept besides.
+            assert any(original["glyf"][order[g]].isComposite() for g in listed), name
+    q = glyph_id(REGULAR_TTF, "Q")  # never drawn here
+    assert q not in listed and original["glyf"]["Q"].numberOfContours > 0
+    assert subset["glyf"][subset.getGlyphOrder()[q]].numberOfContours == 0
+    # No fresh timestamp in the subset: the same input must give the same bytes in every process.
+    assert subset["head"].modified == original["head"].modified
     # Content streams are compressed.
     assert reader.pages[1]["/Contents"].get_object()["/Filter"] == "/FlateDecode"
 
@@ -359,7 +385,7 @@ def test_memory_stays_flat_for_many_rows():
         large_peak, large_size = peak(40_000)
     finally:
         tracemalloc.stop()
-    assert large_size > 4 * small_size  # the fonts (~260 kB) are in both
+    assert large_size > 4 * small_size  # the font subsets (~40 kB) are in both
     # Tighter than "2x + 2 MB": at 40,000 rows even keeping the compressed output (~1.6 MB) must fail this.
     assert large_peak < 1.25 * small_peak + 512 * 1024, (small_peak, large_peak)
 
@@ -373,21 +399,35 @@ def test_structure_errors_are_reported():
         render(["not a block"])
 
 
-def test_measure_and_custom_fonts():
+def test_widths_used_for_centring_and_alignment_match_the_font():
     widths, upem = font_widths(REGULAR_TTF)
-    font = TTFont(REGULAR_TTF)
-    order, cmap = font.getGlyphOrder(), font.getBestCmap()
-    expected = sum(widths[order.index(cmap[ord(c)])] for c in "Ўё") * 11 / upem
-    doc = make_doc()
-    assert doc.measure("Ўё") == pytest.approx(expected)
-    assert doc.measure("Ў\u200bё\x00") == pytest.approx(expected)
-    assert doc.measure("Ўё", bold=True, size=22) > 2 * expected
-    assert doc.text_width == pytest.approx(A4[0] - 100)
+    page_text = "Ўё"
+    # Control and format characters are stripped before measuring, so they do not shift the footer.
+    data = render([Table([1, 1], [], [(1234567, "x")])], footer=lambda n: "Ў\u200bё\x00")
+    page = read(data).pages[0]
+    runs = text_runs(page)
+    footer = next(r for r in runs if r[1] == 8)
+    expected = sum(widths[glyph_id(REGULAR_TTF, c)] for c in page_text) * 8 / upem
+    assert footer[4] == [glyph_id(REGULAR_TTF, c) for c in page_text]
+    assert footer[2] + expected / 2 == pytest.approx(float(page.mediabox.width) / 2, abs=0.01)
+    # A number is right-aligned in its column: it ends at the column's right edge less the cell padding.
+    number = next(r for r in runs if r[1] == 9 and r[4][0] == glyph_id(REGULAR_TTF, "1"))
+    number_width = sum(widths[g] for g in number[4]) * 9 / upem
+    text_width = float(page.mediabox.width) - 2 * MARGIN
+    assert number[2] + number_width == pytest.approx(MARGIN + text_width / 2 - 3, abs=0.01)
+    x_cell = next(r for r in runs if r[1] == 9 and r[4] == [glyph_id(REGULAR_TTF, "x")])
+    assert x_cell[2] == pytest.approx(MARGIN + text_width / 2 + 3, abs=0.01)
 
-    reader = read(render([Paragraph("Bold as regular")], regular_font=BOLD_TTF))
-    assert reader.pages[0]["/Resources"]["/Font"]["/F1"]["/BaseFont"] == "/SourceSansPro-Bold"
+
+def test_fonts_are_the_bundled_source_sans_pro():
+    reader = read(render([Heading("Bold"), Paragraph("Regular")]))
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    assert re.fullmatch(r"/[A-Z]{6}\+SourceSansPro-Regular", fonts["/F1"]["/BaseFont"])
+    assert re.fullmatch(r"/[A-Z]{6}\+SourceSansPro-Bold", fonts["/F2"]["/BaseFont"])
+    # Different glyph sets are different subsets, so their tags differ.
+    assert fonts["/F1"]["/BaseFont"][1:7] != fonts["/F2"]["/BaseFont"][1:7]
     with pytest.raises(ValueError, match="TrueType"):
-        make_doc(regular_font=os.path.join(FONT_DIR, "SourceSansPro-Regular.otf"))
+        font_data(os.path.join(FONT_DIR, "SourceSansPro-Regular.otf"))
 
 
 def test_empty_table_shows_header_and_empty_document_has_a_page():
