@@ -1,4 +1,4 @@
-"""WSGI entry point: ``gunicorn wsgi:app``."""
-from petitions import create_app
+"""WSGI entry point in a checkout: ``gunicorn wsgi:app`` (an installed release: ``petitions.wsgi:app``)."""
+from petitions.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

@@ -27,7 +27,11 @@ from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import ROOT, resource_dir
+
+# A checkout keeps its instance folder beside the code; an installed release has no such place
+# (site-packages), so it uses the folder it is started in unless PETITIONS_INSTANCE says otherwise.
+_INSTANCE_HOME = ROOT if (ROOT / "pyproject.toml").is_file() else Path.cwd()
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
 MIN_SECRET_LENGTH = 32
 # A key must also look random: a few distinct characters ("a" * 36) or a low estimated entropy is refused.
@@ -161,7 +165,7 @@ class Config:
     DEV_MAILBOX = False
 
     # The folder of the SQLite database, the development mailbox and the development key.
-    INSTANCE_DIR = str(ROOT / "instance")
+    INSTANCE_DIR = str(_INSTANCE_HOME / "instance")
     # Read from DATABASE_URL; None means a SQLite file in INSTANCE_DIR.
     SQLALCHEMY_DATABASE_URI = None
     # None: development keeps a random key in INSTANCE_DIR, production refuses to start.
@@ -181,7 +185,7 @@ class Config:
     SITE_NAME = "Petitions"
     LANGUAGES = ["en", "ru", "be", "de"]
     DEFAULT_LANGUAGE = "en"
-    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    BABEL_TRANSLATION_DIRECTORIES = str(resource_dir("translations"))
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Seconds to wait for PostgreSQL to accept a connection before the request gets the 503 page.
