@@ -10,7 +10,8 @@ from .. import countries
 from ..i18n import at_most_characters, at_most_countries
 from ..signing.forms import CountryField, KnownCountry, NoAddresses, StampedForm, _strip, email_field
 
-COUNTRY_LIST_SEPARATORS = re.compile(r"\s*[,;/]\s*|\s+(?:and|&|et|und|и|і)\s+", re.IGNORECASE)
+# The Arabic-script comma and semicolon (U+060C, U+061B) are what a Farsi writer types.
+COUNTRY_LIST_SEPARATORS = re.compile(r"\s*[,;/،؛]\s*|\s+(?:and|&|et|und|и|і|та|y|e|i|ir|و)\s+", re.IGNORECASE)
 MAX_COUNTRIES = 20
 
 

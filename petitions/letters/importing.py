@@ -21,11 +21,11 @@ MAX_IMPORT_LINES = 20_000
 NUMBERING = re.compile(r"^\s*(?:\d{1,5}\s*[.)\]:]?|[-–—•*·])\s+")
 # Where a name may end and its countries begin: dashes with space on at least one side, commas,
 # semicolons, slashes, tabs, bars and brackets ("Northern Ireland (UK)").
-SEPARATORS = re.compile(r"\s+[-‒–—―]\s+|\s*[,;/|\t()\[\]]\s*|\s+[-‒–—―](?=\S)|(?<=\S)[-‒–—―]\s+")
+SEPARATORS = re.compile(r"\s+[-‒–—―]\s+|\s*[,;/|\t()\[\]،؛]\s*|\s+[-‒–—―](?=\S)|(?<=\S)[-‒–—―]\s+")
 # Separators after which an unrecognised last part is most likely a country someone meant.
 STRONG = re.compile(r"[-‒–—―|\t]")
 # "Germany and Switzerland" as one part.
-AND = re.compile(r"\s+(?:and|&|et|und|и|і|y|e)\s+", re.IGNORECASE)
+AND = re.compile(r"\s+(?:and|&|et|und|и|і|та|y|e|i|ir|و)\s+", re.IGNORECASE)
 # Words after which a country name belongs to the name ("Association of Turkey"), so it is not split off.
 CONNECTORS = frozenset("""of for in on at from the and & de du des d la le les pour en au aux für fur
 im in der die das den dem von vom zu zur und für в во на для из по при и о об у і ў ва""".split())

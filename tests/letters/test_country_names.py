@@ -33,3 +33,13 @@ def test_the_paper_import_shares_the_letter_imports_index():
 
 def test_every_catalogue_language_is_a_first_language():
     assert set(CATALOGUE_LANGUAGES) <= set(FIRST_LANGUAGES)
+
+
+def test_a_farsi_line_splits_at_the_arabic_comma():
+    from petitions.letters.forms import COUNTRY_LIST_SEPARATORS
+    from petitions.letters.importing import read_line
+
+    line = read_line(1, "کانون نمونه، ایران")
+    assert line.name == "کانون نمونه" and [r.code for r in line.found] == ["IR"]
+    assert COUNTRY_LIST_SEPARATORS.split("آلمان، سوئیس") == ["آلمان", "سوئیس"]
+    assert COUNTRY_LIST_SEPARATORS.split("Niemcy i Szwajcaria") == ["Niemcy", "Szwajcaria"]
