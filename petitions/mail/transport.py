@@ -11,11 +11,12 @@ import smtplib
 import ssl
 import time
 import uuid
-from email.utils import formatdate, make_msgid
+from email.utils import make_msgid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..config import plain_smtp_password_problem
+from .compose import Outgoing
 
 
 class TransportError(Exception):
@@ -84,7 +85,10 @@ class SmtpTransport:
                     error = exc  # no server to talk to: this counts as a dropped connection
                     continue
                 try:
-                    client.send_message(message)
+                    if isinstance(message, Outgoing):  # bytes written by compose.py: no parsing or flattening here
+                        client.sendmail(message.sender, [message.recipient], message.data)
+                    else:
+                        client.send_message(message)
                     return
                 except (smtplib.SMTPServerDisconnected, OSError) as exc:
                     _close(client)
@@ -143,14 +147,6 @@ def transport_from_config(config):
     if url.startswith("mailbox:"):
         return MailboxTransport(config["MAILBOX_DIR"])
     return SmtpTransport(url, timeout=config["MAIL_TIMEOUT"], reconnects=config["MAIL_RECONNECTS"])
-
-
-def stamp(message, sender, message_id=None):
-    """Add the headers every outgoing message needs; ``message_id`` is the one stored with its outbox row."""
-    message["From"] = sender
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = message_id or new_message_id(sender)
-    return message
 
 
 def new_message_id(sender, idstring=None):

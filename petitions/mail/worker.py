@@ -13,6 +13,7 @@ import fcntl
 import threading
 import time
 from functools import partial
+from time import process_time
 
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,6 +22,7 @@ from ..database import REQUEST_CHECKPOINT_WAIT_MS, checkpoint
 from ..extensions import db
 from ..models import utcnow
 from . import outbox, updates
+from .stats import CPU
 from .transport import ConnectionFailed, TransportError, transport_from_config
 
 
@@ -74,9 +76,11 @@ def _deliver(stop, limit=None):
     with transport_from_config(config).session() as send:
         while not stop():
             claim_ends = time.monotonic() + lease_seconds(config)
+            started = process_time()
             with _one_claimer_at_a_time_on_sqlite():
                 ids, until = _commit(lambda: outbox.claim(utcnow(), limit or config["MAIL_BATCH_SIZE"],
                                                           lease_seconds(config), sender))
+                CPU.add(claim=process_time() - started)
                 # Organisers' updates are queued a batch at a time once the mail already due is
                 # claimed, so confirmations never wait behind a newsletter.
                 if not ids and _commit(updates.queue_next_batch):
@@ -104,17 +108,21 @@ def _send_claimed(send, sender, claimed, claim_ends, stop, clock):
     config = current_app.config
     max_backoff = config["MAIL_MAX_BACKOFF"]
     ids, until = claimed
+    started, before = process_time(), CPU.seconds["render"] + CPU.seconds["build"]
     try:
         ready, failed = _commit(lambda: outbox.render_claimed(ids, sender, clock(), max_backoff))
     except BaseException:
         _release_quietly(ids, until)
         raise
+    # Reading the claimed rows counts with claiming; rendering and building were counted as they happened.
+    CPU.add(claim=process_time() - started - (CPU.seconds["render"] + CPU.seconds["build"] - before))
     untried = [item.id for item in ready]
     sent, down = 0, False
     try:
         for item in ready:
             if stop() or time.monotonic() + _message_budget(config) > claim_ends:
                 break
+            started = process_time()
             try:
                 send(item.email)
             except TransportError as exc:
@@ -128,8 +136,10 @@ def _send_claimed(send, sender, claimed, claim_ends, stop, clock):
             else:
                 # From here until the commit, a crash means this one message goes out again.
                 untried.remove(item.id)
+                accepted = process_time()
                 _record(partial(outbox.mark_sent, item.id, clock()), claim_ends)
                 sent += 1
+                CPU.add(send=accepted - started, record=process_time() - accepted)
     finally:
         _release_quietly(untried, until)
     return sent, failed, down

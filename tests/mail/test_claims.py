@@ -10,7 +10,7 @@ from petitions.mail import messages as mail
 from petitions.mail import outbox, worker
 from petitions.models import OutboxMessage, utcnow
 
-from ..conftest import free_port
+from ..helpers import free_port
 from ..faults.servers import FaultySmtpServer
 
 

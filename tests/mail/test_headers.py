@@ -9,8 +9,7 @@ from petitions.models import PetitionTranslation
 from petitions.organiser.services import import_petition
 from petitions.plaintext import LINE_BREAKS, single_line
 
-from ..conftest import petition_data, sign_in
-from ..helpers import sign
+from ..helpers import petition_data, sign, sign_in
 
 
 @pytest.mark.parametrize("breaker", list(LINE_BREAKS))

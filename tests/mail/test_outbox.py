@@ -11,8 +11,7 @@ from petitions.mail.transport import SmtpTransport
 from petitions.mail.worker import deliver_all, deliver_due
 from petitions.models import OutboxMessage, utcnow
 
-from ..conftest import free_port
-from ..helpers import confirm_path, queued_to, sign
+from ..helpers import confirm_path, free_port, queued_to, sign
 from ..smtp import html_part, text_part
 
 
@@ -139,7 +138,7 @@ def test_development_delivers_from_inside_the_web_process(make_app, smtp_server)
 
     from petitions.organiser.services import import_petition
 
-    from ..conftest import petition_data
+    from ..helpers import petition_data
 
     app = make_app(MAIL_DELIVER_AFTER_REQUEST=True, MAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}")
     with app.app_context():
