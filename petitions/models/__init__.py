@@ -9,6 +9,7 @@ from .petition import (
 )
 from .sealing import KeyWrap, OrganisationKey, SealingKey
 from .signature import PublicName, Signature, SignatureStatus
+from .tally import SignatureTally
 from .types import UTCDateTime, utcnow
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "SignatoryStatus",
     "Signature",
     "SignatureStatus",
+    "SignatureTally",
     "UTCDateTime",
     "UpdateTranslation",
     "utcnow",

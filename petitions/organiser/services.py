@@ -6,12 +6,14 @@ from sqlalchemy import func, select
 
 from .. import counting
 from ..extensions import db
+from ..models import tally
 from ..models.petition import SLUG_RE
 from ..plaintext import single_line
 from ..models import (
-    LetterSignatory, Membership, Petition, PetitionStatus, PetitionTranslation, PetitionVersion, Role, Signature,
+    LetterSignatory, Membership, Petition, PetitionStatus, PetitionTranslation, PetitionVersion, Role,
     SignatoryKind, SignatoryStatus, SignatureStatus, utcnow,
 )
+from . import stats
 
 TEXT_LIMITS = {"title": 200, "addressee": 200, "summary": 2000, "body": 100_000}
 MAX_DEMANDS = 30
@@ -173,13 +175,7 @@ def petition_summary(slug):
     petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
     if petition is None:
         return None
-    by_status = dict(
-        db.session.execute(
-            select(Signature.status, func.count())
-            .where(Signature.petition_id == petition.id)
-            .group_by(Signature.status)
-        ).all()
-    )
+    by_status = stats.counts(petition.id, tally.STATUS)
     count = counting.confirmed_count(petition.id)
     return {
         "slug": petition.slug,
