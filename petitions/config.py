@@ -183,7 +183,7 @@ class Config:
     # Interface languages. Adding one means adding its catalogue under
     # translations/ and its code here (or in PETITIONS_LANGUAGES).
     SITE_NAME = "Petitions"
-    LANGUAGES = ["en", "ru", "be", "de"]
+    LANGUAGES = ["en", "ru", "be", "de", "fr", "es", "uk", "pl", "lt", "fa"]
     DEFAULT_LANGUAGE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(resource_dir("translations"))
 

@@ -31,11 +31,18 @@ CATEGORIES = {
     "be": {0: "many", 1: "one", 2: "few", 5: "many", 11: "many", 21: "one", 22: "few", 25: "many", 101: "one",
            1.5: "other", 1_000_000: "many"},
     "de": {0: "other", 1: "one", 2: "other", 21: "other", 1.5: "other", 1_000_000: "other"},
+    # French and Spanish have a "many" form for exact millions ("1 000 000 de signatures").
+    "fr": {0: "one", 1: "one", 2: "other", 21: "other", 1.5: "one", 1_000_000: "many", 2_000_000: "many",
+           1_500_000: "other"},
+    "es": {0: "other", 1: "one", 2: "other", 21: "other", 1.5: "other", 1_000_000: "many", 1_500_000: "other"},
+    "fa": {0: "one", 1: "one", 2: "other", 21: "other", 1.5: "other", 1_000_000: "other"},
 }
 # The catalogue form for each category of whole numbers (gettext's forms cover whole numbers only).
 FORM = {"uk": {"one": 0, "few": 1, "many": 2}, "pl": {"one": 0, "few": 1, "many": 2},
         "lt": {"one": 0, "few": 1, "other": 2}, "ru": {"one": 0, "few": 1, "many": 2},
-        "be": {"one": 0, "few": 1, "many": 2}, "de": {"one": 0, "other": 1}}
+        "be": {"one": 0, "few": 1, "many": 2}, "de": {"one": 0, "other": 1},
+        "fr": {"one": 0, "many": 1, "other": 2}, "es": {"one": 0, "many": 1, "other": 2},
+        "fa": {"one": 0, "other": 1}}
 
 
 def catalogue(lang):
