@@ -64,13 +64,15 @@ test-browser: compile-translations $(AXE) ## Run the real-browser tests, axe-cor
 
 BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-bench: compile-translations ## Load-test gunicorn (SQLite, PostgreSQL) with wrk, plain and sealed; a 1,000,000-row CSV export on both, plain and sealed; mail workers draining a full outbox
+bench: compile-translations ## Load-test gunicorn (SQLite, PostgreSQL) with wrk beside a bare Flask app, plain and sealed; a 1,000,000-row CSV export on both, plain and sealed; page and dashboard at 100 and 1,000,000 signatures; mail workers draining a full outbox
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python benchmarks/load.py --postgres-url $(BENCH_PG)
 	$(BIN)/python benchmarks/export_memory.py --sizes 1000000 --formats csv
 	$(BIN)/python benchmarks/export_memory.py --sizes 1000000 --formats csv --database-url $(dir $(BENCH_PG))petitions_bench
 	$(BIN)/python benchmarks/export_memory.py --sizes 1000000 --formats csv --sealed
 	$(BIN)/python benchmarks/export_memory.py --sizes 1000000 --formats csv --sealed --database-url $(dir $(BENCH_PG))petitions_bench
+	$(BIN)/python benchmarks/scale_read.py --sizes 100,1000000
+	$(BIN)/python benchmarks/scale_read.py --sizes 100,1000000 --database $(dir $(BENCH_PG))petitions_bench
 	$(BIN)/python benchmarks/load.py --postgres-url $(BENCH_PG) --sealed
 	$(BIN)/python benchmarks/mail.py --postgres-url $(BENCH_PG)
 
@@ -78,6 +80,16 @@ translations: $(STAMP) ## Extract strings, update every catalogue, compile
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d translations
+
+DIST ?= dist
+
+# setuptools builds in build/: emptied before and after, so no file deleted from the checkout lingers in a release.
+.PHONY: wheel
+wheel: ## Build the release, dist/petitions-*.whl (or DIST=dir), with templates, compiled translations and migrations inside
+	rm -rf build $(DIST)/petitions-*.whl
+	$(PYTHON) -m pip wheel --no-deps --quiet --disable-pip-version-check --wheel-dir $(DIST) .
+	rm -rf build
+	@ls $(DIST)/petitions-*.whl
 
 clean: ## Remove the virtualenv, the development database and mailbox
 	rm -rf $(VENV) instance .pytest_cache

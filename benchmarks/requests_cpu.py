@@ -1,4 +1,4 @@
-"""CPU per request of the signing POST and the confirmation POST, in-process, one at a time.
+"""CPU per request of the reading GETs, the signing POST and the confirmation POST, in-process, one at a time.
 
 What `make bench` measures under load depends on everything sharing the
 machine; this isolates the application's own work, to see what a change
@@ -7,9 +7,15 @@ saves. Requests are built beforehand and only the WSGI application is timed
 petition, in the production profile. The confirmation is the press of the
 button on the link's page, as a browser sends it (opening the link changes nothing).
 
+The GETs are measured first, each beside the same GET of a bare Flask
+application (benchmarks/bare_app.py) built in this process: /healthz, the
+petition page and the count endpoint, served as under load, mostly from the
+page cache (PUBLIC_CACHE_SECONDS, 2 s by default in production).
+
     .venv/bin/python benchmarks/requests_cpu.py                       # SQLite in a temporary directory
     .venv/bin/python benchmarks/requests_cpu.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
     .venv/bin/python benchmarks/requests_cpu.py --profile sign         # and where the time goes (cProfile)
+    .venv/bin/python benchmarks/requests_cpu.py --profile page         # the same for a cached page
     .venv/bin/python benchmarks/requests_cpu.py --sealed               # the demo organisation's protection on
 
 PostgreSQL: the database ``petitions_cpu_bench`` on that server is dropped and recreated.
@@ -53,7 +59,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--profile", choices=("sign", "confirm"), help="print cProfile's top functions for one")
+    parser.add_argument("--reads", type=int, default=5000, help="requests per GET scenario")
+    parser.add_argument("--profile", choices=("bare", "hello", "page", "count", "sign", "confirm"),
+                        help="print cProfile's top functions for one")
     parser.add_argument("--sealed", action="store_true", help="turn protection on for the demo organisation first")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="petitions-cpu-") as tmp:
@@ -77,6 +85,7 @@ def measure(args):
         b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
 
     stamp = served_stamp(app.test_client().get(PAGE).get_data(as_text=True))
+    measure_reads(app, args)
     time.sleep(2.1)  # older than FORM_MIN_SECONDS, as a person's form would be
     headers = {"Origin": BASE, "Sec-Fetch-Site": "same-origin"}
 
@@ -122,6 +131,54 @@ def measure(args):
               f"per request, {len(environs)} requests{note}")
         if profiler:
             pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
+
+
+def timed(label, app, environs, profile):
+    """CPU and wall time per request of ``app`` over ``environs`` (fresh copies: WSGI may change them)."""
+    statuses = []
+
+    def start_response(status, headers, exc_info=None):
+        statuses.append(status)
+
+    profiler = cProfile.Profile() if profile == label else None
+    wall, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    for environ in environs:
+        b"".join(app(environ, start_response))
+    if profiler:
+        profiler.disable()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if not all(status.startswith("200") for status in statuses):
+        raise SystemExit(f"{label}: unexpected responses {sorted(set(statuses))}")
+    if profiler:
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
+    return cpu / len(environs), wall / len(environs)
+
+
+def measure_reads(app, args):
+    """The GETs, each beside a bare Flask app's: what petitions adds to a request Flask answers anyway."""
+    from werkzeug.test import EnvironBuilder
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bare_app import app as bare
+
+    def environs(path, n):
+        # A browser's GET: no cookie, the headers of a first visit.
+        template = EnvironBuilder(path=path, base_url=BASE, headers={
+            "Accept": "text/html", "Accept-Language": "en-GB,en;q=0.8", "User-Agent": "bench"}).get_environ()
+        return [dict(template) for _ in range(n)]
+
+    n = args.reads
+    for label, target, path in (("bare", bare, "/"), ("hello", app, "/healthz"), ("page", app, PAGE),
+                                ("count", app, f"/api/v1/petitions/{SLUG}/count")):
+        timed(label, target, environs(path, 200), None)  # warm up
+        cpu, wall = timed(label, target, environs(path, n), args.profile)
+        if label == "bare":
+            bare_cpu = cpu
+        note = " (profiled: slower)" if args.profile == label else ""
+        print(f"{label:8} {cpu * 1e6:6.0f} µs CPU, {wall * 1e6:6.0f} µs wall per request, {n} requests, "
+              f"{cpu / bare_cpu:4.1f}× bare Flask's CPU{note}")
 
 
 if __name__ == "__main__":

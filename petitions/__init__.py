@@ -3,7 +3,7 @@ from flask import Flask, request
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
-from .config import ROOT
+from .paths import resource_dir
 
 
 def create_app(profile=None, overrides=None):
@@ -11,7 +11,7 @@ def create_app(profile=None, overrides=None):
     settings = config_module.load(profile, overrides)
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
+        template_folder=str(resource_dir("templates")),
         instance_path=settings["INSTANCE_DIR"],
         instance_relative_config=False,
     )
@@ -24,11 +24,12 @@ def create_app(profile=None, overrides=None):
     from . import database, errors, forgery, i18n, models  # noqa: F401  (database: SQLite set up for several processes)
     from .extensions import babel, csrf, db, limiter, migrate
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     db.init_app(app)
     from .models.types import alembic_render_item
 
     migrate.init_app(
-        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
+        app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True,
         render_item=alembic_render_item,
     )
     # Before the session-token check, so a cross-site request gets the clearer answer.
@@ -64,6 +65,9 @@ def create_app(profile=None, overrides=None):
 
         app.register_blueprint(devmail_bp)
 
+    from . import caching
+
+    caching.init_app(app)  # inside ProxyFix: the scheme it restores is part of FastPath's key
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -157,7 +161,9 @@ def _install_request_transaction(app):
 
     @app.after_request
     def finish_transaction(response):
-        if response.status_code < 400:
+        if not db.session.registry.has():
+            pass  # nothing opened a database session (/healthz, a cached page): no transaction to end
+        elif response.status_code < 400:
             try:
                 db.session.commit()
             except Exception as exc:

@@ -3,8 +3,9 @@
 During a spike most requests are people reading the petition and watching
 its count. Rendering the page once per language every couple of seconds,
 instead of once per reader, is what lets one small machine take a crowd;
-the count readers see is at most ``PUBLIC_CACHE_SECONDS`` (this process)
-plus ``PUBLIC_MAX_AGE`` (a proxy or browser) old, a few seconds in all.
+the count readers see is at most ``PUBLIC_CACHE_SECONDS`` (this process, from
+when the page was made) plus ``PUBLIC_MAX_AGE`` (a proxy or browser) old, a
+few seconds in all.
 
 Responses carry a weak ETag and Last-Modified, so a browser or a reverse
 proxy asking again gets a bodiless 304 while nothing changed. The ETag
@@ -21,6 +22,18 @@ A page is kept by its path and only the query parameters its view reads
 random query strings all land on the same entry, so they can neither miss
 the cache on purpose nor fill it. When full, the least recently used entry
 makes room, so a flood of new keys cannot empty it either.
+
+The answer a page from this cache gets, with every header the application
+adds after the view, is also kept whole in front of Flask (``FastPath``), so
+that during a spike a reader costs about what a bare Flask app's request
+costs: no request context, session, database session, language choice,
+limiter or header hooks. Only what that way would give exactly the same
+bytes is served there: a GET or HEAD with no cookie, no credentials, no
+conditional or range header and no body, of a page whose view reads no
+query parameter, kept only after the full way answered it with a 200 that
+set no cookie, varied on nothing and counted against no rate limit (with
+limits on, the count endpoint is counted per client, so it takes the full
+way). It expires with the cached page it was taken from.
 """
 import hashlib
 import re
@@ -32,6 +45,9 @@ from datetime import datetime, timezone
 from functools import wraps
 
 from flask import current_app, make_response, request
+from werkzeug.http import http_date
+
+from .extensions import limiter
 
 # The sign forms' hidden "served at" stamp: varies per rendering, means nothing to a cache.
 _STAMP_RE = re.compile(rb'<input[^>]*\bname="served"[^>]*>')
@@ -96,6 +112,7 @@ def clear():
     """Forget every kept response and fact (the tests start from nothing)."""
     _cache.clear()
     _facts.clear()
+    _served.clear()
 
 
 _facts = ResponseCache()
@@ -162,9 +179,14 @@ def public(view=None, *, query=None):
             before = _cache.previous(key)
             first_seen = before.last_modified if before is not None and before.etag == etag \
                 else datetime.now(timezone.utc).replace(microsecond=0)
-            entry = _Entry(body, response.content_type, etag, first_seen, now + keep)
+            # Fresh for ``keep`` from when it was made: on a busy machine a rendering can outlast ``keep``,
+            # and timed from the request's start every page would then be born stale and never reused.
+            entry = _Entry(body, response.content_type, etag, first_seen, time.monotonic() + keep)
             if keep > 0:
                 _cache.put(key, entry)
+        if keep > 0 and not query and not limiter.current_limits:
+            # FastPath keeps the whole answer if what follows the view leaves it shareable.
+            request.environ[_OFFER] = (entry.body, entry.expires)
         response = current_app.response_class(entry.body, content_type=entry.content_type)
         response.set_etag(entry.etag, weak=True)
         response.last_modified = entry.last_modified
@@ -173,3 +195,68 @@ def public(view=None, *, query=None):
         return response.make_conditional(request)
 
     return wrapper
+
+
+@dataclass(frozen=True)
+class _Served:
+    status: str
+    headers: tuple
+    body: bytes
+    expires: float
+
+
+_served = ResponseCache()
+_OFFER = "petitions.caching.offer"
+# Request headers that can change the answer, or belong to one person: such requests take the full way.
+_PERSONAL = ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
+             "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_TRANSFER_ENCODING")
+# Response headers that say the answer is not the same for everyone who asks for this path.
+_NOT_SHARED = frozenset({"set-cookie", "vary"})
+_date = [0, ""]  # the Date header of this second, made once a second rather than per answer
+
+
+def _date_header():
+    second = int(time.time())
+    if _date[0] != second:
+        _date[:] = [second, http_date(second)]
+    return ("Date", _date[1])
+
+
+class FastPath:
+    """WSGI middleware: answers from ``_served`` what the application answered the same way a moment ago."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        if (method not in ("GET", "HEAD") or environ.get("CONTENT_LENGTH") not in (None, "", "0")
+                or any(name in environ for name in _PERSONAL)):
+            return self.wsgi_app(environ, start_response)
+        # The scheme is part of the key: HTTPS answers carry Strict-Transport-Security.
+        key = (environ.get("wsgi.url_scheme"), environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""))
+        served = _served.get(key, time.monotonic())
+        if served is not None:
+            start_response(served.status, [*served.headers, _date_header()])
+            return [b""] if method == "HEAD" else [served.body]
+        if method != "GET":
+            return self.wsgi_app(environ, start_response)
+        answer = {}
+
+        def keep_answer(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, keep_answer)
+        offer = environ.get(_OFFER)
+        if (offer is not None and answer.get("status", "").startswith("200 ")
+                and not any(name.lower() in _NOT_SHARED for name, _ in answer["headers"])):
+            content, expires = offer
+            headers = tuple((name, value) for name, value in answer["headers"] if name.lower() != "date")
+            _served.put(key, _Served(answer["status"], headers, content, expires))
+        return body
+
+
+def init_app(app):
+    """Put FastPath in front of the application (inside ProxyFix, which must come after, outermost)."""
+    app.wsgi_app = FastPath(app.wsgi_app)
