@@ -51,7 +51,7 @@ def prepare(database_url, instance, sealed=False):
             handle.write("requests cpu benchmark passphrase\n")
         subprocess.run([str(BIN / "petitions"), "keys", "create", "--organisation", ORGANISATION,
                         "--passphrase-file", passphrase, "--recovery-file", os.path.join(instance, "kit")],
-                       env={**os.environ, "SEALING_KDF_PROFILE": "cheapest"}, cwd=ROOT, check=True,
+                       env={**os.environ, "SEALING_KDF_PROFILE": "interactive"}, cwd=ROOT, check=True,
                        capture_output=True)
 
 

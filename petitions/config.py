@@ -343,6 +343,9 @@ class Config:
         if settings.get("PASSWORD_HASH_PROFILE") == "cheapest":
             # Readable from the environment like every setting, but made only to keep the test suite fast.
             raise ConfigError("PASSWORD_HASH_PROFILE=cheapest is for the tests; production hashes with default")
+        if settings.get("SEALING_KDF_PROFILE") == "cheapest":
+            # The same for passphrases that wrap the keys sealing signers' data: a seized database would give them up.
+            raise ConfigError("SEALING_KDF_PROFILE=cheapest is for the tests; production uses moderate or stronger")
 
 
 class DevelopmentConfig(Config):
@@ -554,7 +557,7 @@ def load(profile=None, overrides=None):
     if name == "production" and settings.get("SECRET_KEY_FALLBACKS") and not settings.get("HASH_KEY"):
         # Rotating SECRET_KEY without pinning HASH_KEY would let every address sign again.
         raise ConfigError("SECRET_KEY_FALLBACKS is set, so HASH_KEY must be set too (to the original SECRET_KEY)")
-    # The look-up hash key must outlive SECRET_KEY rotations; see security.lookup_key.
+    # The look-up hash key must outlive SECRET_KEY rotations; see address_hashes.lookup_key.
     settings["HASH_KEY"] = settings.get("HASH_KEY") or settings["SECRET_KEY"]
     settings["SESSION_COOKIE_SECURE"] = settings["BASE_URL"].startswith("https://")
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):

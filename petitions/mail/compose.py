@@ -136,7 +136,9 @@ def _part(subtype, content):
     else:
         quoted = binascii.b2a_qp(body, istext=True)
         based = base64.encodebytes(body).replace(b"\n", b"\r\n")
-        encoding, encoded = ("quoted-printable", quoted) if len(quoted) <= len(based) else ("base64", based)
+        # b2a_qp writes 77 characters when a line ends in whitespace it encodes where it wraps; RFC 2045 allows 76.
+        fits = max(map(len, quoted.split(b"\r\n"))) <= 76
+        encoding, encoded = ("quoted-printable", quoted) if fits and len(quoted) <= len(based) else ("base64", based)
     head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {encoding}\r\n\r\n'
     return head.encode("ascii") + encoded
 
