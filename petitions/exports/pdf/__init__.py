@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from .blocks import Block, Heading, ListItem, PageBreak, Paragraph, Spacer, Table, clean_text
-from .fonts import default_font_path, font_data
+from .fonts import default_font_path, fallback_font_paths, font_data
 from .layout import Renderer
 
 __all__ = [
@@ -61,6 +61,11 @@ class PdfDocument:
         self.created_at = created_at
         self.footer = footer
         self.fonts = (font_data(default_font_path(bold=False)), font_data(default_font_path(bold=True)))
+        # Tried in order for what the default fonts lack; embedded only when a glyph of theirs is drawn.
+        self.fallback_fonts = tuple(
+            tuple(font_data(path) for path in fallback_font_paths(bold=bold)) for bold in (False, True)
+        )
+        self.rtl = _is_rtl(language)
 
     def render(self, blocks: Iterable[Block]) -> Iterator[bytes]:
         """Yield the PDF file in chunks: the header, about one chunk per page, fonts and trailer.
@@ -68,3 +73,13 @@ class PdfDocument:
         `blocks` is consumed lazily and in order; each call renders afresh.
         """
         yield from Renderer(self).run(blocks)
+
+
+def _is_rtl(language: str) -> bool:
+    """Whether the document's language is written right to left (Farsi, Arabic, Hebrew ...), per CLDR."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(language.replace("-", "_")).character_order == "right-to-left"
+    except (ValueError, TypeError, UnknownLocaleError):
+        return False

@@ -64,6 +64,8 @@ Block = Union[Heading, Paragraph, ListItem, Spacer, PageBreak, Table]
 
 
 _WHITESPACE_CONTROLS = frozenset("\t\x0b\x0c\x1c\x1d\x1e\x1f\x85")
+# ZWNJ and ZWJ are spelling in Farsi (and other scripts): they decide whether letters join. They move nothing.
+_JOINERS = frozenset("\u200c\u200d")
 
 
 def clean_text(text: str) -> str:
@@ -72,7 +74,8 @@ def clean_text(text: str) -> str:
     Tabs and other whitespace controls become spaces so that words stay apart;
     line and paragraph separators become newlines. Format characters such as
     bidi overrides or zero-width spaces are dropped: they would otherwise be
-    drawn as "?" or let a signatory's name spoof the text around it.
+    drawn as "?" or let a signatory's name spoof the text around it. The joiners
+    ZWNJ and ZWJ stay: Farsi spelling needs them, and the shaper draws them as nothing.
     """
     if text.isprintable():
         return text
@@ -83,6 +86,6 @@ def clean_text(text: str) -> str:
             out.append("\n")
         elif ch in _WHITESPACE_CONTROLS:
             out.append(" ")
-        elif unicodedata.category(ch) not in ("Cc", "Cf", "Cs"):
+        elif ch in _JOINERS or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"):
             out.append(ch)
     return "".join(out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import re
 import unicodedata
@@ -24,9 +25,11 @@ from fontTools.ttLib import TTFont
 
 from .objects import Output, num
 
+log = logging.getLogger(__name__)
+
 # Layout tables are for shaping, which happens before the PDF; a viewer never reads them from an embedded
 # font, and decompiling them makes subsetting several times slower.
-_UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "DSIG", "MATH", "kern")
+_UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "DSIG", "MATH", "kern", "meta")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ class FontData:
         if unicodedata.category(ch) == "Zs":
             # An exotic space the font lacks is still a space, not a "?".
             return self.space_gid, " "
-        return self.fallback_gid, "?"
+        # Not reached from FontUse, which sends such characters to the fallback fonts; never a "?" either way.
+        return 0, "\ufffd"
 
 
 def default_font_path(bold: bool) -> str:
@@ -65,6 +69,19 @@ def default_font_path(bold: bool) -> str:
 
     name = "SourceSansPro-Bold.ttf" if bold else "SourceSansPro-Regular.ttf"
     return os.path.join(os.path.dirname(font_source_sans_pro.__file__), "files", name)
+
+
+def fallback_font_paths(bold: bool) -> tuple[str, ...]:
+    """Fonts tried, in order, for characters the default font lacks: Arabic script (Farsi) today.
+
+    IBM Plex Sans Arabic (``fontpkg-ibm-plex-sans-arabic``) is drawn to match a
+    humanist sans like Source Sans Pro, is static (a viewer ignores the axes of
+    an embedded variable font) and has Regular and Bold.
+    """
+    import fontpkg_ibm_plex_sans_arabic
+
+    name = "IBMPlexSansArabic-Bold.ttf" if bold else "IBMPlexSansArabic-Regular.ttf"
+    return (os.path.join(fontpkg_ibm_plex_sans_arabic.ROOT, "files", name),)
 
 
 def font_data(path: str) -> FontData:
@@ -131,6 +148,120 @@ def _load_font(path: str, _mtime_ns: int, _size: int) -> FontData:
 
 # --------------------------------------------------------------------------- text to glyphs
 
+# U+FFFD: what a glyph no font has extracts as; the .notdef box is drawn, so the gap is visible.
+REPLACEMENT = "\ufffd"
+# Bidi classes that make a character need the bidi algorithm; NSM (combining marks) need a shaper to place them.
+_RTL_CLASSES = frozenset(("R", "AL", "AN", "NSM"))
+_SHAPED_CATEGORIES = frozenset(("Mn", "Mc", "Me"))
+# Joiners change how neighbours connect (Farsi writes ZWNJ inside words) and must reach the shaper.
+_JOINERS = frozenset("\u200c\u200d")
+_X9_REMOVED = frozenset(("RLE", "LRE", "RLO", "LRO", "PDF", "BN"))
+_LTR_OR_NUMBER = frozenset(("L", "EN", "AN", "LRE", "LRO", "RLE", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"))
+
+
+def needs_shaping(data: FontData, ch: str) -> bool:
+    """Whether `ch` must go through HarfBuzz and bidi rather than the font's cmap alone."""
+    if ch in _JOINERS:
+        return True
+    if ord(ch) not in data.cmap:
+        # Exotic spaces map to the space glyph (FontData.glyph); anything else needs a fallback font.
+        return unicodedata.category(ch) != "Zs"
+    return unicodedata.bidirectional(ch) in _RTL_CLASSES or unicodedata.category(ch) in _SHAPED_CATEGORIES
+
+
+@lru_cache(maxsize=8)
+def _hb_font(path: str, _mtime_ns: int, _size: int):
+    import uharfbuzz as hb
+
+    with open(path, "rb") as fh:
+        return hb.Font(hb.Face(hb.Blob(fh.read())))
+
+
+def hb_font(data: FontData):
+    stat = os.stat(data.path)
+    return _hb_font(data.path, stat.st_mtime_ns, stat.st_size)
+
+
+def bidi_levels(text: str, rtl: bool) -> list[int]:
+    """The resolved bidi embedding level of each character of one line (odd: right to left)."""
+    classes = {unicodedata.bidirectional(ch) for ch in text}
+    if rtl and not classes & _LTR_OR_NUMBER:
+        # Right-to-left letters and neutrals only: every character resolves to the paragraph's level.
+        return [1] * len(text)
+    from bidi import algorithm
+
+    storage = algorithm.get_empty_storage()
+    storage["base_level"] = 1 if rtl else 0
+    storage["base_dir"] = "R" if rtl else "L"
+    algorithm.get_embedding_levels(text, storage)
+    algorithm.explicit_embed_and_overrides(storage)
+    algorithm.resolve_weak_types(storage)
+    algorithm.resolve_neutral_types(storage, False)
+    algorithm.resolve_implicit_levels(storage, False)
+    resolved = [c["level"] for c in storage["chars"]]
+    if len(resolved) == len(text):
+        return resolved
+    # Rule X9 removed the boundary neutrals (ZWNJ, ZWJ ...); each takes the level of the character before it.
+    levels: list[int] = []
+    kept = iter(resolved)
+    base = storage["base_level"]
+    for ch in text:
+        if unicodedata.bidirectional(ch) in _X9_REMOVED:
+            levels.append(levels[-1] if levels else base)
+        else:
+            levels.append(next(kept))
+    return levels
+
+
+def visual_order(levels: list[int]) -> list[int]:
+    """Indexes of runs of the given levels in drawing order, left to right (rule L2 of UAX #9)."""
+    order = list(range(len(levels)))
+    if not levels:
+        return order
+    lowest_odd = min(level for level in levels if level % 2) if any(level % 2 for level in levels) else None
+    if lowest_odd is None:
+        return order
+    for level in range(max(levels), lowest_odd - 1, -1):
+        i = 0
+        while i < len(order):
+            if levels[order[i]] >= level:
+                j = i
+                while j < len(order) and levels[order[j]] >= level:
+                    j += 1
+                order[i:j] = reversed(order[i:j])
+                i = j
+            else:
+                i += 1
+    return order
+
+
+@dataclass
+class Face:
+    """One font file embedded in one rendering: its resource name and the glyphs drawn with it."""
+
+    data: FontData
+    resource: str
+
+    def __post_init__(self) -> None:
+        # Glyph id -> the text it extracts as, for the glyphs drawn (the subset, /W and /ToUnicode).
+        self.used: dict[int, str] = {}
+        self._hb = None
+
+    @property
+    def hb(self):
+        if self._hb is None:
+            self._hb = hb_font(self.data)
+        return self._hb
+
+
+@dataclass(frozen=True)
+class ShapedRun:
+    """Glyphs of one font and direction, in drawing order: (glyph id, advance, x offset, y offset, text)."""
+
+    face: Face
+    glyphs: tuple[tuple[int, int, int, int, str], ...]
+    width: float  # ems
+
 
 class _GlyphMap(dict):
     """str.translate table: code point -> glyph id as a character, filled on demand."""
@@ -149,28 +280,35 @@ class _GlyphMap(dict):
 
 
 class _Advances(dict):
-    """Character -> advance in ems of the glyphs that shape it, filled on demand."""
+    """Character -> advance in ems of the glyphs that shape it, or None when it needs the shaper."""
 
     def __init__(self, font: FontUse) -> None:
         super().__init__()
         self._font = font
 
-    def __missing__(self, ch: str) -> float:
-        advances = self._font.data.advances
-        value = sum(advances[ord(g)] for g in self._font.shape(ch)) / self._font.data.units_per_em
+    def __missing__(self, ch: str) -> float | None:
+        font = self._font
+        if needs_shaping(font.data, ch):
+            value = None
+        else:
+            advances = font.data.advances
+            value = sum(advances[ord(g)] for g in font.shape(ch)) / font.data.units_per_em
         self[ch] = value
         return value
 
 
 class _Hexes(dict):
-    """Character -> hex glyph ids of the glyphs that shape it; a miss is the moment a glyph becomes 'used'."""
+    """Character -> hex glyph ids of the glyphs that shape it (None: needs the shaper); a miss marks them used."""
 
     def __init__(self, font: FontUse) -> None:
         super().__init__()
         self._font = font
 
-    def __missing__(self, ch: str) -> str:
+    def __missing__(self, ch: str) -> str | None:
         font = self._font
+        if needs_shaping(font.data, ch):
+            value = self[ch] = None
+            return value
         glyphs = font.shape(ch)
         for g in glyphs:
             font.used.setdefault(ord(g), font.text_of[ord(g)])
@@ -178,42 +316,202 @@ class _Hexes(dict):
         return value
 
 
-class FontUse:
-    """One font within one rendering: its resource name and the glyphs drawn so far."""
+# Shaped lines kept per font: a line is measured while wrapping and then drawn, so it is shaped once.
+SHAPED_CACHE_SIZE = 512
 
-    def __init__(self, data: FontData, resource: str) -> None:
+
+class FontUse:
+    """One style (regular or bold) within one rendering: the default face, its fallbacks, the glyphs drawn.
+
+    Text made only of characters the default face draws on its own (Latin,
+    Cyrillic, Greek ...) takes the fast path: glyphs straight from the cmap,
+    character by character, cached, which keeps a million-row table fast and
+    its bytes unchanged. A line with any other character (Arabic script,
+    combining marks, joiners, a character the default face lacks) is split
+    into bidi runs and font runs, shaped with HarfBuzz and drawn with
+    per-glyph positions.
+    """
+
+    def __init__(
+        self,
+        data: FontData,
+        resource: str,
+        fallbacks: Iterable[tuple[FontData, str]] = (),
+        *,
+        rtl: bool = False,
+        language: str | None = None,
+    ) -> None:
         self.data = data
         self.resource = resource
-        # Glyph id -> the text it extracts as: for every glyph shaped, and for those drawn (the subset,
-        # /W and /ToUnicode).
+        self.primary = Face(data, resource)
+        self.faces = [self.primary] + [Face(d, r) for d, r in fallbacks]
+        self.rtl = rtl
+        self.language = language
+        # Glyph id -> the text it extracts as, for every glyph mapped on the fast path.
         self.text_of: dict[int, str] = {}
-        self.used: dict[int, str] = {}
+        self.used = self.primary.used
         self._glyph_map = _GlyphMap(data, self.text_of)
         self._advances = _Advances(self)
         self._hexes = _Hexes(self)
+        self._shaped: dict[str, list[ShapedRun]] = {}
+        self._warned: set[str] = set()
         self.ascent = min(data.ascent / 1000.0, 1.0)
 
     def shape(self, text: str) -> str:
-        """The glyphs that draw `text`, in drawing order, each as the character chr(glyph id).
+        """The default face's glyphs for characters that need no shaper, each as the character chr(glyph id).
 
-        The one place where text becomes glyphs. It maps character by character
-        through the font's cmap, which is right for the Latin and Cyrillic
-        scripts drawn today and context-free, so `measure` and `encode` call it
-        per character and cache the answers: a million-row table is only fast
-        that way. A shaper for scripts that need context (HarfBuzz for Farsi,
-        with bidi reordering) replaces this method, records in `text_of` what
-        each glyph extracts as, and has `measure` and `encode` shape whole
-        strings instead of characters.
+        Context-free, so `measure` and `encode` call it per character and cache
+        the answers. Everything else goes through `shape_line`.
         """
         return text.translate(self._glyph_map)
 
     def measure(self, text: str) -> float:
-        """Width of `text` in ems, without kerning."""
-        return sum(map(self._advances.__getitem__, text))
+        """Width of `text` in ems (kerning only where the line is shaped)."""
+        try:
+            return sum(map(self._advances.__getitem__, text))
+        except TypeError:  # a character that needs the shaper: its advance is None
+            return sum(run.width for run in self.shape_line(text))
 
-    def encode(self, text: str) -> str:
-        """Hex glyph ids of `text` for a Tj operand; marks its glyphs as used."""
-        return "".join(map(self._hexes.__getitem__, text))
+    def encode(self, text: str) -> str | None:
+        """Hex glyph ids of `text` for a Tj operand (marks its glyphs used), or None if it needs the shaper."""
+        try:
+            return "".join(map(self._hexes.__getitem__, text))
+        except TypeError:
+            return None
+
+    def show(self, text: str, size: float) -> str:
+        """Operators that draw one line of `text` at the current text position, in this font at `size`."""
+        hexes = self.encode(text)
+        if hexes is not None:
+            return f"<{hexes}> Tj"
+        ops: list[str] = []
+        current = self.primary
+        rise = 0
+        for run in self.shape_line(text):
+            face = run.face
+            if face is not current:
+                ops.append(f"/{face.resource} {num(size)} Tf")
+                current = face
+            scale = 1000.0 / face.data.units_per_em
+            advances = face.data.advances
+            used = face.used
+            parts: list[str] = []
+            hexes_run: list[str] = []
+            pending = 0.0  # TJ adjustment still to apply, thousandths of an em (positive moves left)
+            for gid, x_advance, x_offset, y_offset, text_ in run.glyphs:
+                if gid not in used or (text_ and not used[gid]):
+                    used[gid] = text_
+                if y_offset != rise:
+                    if hexes_run:
+                        parts.append(f"<{''.join(hexes_run)}>")
+                        hexes_run = []
+                    if parts:
+                        ops.append(f"[{' '.join(parts)}] TJ")
+                        parts = []
+                    rise = y_offset
+                    ops.append(f"{num(rise / face.data.units_per_em * size)} Ts")
+                pending -= x_offset * scale
+                if abs(pending) > 0.05:
+                    if hexes_run:
+                        parts.append(f"<{''.join(hexes_run)}>")
+                        hexes_run = []
+                    parts.append(num(pending))
+                hexes_run.append(f"{gid:04X}")
+                # The viewer advances by the /W width; move to where the shaper put the next glyph.
+                pending = (advances[gid] - x_advance) * scale + x_offset * scale
+            if hexes_run:
+                parts.append(f"<{''.join(hexes_run)}>")
+            if abs(pending) > 0.05:
+                parts.append(num(pending))
+            if parts:
+                ops.append(f"[{' '.join(parts)}] TJ")
+        if rise:
+            ops.append("0 Ts")
+        return " ".join(ops)
+
+    # ----------------------------------------------------------------- shaping
+
+    def _face_for(self, ch: str, current: Face | None) -> Face:
+        cp = ord(ch)
+        # Spaces, punctuation, digits and marks stay in the run around them, so a Farsi phrase is shaped
+        # as one piece and its spaces and digits come from the same font.
+        if current is not None and cp in current.data.cmap and not unicodedata.category(ch).startswith("L"):
+            return current
+        for face in self.faces:
+            if cp in face.data.cmap:
+                return face
+        # Marks and format characters (joiners, the label's RLM) belong to the run they sit in.
+        if unicodedata.category(ch) in _SHAPED_CATEGORIES or unicodedata.category(ch) == "Cf":
+            return current or self.primary
+        return self.primary
+
+    def shape_line(self, text: str) -> list[ShapedRun]:
+        """`text` (one line) as shaped runs in drawing order, left to right."""
+        runs = self._shaped.get(text)
+        if runs is not None:
+            return runs
+        if len(self._shaped) >= SHAPED_CACHE_SIZE:
+            self._shaped.clear()
+        # Lines without right-to-left characters are laid out left to right whatever the document's
+        # direction, as `dir="auto"` would: a Latin name in a Farsi list keeps its trailing full stop.
+        rtl = self.rtl and any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+        levels = bidi_levels(text, rtl) if rtl or any(unicodedata.bidirectional(c) in ("R", "AL", "AN")
+                                                        for c in text) else [0] * len(text)
+        segments: list[tuple[int, int, int, Face]] = []  # (start, end, level, face), logical order
+        face: Face | None = None
+        for i, ch in enumerate(text):
+            chosen = self._face_for(ch, face if segments and segments[-1][2] == levels[i] else None)
+            if segments and segments[-1][2] == levels[i] and segments[-1][3] is chosen:
+                start, _, level, _ = segments[-1]
+                segments[-1] = (start, i + 1, level, chosen)
+            else:
+                segments.append((i, i + 1, levels[i], chosen))
+            face = chosen
+        order = visual_order([seg[2] for seg in segments])
+        runs = [self._shape_segment(text, *segments[k]) for k in order]
+        self._shaped[text] = runs
+        return runs
+
+    def _shape_segment(self, text: str, start: int, end: int, level: int, face: Face) -> ShapedRun:
+        import uharfbuzz as hb
+
+        buf = hb.Buffer()
+        # The whole line is context (joining across a font or direction change); only [start, end) is shaped.
+        buf.add_str(text, item_offset=start, item_length=end - start)
+        buf.guess_segment_properties()
+        buf.direction = "rtl" if level % 2 else "ltr"
+        if self.language:
+            buf.language = self.language
+        buf.cluster_level = hb.BufferClusterLevel.MONOTONE_CHARACTERS
+        buf.flags = hb.BufferFlags.REMOVE_DEFAULT_IGNORABLES
+        hb.shape(face.hb, buf, {"kern": True, "liga": True})
+        infos, positions = buf.glyph_infos, buf.glyph_positions
+        # add_str counts clusters in code points from the start of the whole string.
+        clusters = sorted({info.cluster for info in infos})
+        bounds = dict(zip(clusters, clusters[1:] + [end], strict=True))
+        seen: set[int] = set()
+        glyphs = []
+        width = 0
+        for info, pos in zip(infos, positions, strict=True):
+            gid, cluster = info.codepoint, info.cluster
+            if cluster in seen:
+                piece = ""  # further glyphs of one character: the first one carries its text
+            else:
+                seen.add(cluster)
+                piece = text[cluster : bounds[cluster]]
+            if gid == 0:
+                self._warn_missing(piece)
+                piece = REPLACEMENT if piece else ""
+            glyphs.append((gid, pos.x_advance, pos.x_offset, pos.y_offset, piece))
+            width += pos.x_advance
+        return ShapedRun(face, tuple(glyphs), width / face.data.units_per_em)
+
+    def _warn_missing(self, piece: str) -> None:
+        # Code points only: the text is often a signatory's name, which stays out of the logs.
+        missing = [f"U+{ord(c):04X}" for c in piece if c not in self._warned]
+        if missing:
+            self._warned.update(piece)
+            log.warning("no font has a glyph for %s; drawn as an empty box", ", ".join(missing))
 
 
 # --------------------------------------------------------------------------- embedding
@@ -257,7 +555,7 @@ def _subset(path: str, _mtime_ns: int, _size: int, gids: tuple[int, ...]) -> byt
         font.close()
 
 
-def write_font(out: Output, font: FontUse) -> Iterator[bytes]:
+def write_font(out: Output, font: Face) -> Iterator[bytes]:
     """Write one font's objects; returns (via StopIteration) the Type0 font's object number."""
     data = font.data
     type0_id, cid_id, descriptor_id, file_id, cmap_id = (out.reserve() for _ in range(5))
@@ -304,7 +602,7 @@ def write_font(out: Output, font: FontUse) -> Iterator[bytes]:
     return type0_id
 
 
-def widths_array(font: FontUse) -> bytes:
+def widths_array(font: Face) -> bytes:
     """The /W array for the glyphs used: runs of consecutive ids share one entry."""
     data = font.data
     scale = 1000.0 / data.units_per_em
@@ -324,9 +622,11 @@ def widths_array(font: FontUse) -> bytes:
     return "\n".join(parts).encode("ascii")
 
 
-def to_unicode(font: FontUse) -> bytes:
+def to_unicode(font: Face) -> bytes:
     """The /ToUnicode CMap, which makes the drawn glyphs extract (and copy) as text."""
-    entries = [f"<{gid:04X}> <{text.encode('utf-16-be').hex().upper()}>" for gid, text in sorted(font.used.items())]
+    entries = [
+        f"<{gid:04X}> <{text.encode('utf-16-be').hex().upper()}>" for gid, text in sorted(font.used.items()) if text
+    ]
     lines = [
         "/CIDInit /ProcSet findresource begin",
         "12 dict begin",

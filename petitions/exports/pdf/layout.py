@@ -33,7 +33,15 @@ class Renderer:
 
     def __init__(self, doc: PdfDocument) -> None:
         self.doc = doc
-        self.fonts = (FontUse(doc.fonts[REGULAR], "F1"), FontUse(doc.fonts[BOLD], "F2"))
+        self.rtl = doc.rtl
+        self.digits = _digits_for(doc.language)
+        fallbacks = [
+            [(data, f"F{3 + 2 * k + style}") for k, data in enumerate(doc.fallback_fonts[style])] for style in (0, 1)
+        ]
+        self.fonts = tuple(
+            FontUse(doc.fonts[style], f"F{1 + style}", fallbacks[style], rtl=self.rtl, language=doc.language)
+            for style in (REGULAR, BOLD)
+        )
         self.out = objects.Output()
         self.page_ids = array("q")
         self.page_count = 0
@@ -136,9 +144,13 @@ class Renderer:
     def draw(self, font: FontUse, size: float, x: float, baseline: float, text: str) -> None:
         if text:
             num = objects.num
-            self.ops.append(f"BT /{font.resource} {num(size)} Tf {num(x)} {num(baseline)} Td <{font.encode(text)}> Tj ET")
+            self.ops.append(f"BT /{font.resource} {num(size)} Tf {num(x)} {num(baseline)} Td {font.show(text, size)} ET")
 
     def _line_at_cursor(self, font: FontUse, size: float, x: float, text: str) -> None:
+        if self.rtl:
+            # Mirrored: a line that would start `x - left` points in from the left margin ends as far in from
+            # the right one, so indents (list items) and the text's start are on the reader's side.
+            x = 2 * self.left + self.width - x - font.measure(text) * size
         self.draw(font, size, x, self.y - size * font.ascent, text)
         self.fresh = False
 
@@ -204,6 +216,10 @@ class Renderer:
         leading = size * BODY_LEADING
         font = self.fonts[REGULAR]
         label = clean_text(block.label).replace("\n", " ").strip()
+        if self.rtl:
+            # "1." in a Farsi list is "۱." read from the right: its full stop falls on the left. The right-to-left
+            # mark (drawn as nothing) gives the label a right-to-left base direction even without letters.
+            label = "\u200f" + self.digits(label)
         # A fixed indent keeps "9." and "10." items aligned; only very long labels push it further.
         indent = max(font.measure(label) * size + size * 0.5, size * 2.2)
         lines = self.wrap(font, clean_text(block.text), size, self.width - indent)
@@ -248,10 +264,11 @@ class Renderer:
     def _finish_document(self) -> Iterator[bytes]:
         out = self.out
         font_refs = []
-        for font in self.fonts:
-            if font.used:
-                font_id = yield from write_font(out, font)
-                font_refs.append(b"/%s %d 0 R" % (font.resource.encode("ascii"), font_id))
+        faces = sorted((face for font in self.fonts for face in font.faces), key=lambda face: int(face.resource[1:]))
+        for face in faces:
+            if face.used:
+                font_id = yield from write_font(out, face)
+                font_refs.append(b"/%s %d 0 R" % (face.resource.encode("ascii"), font_id))
         font_dict = b" /Font << " + b" ".join(font_refs) + b" >>" if font_refs else b""
         out.obj(self.resources_id, b"<< /ProcSet [/PDF /Text]" + font_dict + b" >>")
         yield from out.pages(self.pages_id, self.page_ids)
@@ -264,6 +281,18 @@ class Renderer:
         )
         yield out.flush()
         yield from out.close(self.catalog_id, self.info_id)
+
+
+def _digits_for(language: str) -> Callable[[str], str]:
+    """Writes a number's Latin digits in the ones CLDR makes the language's default (Farsi: ۱۲۳)."""
+    from ...i18n import native_digits
+
+    try:
+        if native_digits("0", language) == "0":
+            return str
+    except (ValueError, TypeError, LookupError):
+        return str
+    return lambda text: native_digits(text, language)
 
 
 def _wrap_words(font: FontUse, words: list[str], limit: float, lines: list[str]) -> None:

@@ -39,6 +39,12 @@ class TableLayout:
         self.leading = size * TABLE_LEADING
         self.col_widths = [w / total * renderer.width for w in weights]
         self.col_x = list(accumulate(self.col_widths[:-1], initial=renderer.left))
+        self.rtl = renderer.rtl
+        if self.rtl:
+            # The first column is on the reader's side: on the right.
+            mirror = 2 * renderer.left + renderer.width
+            self.col_x = [mirror - x - w for x, w in zip(self.col_x, self.col_widths, strict=True)]
+        self.digits = renderer.digits
         self.inner = [max(w - 2 * CELL_PAD_X, 1.0) for w in self.col_widths]
         self.limit_ems = [w / size for w in self.inner]
         self.left_x = [num(x + CELL_PAD_X) for x in self.col_x]
@@ -111,7 +117,7 @@ class TableLayout:
             else:
                 # Numbers are right-aligned so that digits line up; they rarely repeat, so skip the cache.
                 numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-                cell = self._lay_out(i, clean_text(str(value)), numeric)
+                cell = self._lay_out(i, clean_text(self.digits(str(value)) if numeric else str(value)), numeric)
             if cell[0] > nlines:
                 nlines = cell[0]
             drawn.append(cell[1])
@@ -135,11 +141,11 @@ class TableLayout:
         for k, line in enumerate(lines):
             if not line:
                 continue
-            if right:
+            if right or self.rtl:
                 x = num(self.col_x[i] + self.col_widths[i] - CELL_PAD_X - font.measure(line) * size)
             else:
                 x = self.left_x[i]
-            drawn.append(f"{self.text_start}{x} {num(-self.ascent_offset - k * leading)} Td <{font.encode(line)}> Tj ET\n")
+            drawn.append(f"{self.text_start}{x} {num(-self.ascent_offset - k * leading)} Td {font.show(line, size)} ET\n")
         return len(lines), "".join(drawn)
 
     def _header(self) -> None:
@@ -150,7 +156,11 @@ class TableLayout:
         for i, lines in enumerate(self.header_lines):
             baseline = top - CELL_PAD_Y - self.size * bold.ascent
             for line in lines:
-                r.draw(bold, self.size, self.col_x[i] + CELL_PAD_X, baseline, line)
+                if self.rtl:
+                    x = self.col_x[i] + self.col_widths[i] - CELL_PAD_X - bold.measure(line) * self.size
+                else:
+                    x = self.col_x[i] + CELL_PAD_X
+                r.draw(bold, self.size, x, baseline, line)
                 baseline -= self.leading
         r.y = top - height
         y = num(r.y)
