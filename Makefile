@@ -18,7 +18,12 @@ export PETITIONS_ENV ?= development
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
+# Pillow's wheels shape Arabic script (the Farsi share image) with libraqm, which loads the system's
+# FriBiDi at run time: Debian's libfribidi0, installed here when missing and when we may.
 $(STAMP): pyproject.toml
+	@/sbin/ldconfig -p 2>/dev/null | grep -q libfribidi || { [ "$$(id -u)" = 0 ] \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfribidi0 >/dev/null; } \
+	  || echo "note: install libfribidi0 (Debian) or fribidi, or Farsi share images are drawn unjoined"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -44,8 +49,9 @@ organiser: compile-translations ## Make EMAIL (and NAME) an owner of the demo or
 	@test -n "$(EMAIL)" || { echo 'usage: make organiser EMAIL=you@example.org NAME="Your Name"'; exit 2; }
 	$(BIN)/petitions organiser create --email "$(EMAIL)" --name "$(or $(NAME),$(EMAIL))" --organisation "Letters Behind Bars"
 
-lint: $(STAMP) ## Check the code for mistakes (ruff: unused or undefined names, likely bugs)
+lint: $(STAMP) ## Check the code for mistakes (ruff: unused or undefined names, likely bugs) and the layers (lint-imports)
 	$(BIN)/ruff check petitions tests migrations benchmarks wsgi.py gunicorn.conf.py
+	$(BIN)/lint-imports --no-cache
 
 test: compile-translations lint ## Run the test suite (SQLite, in-memory rate limits; no browser, no fault tests)
 	PETITIONS_ENV=testing $(BIN)/pytest -m "not browser and not faults" -q
