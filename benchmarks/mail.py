@@ -59,12 +59,13 @@ FILL = """
 import sys
 from petitions import create_app
 from petitions.extensions import db
+from petitions import texts
 from petitions.signing import services
 from petitions.signing.services import SignerDetails
 app = create_app()
 count, languages = int(sys.argv[1]), ("en", "ru", "be", "de")
 with app.test_request_context():
-    petition = services.find_public_petition("letters-behind-bars")
+    petition = texts.find_public_petition("letters-behind-bars")
     for i in range(count):
         details = SignerDetails(full_name=f"Signer {i}", email=f"signer{i}@example.org", country="BY",
                                 city=None, show_name=bool(i % 2), wants_updates=False)

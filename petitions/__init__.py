@@ -21,11 +21,12 @@ def create_app(profile=None, overrides=None):
     # First of all before_request functions: the forgery and CSRF checks read the form.
     _install_body_limits(app)
 
-    from . import database, errors, forgery, i18n, models  # noqa: F401  (database: SQLite set up for several processes)
+    from . import database, errors, forgery, i18n, models  # noqa: F401  (models: every table registered)
     from .extensions import babel, csrf, db, limiter, migrate
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     db.init_app(app)
+    database.init_app(app, db)  # SQLite set up for several processes
     from .models.types import alembic_render_item
 
     migrate.init_app(
@@ -154,7 +155,7 @@ def _install_request_transaction(app):
     from . import errors
     from .extensions import db
     from .mail.worker import InProcessDelivery
-    from .security import add_security_headers
+    from .headers import add_security_headers
 
     delivery = InProcessDelivery(app) if app.config["MAIL_DELIVER_AFTER_REQUEST"] else None
     app.extensions["petitions.mail_delivery"] = delivery

@@ -148,7 +148,7 @@ def purge_command():
     Run it daily (cron or a systemd timer). Periods come from the configuration:
     UNCONFIRMED_RETENTION_DAYS (7) and ANONYMISE_AFTER_DAYS (180).
     """
-    from .privacy import purge, reclaim_space
+    from .retention import purge, reclaim_space
 
     config = current_app.config
     try:
@@ -460,7 +460,7 @@ def letter_import_command(slug, path, kind, dry_run, accept_suggestions):
     from .models import Petition
 
     letter = db.session.scalar(select(Petition).where(Petition.slug == slug))
-    if letter is None or letter.kind != "letter":
+    if letter is None or not letter.is_letter:
         raise click.ClickException(f"no open letter with slug {slug!r}")
     try:
         with open(path, encoding="utf-8-sig") as handle:

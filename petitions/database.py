@@ -26,7 +26,6 @@ prepare statements: see ``engine_options``.
 import logging
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -38,7 +37,17 @@ _SCRUB = "petitions.checkpoint_after_commit"
 log = logging.getLogger(__name__)
 
 
-@event.listens_for(Engine, "connect")
+def init_app(app, db):
+    """Set up every connection the app's engines open; call after ``db.init_app(app)``.
+
+    Only the app's own engines: another engine in the same process (a test's,
+    a benchmark's) keeps SQLAlchemy's defaults unless it asks for these.
+    """
+    with app.app_context():
+        for engine in db.engines.values():
+            event.listen(engine, "connect", _configure_sqlite)
+
+
 def _configure_sqlite(dbapi_connection, connection_record):
     if type(dbapi_connection).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):
         return

@@ -20,15 +20,17 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
-def _hashed_client_key():
-    # Every limit names its own key; this default still never stores a raw address.
-    from .privacy import client_hash
-    from flask_limiter.util import get_remote_address
-
-    return "client:" + client_hash(get_remote_address())
+class UnkeyedLimit(RuntimeError):
+    """A rate limit was declared without its own key function."""
 
 
-limiter = Limiter(key_func=_hashed_client_key)
+def _no_default_key():
+    # Every limiter.limit passes its own key (petitions.ratelimits), each a keyed hash. A limit
+    # without one would count raw client addresses in the limiter's storage: refuse it instead.
+    raise UnkeyedLimit("every rate limit must pass key_func= (see petitions/ratelimits.py)")
+
+
+limiter = Limiter(key_func=_no_default_key)
 
 
 def unreachable_dependencies(config):

@@ -9,7 +9,8 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..i18n import at_least_characters, at_most_characters, language_choices, name_too_long
 from ..models import Role
-from ..signing.forms import NoInvisibleCharacters, _strip, email_field
+from ..plaintext import single_line
+from ..signing.forms import NoInvisibleCharacters, email_field
 
 NAME_MAX = 120
 
@@ -43,13 +44,13 @@ def new_password_field(label):
 
 
 def code_field():
-    return StringField(_l("Six-digit code from your authenticator app"), filters=[_strip],
+    return StringField(_l("Six-digit code from your authenticator app"), filters=[single_line],
                        validators=[DataRequired(message=_l("Please enter the code."))])
 
 
 def any_code_field():
     """Where the app's code or, with the phone lost, a recovery code is accepted."""
-    return StringField(_l("Six-digit code from your authenticator app, or a recovery code"), filters=[_strip],
+    return StringField(_l("Six-digit code from your authenticator app, or a recovery code"), filters=[single_line],
                        validators=[DataRequired(message=_l("Please enter the code."))])
 
 
@@ -59,7 +60,7 @@ def password_field(label):
 
 def account_email_field():
     # Not email_field(): signing in or asking for a reset never says whether an address is well-formed or known.
-    return EmailField(_l("Email address"), filters=[_strip],
+    return EmailField(_l("Email address"), filters=[single_line],
                       validators=[DataRequired(message=_l("Please enter your email address.")), Length(max=254),
                                   NoInvisibleCharacters()])
 
@@ -84,7 +85,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Your name"), filters=[_strip], validators=[
+    name = StringField(_l("Your name"), filters=[single_line], validators=[
         DataRequired(message=_l("Please enter your name.")),
         Length(max=NAME_MAX, message=name_too_long(NAME_MAX))])
     language = SelectField(_l("Language of these pages"), validate_choice=True)
@@ -132,7 +133,7 @@ class RoleForm(FlaskForm):
 class AcceptInvitationForm(FlaskForm):
     """For an address without an account: the name and password of the account made on joining."""
 
-    name = StringField(_l("Your name"), filters=[_strip], validators=[
+    name = StringField(_l("Your name"), filters=[single_line], validators=[
         DataRequired(message=_l("Please enter your name.")),
         Length(max=NAME_MAX, message=name_too_long(NAME_MAX))])
     password = new_password_field(_l("Choose a password"))

@@ -29,7 +29,7 @@ from ..models import (
     utcnow,
 )
 from ..plaintext import single_line
-from ..security import email_hash, normalise_email
+from ..address_hashes import email_hash, normalise_email
 from ..tokens import TokenExpired, TokenInvalid, invitation_tokens, password_reset_tokens
 
 

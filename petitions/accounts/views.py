@@ -9,7 +9,7 @@ from markupsafe import Markup
 from ..extensions import db, limiter
 from ..i18n import current_language, format_date, language_name, number
 from ..models import Account, Invitation, Membership, Organisation, Role
-from ..web import client_key, configured_limit, submitted_address_hash
+from ..ratelimits import client_key, configured_limit, submitted_address_hash
 from . import auth, services
 from .forms import (
     AcceptInvitationForm, EmptyForm, EnableTotpForm, ForgotPasswordForm, InviteForm,

@@ -6,7 +6,7 @@ the application with this document). Change the two together.
 """
 import copy
 
-from ..models.petition import SLUG_RE
+from ..models.petition import SLUG_RE, PetitionKind, PetitionStatus
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -90,9 +90,9 @@ SCHEMAS = {
         "maxLength": 100,
         "description": "The petition's address name: lowercase letters, digits and inner hyphens.",
     },
-    "Kind": {"type": "string", "enum": ["petition", "letter"],
+    "Kind": {"type": "string", "enum": list(PetitionKind.ALL),
              "description": "`letter` is an open letter co-signed by organisations and individuals."},
-    "Status": {"type": "string", "enum": ["open", "closed", "delivered"],
+    "Status": {"type": "string", "enum": [s for s in PetitionStatus.ALL if s in PetitionStatus.PUBLIC],
                "description": "Only `open` takes signatures. Drafts are never shown."},
     "Languages": {"type": "array", "items": LANGUAGE, "minItems": 1, "uniqueItems": True,
                   "description": "Languages the text is written in, the primary language first."},
@@ -220,8 +220,8 @@ PARAMETERS = {
     "Slug": {
         "name": "slug", "in": "path", "required": True, "schema": _ref("Slug"),
         "description": "The petition's slug, as in its address `/p/{slug}`.",
-        "examples": {"petition": {"value": "letters-behind-bars"},
-                     "letter": {"value": "free-all-political-prisoners"}},
+        "examples": {PetitionKind.PETITION: {"value": "letters-behind-bars"},
+                     PetitionKind.LETTER: {"value": "free-all-political-prisoners"}},
     },
     "Lang": {
         "name": "lang", "in": "query", "required": False, "schema": {"type": "string"},

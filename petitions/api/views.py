@@ -5,8 +5,9 @@ from .. import caching, counting
 from ..errors import api_error
 from ..links import external_url  # on BASE_URL, never the request's Host, which a shared cache would keep
 from ..extensions import csrf, limiter
-from ..signing import services
-from ..web import client_key, configured_limit, petition_or_404
+from ..texts import petition_text, public_counts
+from ..lookups import petition_or_404
+from ..ratelimits import client_key, configured_limit
 from . import openapi
 from .services import public_page
 
@@ -53,11 +54,11 @@ def _language(petition):
 
 def _summary(petition, count, lang):
     """A petition as the list shows it; ``lang`` is a language of the site, or None for each one's primary."""
-    text, _ = services.petition_text(petition, lang or petition.primary_language)
+    text, _ = petition_text(petition, lang or petition.primary_language)
     # url_for leaves out a query value of None, so links carry ?lang= only when it was asked for.
     links = {"self": external_url("api.petition", slug=petition.slug, lang=lang),
              "count": external_url("api.count", slug=petition.slug)}
-    if petition.kind == "letter":
+    if petition.is_letter:
         links["signatories"] = external_url("api.signatories", slug=petition.slug, lang=lang)
         page = "letters.letter"
     else:
@@ -114,8 +115,8 @@ def petitions():
 @caching.public(query={"lang": caching.site_language})
 def petition(slug):
     petition = petition_or_404(slug)
-    text, _ = services.petition_text(petition, _language(petition))
-    count, next_goal = services.public_counts(petition)
+    text, _ = petition_text(petition, _language(petition))
+    count, next_goal = public_counts(petition)
     return jsonify(
         slug=petition.slug,
         kind=petition.kind,
@@ -136,7 +137,7 @@ def petition(slug):
 @caching.public  # the most asked-for address during a spike; see caching.py for how fresh it stays
 def count(slug):
     petition = petition_or_404(slug)
-    count, next_goal = services.public_counts(petition)
+    count, next_goal = public_counts(petition)
     return jsonify(signature_count=count, online_count=count - petition.paper_count,
                    paper_count=petition.paper_count, goal=petition.goal, next_goal=next_goal)
 
@@ -147,7 +148,7 @@ def signatories(slug):
     from ..letters.services import public_lists
 
     petition = petition_or_404(slug)
-    if petition.kind != "letter":
+    if not petition.is_letter:
         abort(404)
     lang = _language(petition)
     organisations, individuals = public_lists(petition, lang)

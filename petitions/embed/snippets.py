@@ -6,7 +6,7 @@ from markupsafe import escape
 
 from ..i18n import languages
 from ..links import external_url
-from ..signing.services import petition_text
+from ..texts import petition_text
 
 # Sizes that fit the widgets on a phone; organisers may change them.
 SIZES = {"counter": (360, 260), "sign": (360, 1050)}

@@ -1,6 +1,6 @@
 """Widgets for other sites' pages: /embed/<lang>/p/<slug>/counter and /embed/<lang>/p/<slug>/sign.
 
-These are the only pages another site may frame (security.FRAMEABLE_BLUEPRINTS).
+These are the only pages another site may frame (headers.FRAMEABLE_BLUEPRINTS).
 The sign widget is the petition page's form with the same checks: the same
 form, bot checks, rate limits and service, only shown in a frame.
 """
@@ -11,8 +11,9 @@ from ..extensions import csrf, limiter
 from ..i18n import current_language
 from ..signing import services
 from ..signing.forms import SignForm
-from ..signing.views import receive_signature
-from ..web import client_key, configured_limit, email_key, petition_or_404
+from ..lookups import petition_or_404
+from ..ratelimits import client_key, configured_limit, email_key
+from ..texts import petition_text, public_counts
 from . import script
 
 bp = Blueprint("embed", __name__, url_prefix="/embed/<lang:lang>")
@@ -46,14 +47,14 @@ def _language(endpoint, values):
 
 def _petition(slug):
     petition = petition_or_404(slug)
-    if petition.kind == "letter":
+    if petition.is_letter:
         abort(404)  # open letters are co-signed on their own page, by organisations too
     return petition
 
 
 def _context(petition, **extra):
-    text, _fallback = services.petition_text(petition, current_language())
-    count, next_goal = services.public_counts(petition)
+    text, _fallback = petition_text(petition, current_language())
+    count, next_goal = public_counts(petition)
     return dict(petition=petition, text=text, count=count, next_goal=next_goal, **extra)
 
 
@@ -76,7 +77,7 @@ def sign(slug):
         return _sign_page(petition, form)  # GET and HEAD only show the form, never sign
     if not petition.is_signable:
         return _sign_page(petition, form, status=409)
-    if not receive_signature(petition, form):
+    if not services.receive_signature(petition, form):
         return _sign_page(petition, form, status=400)
     return redirect(url_for("embed.check_inbox", slug=slug), code=303)
 

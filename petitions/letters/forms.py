@@ -8,7 +8,8 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import countries
 from ..i18n import at_most_characters, at_most_countries
-from ..signing.forms import CountryField, KnownCountry, NoAddresses, StampedForm, _strip, email_field
+from ..plaintext import single_line
+from ..signing.forms import CountryField, KnownCountry, NoAddresses, StampedForm, email_field
 
 # The Arabic-script comma and semicolon (U+060C, U+061B) are what a Farsi writer types.
 COUNTRY_LIST_SEPARATORS = re.compile(r"\s*[,;/،؛]\s*|\s+(?:and|&|et|und|и|і|та|y|e|i|ir|و)\s+", re.IGNORECASE)
@@ -58,7 +59,7 @@ class CountryNames:
 
 def _name(label, message, limit=300):
     # Names and roles are printed in the mail the organisation sends: no addresses in them (NoAddresses).
-    return StringField(label, filters=[_strip], validators=[
+    return StringField(label, filters=[single_line], validators=[
         DataRequired(message=message), Length(max=limit, message=at_most_characters(limit)), NoAddresses()])
 
 
@@ -67,7 +68,7 @@ class CoSignForm(StampedForm):
 
     HONEYPOT = "website_hp"
     country = CountryField(_l("Country"), _l("Please choose a country."), _l("Choose a country"))
-    more_countries = StringField(_l("Other countries (optional), separated by commas"), filters=[_strip],
+    more_countries = StringField(_l("Other countries (optional), separated by commas"), filters=[single_line],
                                  validators=[Length(max=500, message=at_most_characters(500)), CountryNames()])
     email = email_field()
     website_hp = StringField(_l("Leave this field empty"))
@@ -81,7 +82,7 @@ class CoSignForm(StampedForm):
 class OrganisationForm(CoSignForm):
     country = OptionalCountryField(_l("Country"), _l("None: an international organisation"))
     name = _name(_l("Name of the organisation"), _l("Please enter the organisation's name."))
-    website = URLField(_l("Website of the organisation"), filters=[_strip],
+    website = URLField(_l("Website of the organisation"), filters=[single_line],
                        validators=[Optional(), Length(max=300, message=at_most_characters(300)),
                                    PlainWebsite()])
     contact_name = _name(_l("Your name"), _l("Please enter your name."), 120)
@@ -90,6 +91,6 @@ class OrganisationForm(CoSignForm):
 
 class IndividualForm(CoSignForm):
     name = _name(_l("Your full name"), _l("Please enter your name."), 120)
-    title = StringField(_l("Title or affiliation (for example “former UN Special Rapporteur”)"), filters=[_strip],
+    title = StringField(_l("Title or affiliation (for example “former UN Special Rapporteur”)"), filters=[single_line],
                         validators=[Optional(), Length(max=300, message=at_most_characters(300)),
                                     NoAddresses()])

@@ -12,8 +12,8 @@ from ..organiser import protection
 from ..organiser.forms import UnlockForm
 from ..organiser.services import petition_for
 from ..organiser.unlocking import unlock_limited, unlocked
-from ..signing.services import petition_text
-from ..web import part_of_or_404
+from ..lookups import part_of_or_404
+from ..texts import petition_text
 from . import documents, importing, importing_labels, services
 
 bp = auth.organiser_blueprint("organiser_letters", __name__)
@@ -40,7 +40,7 @@ def website_href(website):
 
 def _letter(slug, wanted):
     found = petition_for(auth.current_account(), slug, wanted)
-    if found is None or found[0].kind != "letter":
+    if found is None or not found[0].is_letter:
         abort(404)
     return found
 

@@ -18,10 +18,10 @@ from ..extensions import db
 from ..i18n import country_name, sort_key
 from ..links import external_url
 from ..mail import messages
-from ..models import LetterSignatory, Petition, PetitionStatus, SignatoryKind, SignatoryStatus, utcnow
+from ..models import LetterSignatory, Petition, PetitionKind, PetitionStatus, SignatoryKind, SignatoryStatus, utcnow
 from ..models.petition import SLUG_RE
-from ..security import petition_email_hash
-from ..signing.services import petition_text
+from ..address_hashes import petition_email_hash
+from ..texts import petition_text
 from ..tokens import TokenInvalid, cosign_tokens, cosign_withdrawal_tokens
 
 # Addresses anyone can open in a minute: a sign-on from one deserves a second look.
@@ -60,7 +60,7 @@ def find_public_letter(slug):
     if not SLUG_RE.match(slug or ""):
         return None
     return db.session.scalar(select(Petition).where(
-        Petition.slug == slug, Petition.kind == "letter", Petition.status.in_(PetitionStatus.PUBLIC)))
+        Petition.slug == slug, Petition.kind == PetitionKind.LETTER, Petition.status.in_(PetitionStatus.PUBLIC)))
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,14 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
-from .. import caching, privacy
+from .. import caching, withdrawal
 from ..extensions import csrf, limiter
 from ..i18n import current_language, languages
 from ..markup import render_markdown
 from ..models import SignatoryKind, SignatoryStatus
-from ..signing.services import petition_text
+from ..texts import petition_text
 from ..tokens import TokenExpired, TokenInvalid
-from ..web import client_key, configured_limit, email_key
+from ..ratelimits import client_key, configured_limit, email_key
 from . import services
 from .documents import counts_line
 from .forms import IndividualForm, OrganisationForm
@@ -127,5 +127,5 @@ def withdraw(token):
         return render_template("letters/withdrawn.html", already=True)
     if request.method != "POST":  # HEAD too: only a POST acts
         return render_template("letters/withdraw.html", token=token, entry=services.summary(row, current_language()))
-    privacy.withdraw_sign_on(row)
+    withdrawal.withdraw_sign_on(row)
     return render_template("letters/withdrawn.html", already=False)

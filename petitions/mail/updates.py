@@ -37,7 +37,8 @@ def queue_next_batch(limit=None, now=None, update=None, opener=None):
     signer's address is opened with the key unlocked for that mailing, and
     is otherwise never mailed to (it cannot be read).
     """
-    from ..signing.services import petition_text, withdraw_url
+    from ..signature_links import withdraw_url
+    from ..texts import petition_text
 
     limit = limit or current_app.config["UPDATE_MAIL_BATCH"]
     now = now or utcnow()

@@ -5,7 +5,8 @@ from .letter import LetterSignatory, SignatoryKind, SignatoryStatus
 from .organisation import Account, AuditEvent, Invitation, Membership, Organisation, RecoveryCode, Role
 from .outbox import OutboxMessage
 from .petition import (
-    CounterShard, GoalMilestone, Petition, PetitionStatus, PetitionTranslation, PetitionVersion,
+    CounterShard, GoalMilestone, Petition, PetitionKind, PetitionStatus, PetitionTranslation, PetitionVersion,
+    StatusChangeRefused, set_status,
 )
 from .sealing import KeyWrap, OrganisationKey, SealingKey
 from .signature import PublicName, Signature, SignatureStatus
@@ -28,6 +29,7 @@ __all__ = [
     "PaperBatch",
     "PaperSignature",
     "Petition",
+    "PetitionKind",
     "PetitionStatus",
     "PetitionTranslation",
     "PetitionUpdate",
@@ -41,7 +43,9 @@ __all__ = [
     "Signature",
     "SignatureStatus",
     "SignatureTally",
+    "StatusChangeRefused",
     "UTCDateTime",
     "UpdateTranslation",
+    "set_status",
     "utcnow",
 ]

@@ -1,9 +1,9 @@
 """Co-signers of an open letter: organisations and individuals, moderated before they appear."""
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, in_values, utcnow
 
 
 class SignatoryKind:
@@ -31,6 +31,8 @@ class LetterSignatory(db.Model):
     __table_args__ = (
         Index("ix_letter_signatories_petition_status", "petition_id", "status"),
         Index("ix_letter_signatories_petition_name_key", "petition_id", "kind", "name_key"),
+        CheckConstraint(in_values("status", SignatoryStatus.ALL), name="status"),
+        CheckConstraint(in_values("kind", SignatoryKind.ALL), name="kind"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,11 +1,11 @@
 """Organisations, the people who work in them, invitations and the audit log."""
 from datetime import timedelta
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, in_values, utcnow
 
 
 class Role:
@@ -98,7 +98,10 @@ class RecoveryCode(db.Model):
 
 class Membership(db.Model):
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("organisation_id", "account_id"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "account_id"),
+        CheckConstraint(in_values("role", Role.ALL), name="role"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
@@ -117,6 +120,7 @@ class Invitation(db.Model):
     """An emailed invitation to join an organisation; its link carries a signed token."""
 
     __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint(in_values("role", Role.ALL), name="role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)

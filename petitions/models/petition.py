@@ -1,11 +1,11 @@
 """Petitions, their texts in each language, their goals and their counters."""
 import re
 
-from sqlalchemy import JSON, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, JSON, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, in_values, utcnow
 
 
 # What a slug may look like; anything else is never looked up (PostgreSQL
@@ -26,13 +26,62 @@ class PetitionStatus:
     ENDED = frozenset({CLOSED, DELIVERED})
     SIGNABLE = frozenset({OPEN})
 
+    # Where a petition may go from each status. It never returns to draft once
+    # published, and a delivered petition stays delivered.
+    TRANSITIONS = {
+        DRAFT: (OPEN,),
+        OPEN: (CLOSED,),
+        CLOSED: (OPEN, DELIVERED),
+        DELIVERED: (),
+    }
+
+
+class PetitionKind:
+    """What people sign: a petition (name and email) or an open letter (moderated sign-ons)."""
+
+    PETITION = "petition"
+    LETTER = "letter"
+
+    ALL = (PETITION, LETTER)
+
+
+class StatusChangeRefused(ValueError):
+    """A petition may not move from its status to the one asked for (``PetitionStatus.TRANSITIONS``)."""
+
+    def __init__(self, current, wanted):
+        super().__init__(f"a petition cannot change from {current!r} to {wanted!r}")
+        self.current = current
+        self.wanted = wanted
+
+
+def set_status(petition, status, now=None):
+    """The one way a petition's status changes: along ``PetitionStatus.TRANSITIONS``, remembering when it stopped taking signatures.
+
+    A petition not yet written (status unset) may start in any status; setting
+    the status it already has changes nothing but ``closed_at`` if it lacks one.
+    """
+    current = petition.status
+    if status not in PetitionStatus.ALL:
+        raise StatusChangeRefused(current, status)
+    if current is not None and status != current and status not in PetitionStatus.TRANSITIONS.get(current, ()):
+        raise StatusChangeRefused(current, status)
+    if status in PetitionStatus.ENDED and petition.closed_at is None:
+        petition.closed_at = now or utcnow()
+    elif status not in PetitionStatus.ENDED:
+        petition.closed_at = None
+    petition.status = status
+
 
 class Petition(db.Model):
     __tablename__ = "petitions"
+    __table_args__ = (
+        CheckConstraint(in_values("status", PetitionStatus.ALL), name="status"),
+        CheckConstraint(in_values("kind", PetitionKind.ALL), name="kind"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
-    kind: Mapped[str] = mapped_column(String(20), default="petition")  # "petition" or "letter"
+    kind: Mapped[str] = mapped_column(String(20), default=PetitionKind.PETITION)
     # How a letter lists its signatories: "alphabetical" (as a reader of the page's language sorts) or "custom".
     signatory_order: Mapped[str] = mapped_column(String(16), default="alphabetical", server_default="alphabetical")
     status: Mapped[str] = mapped_column(String(20), default=PetitionStatus.DRAFT)
@@ -87,6 +136,10 @@ class Petition(db.Model):
     @property
     def is_signable(self):
         return self.status in PetitionStatus.SIGNABLE
+
+    @property
+    def is_letter(self):
+        return self.kind == PetitionKind.LETTER
 
     def __repr__(self):
         return f"<Petition {self.slug!r} {self.status} goal={self.goal}>"

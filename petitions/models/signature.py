@@ -1,9 +1,9 @@
 """Signatures: one person's support for one petition."""
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, in_values, utcnow
 
 
 class PublicName:
@@ -34,16 +34,17 @@ class Signature(db.Model):
         Index("ix_signatures_petition_confirmed_at", "petition_id", "confirmed_at"),
         Index("ix_signatures_email_hash", "email_hash"),
         # The public list of recent signers walks only those who chose to be listed, however few
-        # they are among a million; privacy.recent_public_signers words its query to match. It holds
+        # they are among a million; public_names.recent_public_signers words its query to match. It holds
         # all the list shows, so SQLite prefers it to the full (petition_id, confirmed_at) index.
         Index("ix_signatures_public_recent", "petition_id", "confirmed_at", "shown_name", "country",
               sqlite_where=text("show_name = 1 AND status = 'confirmed'"),
               postgresql_where=text("show_name AND status = 'confirmed'")),
+        CheckConstraint(in_values("status", SignatureStatus.ALL), name="status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"))
-    # HMAC of the address under a key of this petition's own (security.petition_email_hash), so rows
+    # HMAC of the address under a key of this petition's own (address_hashes.petition_email_hash), so rows
     # of two petitions cannot be linked to one person. NULL once withdrawn or anonymised.
     email_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Blank when the organisation's protection is on: then email, full name and city are in ``sealed``.

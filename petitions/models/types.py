@@ -38,3 +38,8 @@ def alembic_render_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
     return False
+
+
+def in_values(column, values):
+    """SQL for a CHECK that ``column`` holds one of ``values``: models and migration 0012 word it alike."""
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"

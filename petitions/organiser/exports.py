@@ -6,7 +6,7 @@ from ..accounts.services import audit
 from ..exports import delivery
 from ..extensions import db
 from ..models import utcnow
-from ..signing.services import petition_text
+from ..texts import petition_text
 from .protection import KeyLocked, is_protected
 
 FORMATS = ("csv", "pdf")

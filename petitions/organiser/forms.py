@@ -10,8 +10,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..i18n import at_most_characters, at_most_demands, demand_too_long, language_choices
-from ..models.petition import SLUG_RE
-from ..signing.forms import _strip
+from ..models.petition import SLUG_RE, PetitionKind
+from ..plaintext import single_line
 from .services import MAX_DEMAND_LENGTH, MAX_DEMANDS, TEXT_LIMITS, slug_from
 
 GOAL_MAX = 1_000_000_000
@@ -32,14 +32,14 @@ def _goal_field(default=None):
 
 
 class NewPetitionForm(FlaskForm):
-    kind = RadioField(_l("What are you starting?"), default="petition", validate_choice=True, choices=[
-        SelectChoice("petition", _l("A petition: people sign with their name and email address")),
-        SelectChoice("letter", _l("An open letter: organisations and people sign on, and you approve each one"))])
+    kind = RadioField(_l("What are you starting?"), default=PetitionKind.PETITION, validate_choice=True, choices=[
+        SelectChoice(PetitionKind.PETITION, _l("A petition: people sign with their name and email address")),
+        SelectChoice(PetitionKind.LETTER, _l("An open letter: organisations and people sign on, and you approve each one"))])
     organisation = SelectField(_l("Organisation"), coerce=int, validate_choice=True)
-    title = StringField(_l("Title"), filters=[_strip], validators=[
+    title = StringField(_l("Title"), filters=[single_line], validators=[
         DataRequired(message=_l("Please enter a title.")),
         Length(max=TEXT_LIMITS["title"], message=at_most_characters(TEXT_LIMITS["title"]))])
-    slug = StringField(_l("Web address (letters a–z, digits and hyphens)"), filters=[_strip])
+    slug = StringField(_l("Web address (letters a–z, digits and hyphens)"), filters=[single_line])
     primary_language = SelectField(_l("Main language"), validate_choice=True)
     goal = _goal_field(default=1000)  # a start that can be changed later; an open letter does not show it
 
@@ -64,7 +64,7 @@ class NewPetitionForm(FlaskForm):
 class SettingsForm(FlaskForm):
     goal = _goal_field()
     primary_language = SelectField(_l("Main language"), validate_choice=True)
-    organisation_name = StringField(_l("Started by (shown on the page)"), filters=[_strip],
+    organisation_name = StringField(_l("Started by (shown on the page)"), filters=[single_line],
                                     validators=[Length(max=200, message=at_most_characters(200))])
 
     def __init__(self, languages, *args, **kwargs):
@@ -73,10 +73,10 @@ class SettingsForm(FlaskForm):
 
 
 class TextForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[_strip], validators=[
+    title = StringField(_l("Title"), filters=[single_line], validators=[
         DataRequired(message=_l("Please enter a title.")),
         Length(max=TEXT_LIMITS["title"], message=at_most_characters(TEXT_LIMITS["title"]))])
-    addressee = StringField(_l("Addressed to"), filters=[_strip], validators=[
+    addressee = StringField(_l("Addressed to"), filters=[single_line], validators=[
         Length(max=TEXT_LIMITS["addressee"], message=at_most_characters(TEXT_LIMITS["addressee"]))])
     summary = TextAreaField(_l("Summary (one or two sentences)"), filters=[_strip_text], validators=[
         Length(max=TEXT_LIMITS["summary"], message=at_most_characters(TEXT_LIMITS["summary"]))])
@@ -101,7 +101,7 @@ class TextForm(FlaskForm):
 
 class UpdateForm(FlaskForm):
     language = SelectField(_l("Language"), validate_choice=True)
-    title = StringField(_l("Title"), filters=[_strip], validators=[
+    title = StringField(_l("Title"), filters=[single_line], validators=[
         DataRequired(message=_l("Please enter a title.")),
         Length(max=200, message=at_most_characters(200))])
     body = TextAreaField(_l("Text (Markdown)"), filters=[_strip_text], validators=[
@@ -116,20 +116,20 @@ class PaperCountForm(FlaskForm):
     count = IntegerField(_l("Number of paper signatures"), validators=[
         DataRequired(message=_l("Please enter how many.")),
         NumberRange(min=1, max=10_000_000, message=_l("Enter a whole number from 1 to 10,000,000."))])
-    note = StringField(_l("Note (where and when they were collected)"), filters=[_strip],
+    note = StringField(_l("Note (where and when they were collected)"), filters=[single_line],
                        validators=[Optional(), Length(max=200, message=at_most_characters(200))])
 
 
 class PaperCsvForm(FlaskForm):
     file = FileField(_l("CSV file with the columns name, city, country"))
-    note = StringField(_l("Note (where and when they were collected)"), filters=[_strip],
+    note = StringField(_l("Note (where and when they were collected)"), filters=[single_line],
                        validators=[Optional(), Length(max=200, message=at_most_characters(200))])
 
 
 class UnlockForm(FlaskForm):
     """A fresh two-factor code and the passphrase of the organisation's key, for one job."""
 
-    code = StringField(_l("Six-digit code from your authenticator app"), filters=[_strip])
+    code = StringField(_l("Six-digit code from your authenticator app"), filters=[single_line])
     passphrase = PasswordField(_l("Passphrase of your organisation's key"))
 
 

@@ -10,8 +10,8 @@ from ..models import tally
 from ..models.petition import SLUG_RE
 from ..plaintext import single_line
 from ..models import (
-    LetterSignatory, Membership, Petition, PetitionStatus, PetitionTranslation, PetitionVersion, Role,
-    SignatoryKind, SignatoryStatus, SignatureStatus, utcnow,
+    LetterSignatory, Membership, Petition, PetitionKind, PetitionStatus, PetitionTranslation, PetitionVersion, Role,
+    SignatoryKind, SignatoryStatus, SignatureStatus, set_status, utcnow,
 )
 from . import stats
 
@@ -47,9 +47,9 @@ def validate_petition_data(data, languages):
     status = data.get("status")
     if status is not None and status not in PetitionStatus.ALL:
         raise InvalidPetition(f"'status' must be one of {', '.join(PetitionStatus.ALL)}, not {status!r}")
-    kind = data.get("kind", "petition")
-    if kind not in ("petition", "letter"):
-        raise InvalidPetition(f"'kind' must be 'petition' or 'letter', not {kind!r}")
+    kind = data.get("kind", PetitionKind.PETITION)
+    if kind not in PetitionKind.ALL:
+        raise InvalidPetition(f"'kind' must be {' or '.join(map(repr, PetitionKind.ALL))}, not {kind!r}")
     organisation = data.get("organisation", "")
     if not isinstance(organisation, str) or len(organisation) > 200:
         raise InvalidPetition("'organisation' must be a string of at most 200 characters")
@@ -93,20 +93,11 @@ def _clean_translation(lang, text):
     return out
 
 
-def set_status(petition, status, now=None):
-    """Move a petition to ``status``, remembering when it stopped taking signatures."""
-    if status in PetitionStatus.ENDED and petition.closed_at is None:
-        petition.closed_at = now or utcnow()
-    elif status not in PetitionStatus.ENDED:
-        petition.closed_at = None
-    petition.status = status
-
-
 def import_petition(data, languages, shards):
     """Create or update a petition from an import document. Returns (petition, created).
 
     A new petition may start in any status. An existing one moves only as the
-    editor may move it (``TRANSITIONS``): a delivered petition never goes back
+    editor may move it (``PetitionStatus.TRANSITIONS``): a delivered petition never goes back
     to draft. A refused move raises InvalidPetition before anything changes.
     """
     clean = validate_petition_data(data, languages)
@@ -118,8 +109,8 @@ def import_petition(data, languages, shards):
         db.session.add(petition)
         set_status(petition, status or PetitionStatus.DRAFT)
     elif status is not None and status != petition.status:
-        if status not in TRANSITIONS[petition.status]:
-            allowed = ", ".join(TRANSITIONS[petition.status]) or "none"
+        if status not in PetitionStatus.TRANSITIONS[petition.status]:
+            allowed = ", ".join(PetitionStatus.TRANSITIONS[petition.status]) or "none"
             raise InvalidPetition(f"'status' cannot change from {petition.status!r} to {status!r} "
                                   f"(allowed from {petition.status!r}: {allowed})")
         change_status(petition, status)
@@ -202,16 +193,6 @@ class EditorError(ValueError):
         self.details = details
 
 
-# Where a petition may go from each status. It never returns to draft once
-# published, and a delivered petition stays delivered.
-TRANSITIONS = {
-    PetitionStatus.DRAFT: (PetitionStatus.OPEN,),
-    PetitionStatus.OPEN: (PetitionStatus.CLOSED,),
-    PetitionStatus.CLOSED: (PetitionStatus.OPEN, PetitionStatus.DELIVERED),
-    PetitionStatus.DELIVERED: (),
-}
-
-
 def petitions_for(account):
     """(petition, role) for every petition of every organisation the account belongs to, newest first."""
     rows = db.session.execute(
@@ -241,8 +222,6 @@ def petition_for(account, slug, wanted=Role.VIEWER):
     return row[0], row[1]
 
 
-KINDS = ("petition", "letter")
-
 # Cyrillic letters of Russian, Belarusian and Ukrainian as their passports spell them in Latin
 # (close to ICAO 9303); other scripts go through Unicode decomposition, and what is left is dropped.
 _CYRILLIC = dict(zip(
@@ -265,15 +244,15 @@ def slug_from(typed):
     return slug[:100].rstrip("-")
 
 
-def create_petition(organisation, slug, primary_language, goal, title, shards, kind="petition"):
+def create_petition(organisation, slug, primary_language, goal, title, shards, kind=PetitionKind.PETITION):
     """A new draft (a petition or an open letter) with its primary text's title; the rest is written in the editor."""
-    if kind not in KINDS:
+    if kind not in PetitionKind.ALL:
         raise EditorError("bad_kind")
     if db.session.scalar(select(Petition.id).where(Petition.slug == slug)) is not None:
         raise EditorError("slug_taken")
     petition = Petition(slug=slug, primary_language=primary_language, goal=goal, next_goal=goal, kind=kind,
-                        organisation=organisation, organisation_name=organisation.name,
-                        status=PetitionStatus.DRAFT)
+                        organisation=organisation, organisation_name=organisation.name)
+    set_status(petition, PetitionStatus.DRAFT)
     petition.translations.append(PetitionTranslation(language=primary_language, title=single_line(title)))
     db.session.add(petition)
     db.session.flush()
@@ -306,7 +285,7 @@ def change_status(petition, status, now=None, incomplete_ok=False):
     the organiser has seen the checklist and chose to go ahead (a reader of that
     language would otherwise get a page without, say, its addressee).
     """
-    if status not in TRANSITIONS.get(petition.status, ()):
+    if status not in PetitionStatus.TRANSITIONS.get(petition.status, ()):
         raise EditorError("bad_transition")
     if petition.status == PetitionStatus.DRAFT and not incomplete_ok:
         gaps = {lang: fields for lang, fields in missing_text(petition).items() if fields}

@@ -10,7 +10,7 @@ from .. import sealing
 from ..accounts import auth
 from ..accounts import services as accounts
 from ..extensions import db, limiter
-from ..web import configured_limit
+from ..ratelimits import configured_limit
 from . import protection
 
 

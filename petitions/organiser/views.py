@@ -20,10 +20,10 @@ from ..embed.snippets import iframe_snippets
 from ..i18n import country_name, current_language, format_percent, language_name, number
 from ..mail import updates as updates_mail
 from ..markup import render_markdown
-from ..models import PaperBatch, PetitionStatus, PetitionUpdate, Role, utcnow
+from ..models import PaperBatch, PetitionKind, PetitionStatus, PetitionUpdate, Role, utcnow
 from ..signing.forms import SignForm
-from ..signing.services import petition_text, public_counts, text_versions
-from ..web import part_of_or_404
+from ..lookups import part_of_or_404
+from ..texts import petition_text, public_counts, text_versions
 from . import campaign, exports, protection, services, stats
 from .unlocking import closing, unlock_limited, unlocked
 from .forms import (
@@ -72,9 +72,9 @@ class _AsIfOpen:
         return getattr(self._petition, name)
 
 
-def status_label_for(status, kind="petition"):
+def status_label_for(status, kind=PetitionKind.PETITION):
     """A status in words that agree with the kind: Russian «закрыта» (петиция) but «закрыто» (письмо)."""
-    if kind == "letter":
+    if kind == PetitionKind.LETTER:
         labels = {PetitionStatus.DRAFT: pgettext("letter", "Draft"),
                   PetitionStatus.OPEN: pgettext("letter", "Open for signing"),
                   PetitionStatus.CLOSED: pgettext("letter", "Closed"),
@@ -113,7 +113,7 @@ def _editor_message(error):
 def home():
     me = auth.current_account()
     mine = services.petitions_for(me)
-    letters = services.letter_figures([p.id for p, _role in mine if p.kind == "letter"])
+    letters = services.letter_figures([p.id for p, _role in mine if p.is_letter])
     items = [(p, role, petition_text(p, current_language())[0], letters.get(p.id)) for p, role in mine]
     return render_template("organiser/home.html", items=items, memberships=accounts.memberships_of(me),
                            me=me, empty=EmptyForm())
@@ -147,10 +147,10 @@ def dashboard(slug):
     lang = current_language()
     missing = services.missing_text(petition)
     common = dict(petition=petition, role=role, text=petition_text(petition, lang)[0], missing=missing,
-                  transitions=services.TRANSITIONS[petition.status], empty=EmptyForm(),
+                  transitions=PetitionStatus.TRANSITIONS[petition.status], empty=EmptyForm(),
                   can_edit=Role.at_least(role, Role.EDITOR),
                   incomplete=[(code, fields) for code, fields in missing.items() if fields])
-    if petition.kind == "letter":
+    if petition.is_letter:
         # A letter counts sign-ons, not signatures: no goal, no chart of confirmations.
         return render_template("organiser/letter_dashboard.html",
                                letter=services.letter_figures([petition.id])[petition.id], **common)
@@ -241,7 +241,7 @@ def preview(slug, code):
     petition, _role = _petition(slug)
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
-    if petition.kind == "letter":
+    if petition.is_letter:
         text, fallback = petition_text(petition, code)
         return render_template("organiser/preview.html", petition=petition, text=text, fallback=fallback,
                                body_html=render_markdown(text.body))

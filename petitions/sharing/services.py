@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 from babel import Locale
 from babel.core import get_global
-from babel.numbers import format_decimal
+from ..i18n import format_decimal
 from flask_babel import force_locale, get_translations
 from sqlalchemy import func, select
 
@@ -93,7 +93,7 @@ def letter_count_line(letter, language):
 
 def card_for(item, text, language, site_name):
     """The share card of a public petition or letter in ``language``, with its current count."""
-    if item.kind == "letter":
+    if item.is_letter:
         line = letter_count_line(item, language)
     else:
         line = petition_count_line(counting.total_count(item), language)

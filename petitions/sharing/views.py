@@ -6,17 +6,18 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from ..i18n import current_language, languages
 from ..letters.services import find_public_letter
 from ..links import external_url
-from ..security import add_security_headers
-from ..signing.services import petition_text
-from ..web import petition_or_404
+from ..models import PetitionKind
+from ..headers import add_security_headers
+from ..lookups import petition_or_404
+from ..texts import petition_text
 from . import image, services
 from .forms import MastodonForm
 
 bp = Blueprint("sharing", __name__)
 
-PAGES = {"petition": "signing.petition", "letter": "letters.letter"}
-IMAGES = {"petition": "sharing.petition_image", "letter": "sharing.letter_image"}
-MASTODON = {"petition": "sharing.petition_mastodon", "letter": "sharing.letter_mastodon"}
+PAGES = {PetitionKind.PETITION: "signing.petition", PetitionKind.LETTER: "letters.letter"}
+IMAGES = {PetitionKind.PETITION: "sharing.petition_image", PetitionKind.LETTER: "sharing.letter_image"}
+MASTODON = {PetitionKind.PETITION: "sharing.petition_mastodon", PetitionKind.LETTER: "sharing.letter_mastodon"}
 # Long enough that a burst of link previews is served from caches, short enough that the count moves.
 IMAGE_MAX_AGE = 300
 
@@ -29,7 +30,7 @@ def _image_cache(state):
 def _petition_or_404(slug):
     """A public petition (letters have their own addresses, so a letter's slug here is not found)."""
     petition = petition_or_404(slug)
-    if petition.kind != "petition":
+    if petition.kind != PetitionKind.PETITION:
         abort(404)
     return petition
 

@@ -24,15 +24,6 @@ CITY_MAX = 80
 EMAIL_MAX = 254
 
 
-def _strip(value):
-    """The filter of every one-line field: line breaks become spaces, control characters go, ends are trimmed.
-
-    One-line values reach mail headers (titles, names), where a line break
-    would make the message unsendable; multi-line fields use their own filter.
-    """
-    return single_line(value)
-
-
 # What mail programs and chat apps turn into a link. See NoAddresses for the rule.
 # After NFKC ("．" and "․" become "."), the dots IDNA reads as "." and other look-alikes.
 _DOT_LOOKALIKES = str.maketrans({ch: "." for ch in "\u3002\uff0e\uff61\u2024\ufe52\u0701\u0702\u2e3c"})
@@ -173,7 +164,7 @@ def email_field():
     """The email field both forms ask for, with the same checks and messages."""
     return EmailField(
         _l("Email address"),
-        filters=[_strip],
+        filters=[single_line],
         validators=[
             DataRequired(message=_l("Please enter your email address.")),
             Length(max=EMAIL_MAX, message=_l("Please enter a valid email address, like name@example.org.")),
@@ -235,7 +226,7 @@ class EmailForm(SupporterForm):
 class SignForm(StampedForm):
     full_name = StringField(
         _l("Full name"),
-        filters=[_strip],
+        filters=[single_line],
         validators=[
             DataRequired(message=_l("Please enter your name.")),
             Length(max=NAME_MAX, message=name_too_long(NAME_MAX)),
@@ -246,7 +237,7 @@ class SignForm(StampedForm):
     country = CountryField(_l("Country"), _l("Please choose your country."), _l("Choose your country"))
     city = StringField(
         _l("City (optional)"),
-        filters=[_strip],
+        filters=[single_line],
         validators=[
             Optional(),
             Length(max=CITY_MAX, message=city_too_long(CITY_MAX)),

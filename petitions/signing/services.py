@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import caching, counting, sealing
 from ..extensions import db
+from ..i18n import current_language
 from ..links import external_url
 from ..mail import messages
 from ..models import (
@@ -20,9 +21,10 @@ from ..models import (
     SignatureStatus, utcnow,
 )
 from ..models.letter import LetterSignatory, SignatoryKind, SignatoryStatus
-from ..models.petition import SLUG_RE
-from ..privacy import shown_name
-from ..security import petition_email_hash
+from ..address_hashes import petition_email_hash
+from ..public_names import shown_name
+from ..signature_links import token_payload, withdraw_url
+from ..texts import petition_text
 from ..tokens import (
     FormStamp, TokenExpired, TokenInvalid, TokenService, confirmation_tokens, signing_keys, unsubscribe_tokens,
     withdrawal_tokens,
@@ -69,23 +71,6 @@ class SignOutcome:
     SUPPRESSED = "suppressed"
 
 
-def find_public_petition(slug):
-    """The petition with this slug if the public may see it, else None."""
-    if not SLUG_RE.match(slug or ""):
-        return None
-    return db.session.scalar(
-        select(Petition).where(Petition.slug == slug, Petition.status.in_(PetitionStatus.PUBLIC))
-    )
-
-
-def petition_text(petition, language):
-    """The petition's text for a reader of ``language``: (translation, is_fallback)."""
-    translation = petition.translation(language)
-    if translation is not None:
-        return translation, False
-    return petition.translation(petition.primary_language) or petition.translations[0], True
-
-
 def sign(petition, details, language, now=None):
     """Record a signature as pending and queue its confirmation email.
 
@@ -124,6 +109,28 @@ def sign(petition, details, language, now=None):
 
 
 @functools.cache
+def receive_signature(petition, form):
+    """Take a submitted sign form (the petition page's or a widget's). False: show it again.
+
+    It is shown again with its errors, or, when sent back faster than a
+    person reads it (FORM_MIN_SECONDS), with its values kept and
+    ``form.press_again`` set: browsers that fill forms in make people that
+    quick, and telling them an email is on its way would be untrue.
+    A submission caught by the honeypot is dropped without a word: to its
+    sender it looks exactly like success.
+    """
+    form.press_again = False
+    if form.caught_by_honeypot():
+        return True
+    if form.sent_too_soon(current_app.config["FORM_MIN_SECONDS"]):
+        form.press_again = True
+        return False
+    if not form.validate():
+        return False
+    sign(petition, form.signer_details(), current_language())
+    return True
+
+
 def _insert_if_new(dialect):
     """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once: building it cost more than running it."""
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
@@ -198,7 +205,7 @@ def details_digest(signature):
 
 def confirmation_url(signature):
     """The link that confirms ``signature`` with the details it has now."""
-    token = confirmation_tokens(current_app).make({**_token_payload(signature), "d": details_digest(signature)})
+    token = confirmation_tokens(current_app).make({**token_payload(signature), "d": details_digest(signature)})
     return external_url("signing.confirm", lang=signature.language, token=token)
 
 
@@ -212,18 +219,6 @@ def _send_confirmation(signature, now, address, name):
 def _queue_confirmation(signature, now, address, name):
     url = confirmation_url(signature)
     messages.queue_confirmation(signature, url, withdraw_url(signature), now=now, address=address, name=name)
-
-
-def _token_payload(signature):
-    # The hash prefix ties a token to the address, so a token can never act on
-    # a later signature that reused a deleted one's id.
-    return {"s": signature.id, "h": signature.email_hash[:16]}
-
-
-def withdraw_url(signature):
-    """The link every email to a signer carries, to take the signature back."""
-    token = withdrawal_tokens(current_app).make(_token_payload(signature))
-    return external_url("signing.withdraw", lang=signature.language, token=token)
 
 
 def _signature_named_by(payload):
@@ -467,20 +462,6 @@ def address_needed_to_resend(petition):
     """
     return caching.remembered(("protected", petition.organisation_id),
                               lambda: sealing.public_key_of(petition.organisation_id) is not None)
-
-
-def public_counts(petition):
-    """(count, next goal) for display: online and paper signatures together; the goal follows the live count."""
-    count = counting.total_count(petition)
-    return count, counting.next_goal_for(count, petition.goal)
-
-
-def text_versions(petition, language):
-    """The kept versions of one language's text, newest first (empty if it was never edited after publication)."""
-    return db.session.scalars(
-        select(PetitionVersion).where(PetitionVersion.petition_id == petition.id, PetitionVersion.language == language)
-        .order_by(PetitionVersion.number.desc())
-    ).all()
 
 
 def last_edited_at(petition, language):

@@ -2,14 +2,16 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from .. import caching, privacy
+from .. import caching, erasure, public_names, withdrawal
 from ..extensions import csrf, limiter
 from ..i18n import best_language, country_name, current_language, languages
 from ..markup import render_markdown
 from ..models import PetitionStatus, SignatureStatus
 from ..models.petition import title_in
 from ..tokens import TokenExpired, TokenInvalid
-from ..web import client_key, configured_limit, email_key, petition_or_404
+from ..lookups import petition_or_404
+from ..ratelimits import client_key, configured_limit, email_key
+from ..texts import petition_text, public_counts, text_versions
 from . import services
 from .forms import EmailForm, SignForm
 
@@ -46,12 +48,12 @@ def _reading_languages(petition):
 
 def _page(petition, form, status=200, notice=None):
     lang = current_language()
-    text, fallback = services.petition_text(petition, lang)
-    count, next_goal = services.public_counts(petition)
+    text, fallback = petition_text(petition, lang)
+    count, next_goal = public_counts(petition)
     alternates = [(code, url_for("signing.petition", lang=code, slug=petition.slug))
                   for code in _reading_languages(petition)]
     recent = [(name, country_name(code, lang))
-              for name, code in privacy.recent_public_signers(petition.id, current_app.config["RECENT_SIGNERS_SHOWN"])]
+              for name, code in public_names.recent_public_signers(petition.id, current_app.config["RECENT_SIGNERS_SHOWN"])]
     updates = [(u, t, render_markdown(t.body)) for u, t in services.public_updates(petition, lang)]
     context = dict(
         petition=petition, text=text, fallback=fallback, body_html=render_markdown(text.body),
@@ -114,7 +116,7 @@ def petition_redirect(slug):
     readable = _reading_languages(petition)
     fallback = readable[0] if readable else current_app.config["DEFAULT_LANGUAGE"]
     lang = best_language(readable, fallback) if readable else fallback
-    endpoint = "letters.letter" if petition.kind == "letter" else "signing.petition"
+    endpoint = "letters.letter" if petition.is_letter else "signing.petition"
     return _vary(redirect(url_for(endpoint, lang=lang, slug=slug)))
 
 
@@ -129,14 +131,14 @@ def _vary(response):
 @caching.public  # the GET; a POST is never kept
 def petition(slug):
     petition = petition_or_404(slug)
-    if petition.kind == "letter":
+    if petition.is_letter:
         return redirect(url_for("letters.letter", slug=slug), code=303 if request.method == "POST" else 302)
     form = SignForm(current_language())
     if request.method != "POST":  # a HEAD may carry a form too, and must not sign
         return _page(petition, form)
     if not petition.is_signable:
         return _page(petition, form, status=409, notice="closed")
-    if not receive_signature(petition, form):
+    if not services.receive_signature(petition, form):
         return _page(petition, form, status=400)
     # The check-inbox page is this POST's answer, not a redirect: the address it
     # shows (masked) then never travels in a URL or a cookie.
@@ -149,35 +151,13 @@ def _check_inbox_page(petition, ticket):
                            address_needed=services.address_needed_to_resend(petition))
 
 
-def receive_signature(petition, form):
-    """Take a submitted sign form (the petition page's or a widget's). False: show it again.
-
-    It is shown again with its errors, or, when sent back faster than a
-    person reads it (FORM_MIN_SECONDS), with its values kept and
-    ``form.press_again`` set: browsers that fill forms in make people that
-    quick, and telling them an email is on its way would be untrue.
-    A submission caught by the honeypot is dropped without a word: to its
-    sender it looks exactly like success.
-    """
-    form.press_again = False
-    if form.caught_by_honeypot():
-        return True
-    if form.sent_too_soon(current_app.config["FORM_MIN_SECONDS"]):
-        form.press_again = True
-        return False
-    if not form.validate():
-        return False
-    services.sign(petition, form.signer_details(), current_language())
-    return True
-
-
 @bp.get("/<lang:lang>/p/<slug>/versions")
 @caching.public
 def versions(slug):
     """Every kept version of the text, so a signer can read what they signed."""
     petition = petition_or_404(slug)
-    text, _ = services.petition_text(petition, current_language())
-    kept = services.text_versions(petition, text.language)
+    text, _ = petition_text(petition, current_language())
+    kept = text_versions(petition, text.language)
     items = [(v, render_markdown(v.body)) for v in kept]
     alternates = [(code, url_for("signing.versions", lang=code, slug=slug)) for code in _reading_languages(petition)]
     return render_template("signing/versions.html", petition=petition, text=text, items=items, alternates=alternates)
@@ -241,9 +221,9 @@ def confirm(token):
     if too_soon or (not pressed and signature.status == SignatureStatus.PENDING):
         title_language, title = caching.remembered(("title", petition.id, lang), lambda: title_in(petition.id, lang))
         return render_template("signing/confirm.html", token=token, title=title, title_language=title_language,
-                               public_name=privacy.public_name(signature), served=services.confirm_page_stamp(),
+                               public_name=public_names.public_name(signature), served=services.confirm_page_stamp(),
                                press_again=too_soon)
-    count, next_goal = services.public_counts(petition)
+    count, next_goal = public_counts(petition)
     # Every press gets the same thanks, the first or a repeated one (a double
     # click, a reload): only a visit without pressing learns it was done before.
     # Thanks is when people share most, so the share block is right here. It is
@@ -257,7 +237,7 @@ def confirm(token):
 
 def _thanks_share(petition, lang):
     """The thanks page's link to the petition and its share links, rendered once for every reader of ``lang``."""
-    text, _ = services.petition_text(petition, lang)
+    text, _ = petition_text(petition, lang)
     return {
         "title": Markup('<p lang="{}"><a href="{}">{}</a></p>').format(
             text.language, url_for("signing.petition", lang=lang, slug=petition.slug), text.title),
@@ -294,16 +274,16 @@ def withdraw(token):
     petition = signature.petition
     if signature.status == SignatureStatus.WITHDRAWN:
         return _withdrawn_page(petition, already=True)
-    text, _ = services.petition_text(petition, current_language())
+    text, _ = petition_text(petition, current_language())
     if request.method != "POST":  # HEAD too: `curl -I` or a scanner must not withdraw anyone
         return render_template("signing/withdraw.html", text=text, token=token)
-    withdrawn = privacy.withdraw(signature)
+    withdrawn = withdrawal.withdraw(signature)
     return _withdrawn_page(petition, already=not withdrawn)
 
 
 def _withdrawn_page(petition, already):
     """Where a withdrawal ends: back to the petition, and the way to sign again while it is open."""
-    text, _ = services.petition_text(petition, current_language())
+    text, _ = petition_text(petition, current_language())
     return render_template("signing/withdrawn.html", already=already, petition=petition, text=text)
 
 
@@ -332,18 +312,18 @@ def erase_request():
     if request.method != "POST" or not form.validate():
         status = 400 if request.method == "POST" else 200
         return render_template("signing/erase_request.html", form=form), status
-    privacy.request_erasure(form.email.data, current_language())
+    erasure.request_erasure(form.email.data, current_language())
     return render_template("signing/check_inbox.html", petition=None, erasure=True)
 
 
 @bp.route("/<lang:lang>/erase/<token>", methods=["GET", "POST"])
 def erase(token):
     try:
-        address_hash = privacy.erasure_target(token)
+        address_hash = erasure.erasure_target(token)
     except (TokenInvalid, TokenExpired):
         return render_template("signing/link_invalid.html"), 400
     if request.method != "POST":
-        count = privacy.signature_count_of(address_hash)
+        count = erasure.signature_count_of(address_hash)
         return render_template("signing/erase_confirm.html", token=token, count=count)
-    erased = privacy.erase_everything(address_hash)
+    erased = erasure.erase_everything(address_hash)
     return render_template("signing/erased.html", count=erased)
