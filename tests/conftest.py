@@ -1,26 +1,44 @@
 """Shared fixtures: an app per test on SQLite (or TEST_DATABASE_URL), a real SMTP server.
 
-Tables are created once per session and emptied after every test, which
-keeps each test independent and the suite fast on PostgreSQL too.
+Tables are created once per session. Each test runs in one transaction on one
+connection that is rolled back at its end: the application's commits release
+savepoints inside it, as in Warehouse's suite. Tests marked ``commits``
+(threads, subprocesses, other connections, VACUUM), and every test when
+TEST_ROLLBACK=0, really commit, and their tables are emptied after them.
 """
+import contextlib
+import functools
 import os
-import socket
-import threading
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, inspection
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import InvalidRequestError
 
 from petitions import create_app, models, sealing  # noqa: F401  (registers every table)
 from petitions.config import normalise_database_url
 from petitions.extensions import db, limiter
 
+from . import factories
+from .helpers import LANGS, empty_tables, free_port
 from .smtp import SmtpServer
 
-LANGS = ["en", "ru", "be", "de"]
+
+ROLLBACK = os.environ.get("TEST_ROLLBACK", "1") != "0"
 
 
 def pytest_configure(config):
     os.environ.setdefault("PETITIONS_ENV", "testing")
+    config.addinivalue_line(
+        "markers", "commits: the test must really commit (threads, subprocesses, other connections, VACUUM); "
+                   "its tables are emptied after it instead of its transaction being rolled back")
+
+
+def pytest_collection_modifyitems(items):
+    # A live server, a throwaway PostgreSQL or a browser works on connections of its own.
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("faults"):
+            item.add_marker(pytest.mark.commits)
 
 
 @pytest.fixture(scope="session")
@@ -42,10 +60,153 @@ def _schema(database_url):
     engine.dispose()
 
 
+class _SharedConnection(Connection):
+    """The one connection of a rolled-back test, which the session also takes for an engine (``database.checkpoint``)."""
+
+    @property
+    def url(self):
+        return self.engine.url
+
+    def connect(self):
+        return _Borrowed(self)
+
+
+class _Borrowed:
+    """``engine.connect()`` in a rolled-back test: the shared connection, which closing leaves open."""
+
+    def __init__(self, connection):
+        self._connection = connection
+
+    def __enter__(self):
+        return self._connection
+
+    def __exit__(self, *exc):
+        return False
+
+    def close(self):
+        pass
+
+    def execution_options(self, **options):
+        if "isolation_level" in options:
+            # As the database would refuse VACUUM inside a transaction (the web wizard logs that and carries on).
+            raise InvalidRequestError("this needs a connection outside the test's transaction: mark the test `commits`")
+        return self._connection.execution_options(**options)
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+
+class _EngineOverConnection:
+    """What ``db.engine`` is in a rolled-back test: the app's engine, whose connections are the test's one.
+
+    Code that writes in a transaction of its own (daily keys, sealing keys) gets
+    a savepoint on it instead, so what it writes is rolled back with the test.
+    """
+
+    def __init__(self, engine, connection):
+        self.engine = engine
+        self.connection = connection
+
+    def __getattr__(self, name):
+        return getattr(self.engine, name)
+
+    @property
+    def _has_events(self):
+        return self.engine._has_events
+
+    @_has_events.setter
+    def _has_events(self, value):
+        # event.listen(db.engine, ...) stores its listener on the engine's dispatch but
+        # sets this flag on the object it was given; the engine's connections read the engine's.
+        self.engine._has_events = value
+
+    def connect(self):
+        return _Borrowed(self.connection)
+
+    @contextlib.contextmanager
+    def begin(self):
+        with self.connection.begin_nested():
+            yield self.connection
+
+
+_RESTART_SEQUENCES = """
+DO $$
+DECLARE used record;
+BEGIN
+    FOR used IN SELECT schemaname, sequencename FROM pg_sequences
+                WHERE schemaname = current_schema() AND last_value IS NOT NULL LOOP
+        EXECUTE 'ALTER SEQUENCE ' || quote_ident(used.schemaname) || '.' || quote_ident(used.sequencename)
+                || ' RESTART';
+    END LOOP;
+END
+$$"""
+
+
+@inspection._inspects(_EngineOverConnection)
+def _inspect_over_connection(engine):
+    # sqlalchemy.inspect(db.engine) looks the type up, which a stand-in cannot pass as.
+    return inspect(engine.connection)
+
+
+class _OuterTransaction:
+    """One connection in a transaction, shared by every app a test makes, rolled back at its end."""
+
+    def __init__(self, engine):
+        self.connection = _SharedConnection(engine)
+        self.adopted = []
+        self.sqlite = engine.dialect.name == "sqlite"
+        if self.sqlite:
+            # pysqlite begins a transaction only before a write, so SAVEPOINT would open (and
+            # RELEASE commit) one of its own: take BEGIN into our hands (SQLAlchemy's pysqlite notes).
+            dbapi = self.connection.connection.dbapi_connection
+            self.isolation_level, dbapi.isolation_level = dbapi.isolation_level, None
+        self.transaction = self.connection.begin()
+        if self.sqlite:
+            self.connection.exec_driver_sql("BEGIN")
+        elif engine.dialect.name == "postgresql":
+            # As TRUNCATE … RESTART IDENTITY did, ids start at 1 in every test (some tests name them).
+            # nextval is never rolled back, but ALTER SEQUENCE is.
+            self.connection.exec_driver_sql(_RESTART_SEQUENCES)
+
+    def adopt(self, app):
+        with app.app_context():
+            engines = db.engines  # the extension's own mapping for this app
+            engines[None] = _EngineOverConnection(engines[None], self.connection)
+        self.adopted.append(app)
+
+    def end(self):
+        self.transaction.rollback()
+        if self.sqlite:
+            self.connection.connection.dbapi_connection.isolation_level = self.isolation_level
+        self.connection.close()
+        for app in self.adopted:
+            with app.app_context():
+                db.engines[None] = db.engines[None].engine
+
+
+def _session_binds_to_connection(monkeypatch):
+    """Sessions join the test's transaction: their commits release savepoints, their rollbacks go back to one."""
+    factory = db.session.session_factory
+    monkeypatch.setitem(factory.kw, "join_transaction_mode", "create_savepoint")
+    get_bind = factory.class_.get_bind
+
+    def bind_to_connection(self, *args, **kwargs):
+        bind = get_bind(self, *args, **kwargs)
+        return bind.connection if isinstance(bind, _EngineOverConnection) else bind
+
+    monkeypatch.setattr(factory.class_, "get_bind", bind_to_connection)
+
+
 @pytest.fixture
-def make_app(database_url, _schema, tmp_path):
+def make_app(request, database_url, _schema, tmp_path):
     """Build an app with extra settings; every app made in a test is cleaned up after it."""
     apps = []
+    rollback = ROLLBACK and request.node.get_closest_marker("commits") is None
+    outer = None
+    # Not the test's own monkeypatch, which a test may undo halfway through.
+    patches = pytest.MonkeyPatch()
+    if rollback:
+        _session_binds_to_connection(patches)
 
     def factory(**overrides):
         settings = {
@@ -63,28 +224,32 @@ def make_app(database_url, _schema, tmp_path):
         settings.update(overrides)
         app = create_app("testing", settings)
         apps.append(app)
+        if rollback and settings["SQLALCHEMY_DATABASE_URI"] == database_url:
+            nonlocal outer
+            if outer is None:
+                with app.app_context():
+                    outer = _OuterTransaction(db.engine)
+            outer.adopt(app)
         return app
 
     yield factory
     sealing.forget_process_keys()  # their rows go with the tables
+    try:
+        for app in apps:
+            with app.app_context():
+                db.session.remove()
+        if outer is not None:
+            outer.end()
+    finally:
+        patches.undo()
     for app in apps:
         with app.app_context():
-            _empty_tables()
+            if outer is None or app not in outer.adopted:
+                empty_tables()
             if app.config.get("RATELIMIT_ENABLED"):
                 limiter.reset()
             db.session.remove()
             db.engine.dispose()
-
-
-def _empty_tables():
-    tables = list(reversed(db.metadata.sorted_tables))
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
-    db.session.commit()
 
 
 @pytest.fixture
@@ -104,49 +269,15 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def petition_data(slug="free-them", goal=1000, languages=("en",), status="open", primary="en", **extra):
-    """An import document for a petition written in ``languages``."""
-    texts = {
-        "en": ("Free the prisoners of conscience", "the Minister of Justice", ["Release them", "Drop the charges"]),
-        "ru": ("Освободите узников совести", "министру юстиции", ["Освободить их", "Снять обвинения"]),
-        "be": ("Вызваліце вязняў сумлення", "міністру юстыцыі", ["Вызваліць іх", "Зняць абвінавачванні"]),
-        "de": ("Freiheit für die gewaltlosen politischen Gefangenen", "den Justizminister", ["Freilassung", "Anklagen fallen lassen"]),
-    }
-    translations = {}
-    for lang in languages:
-        title, addressee, demands = texts[lang]
-        translations[lang] = {
-            "title": title, "addressee": addressee, "summary": f"{title}: summary ({lang}).",
-            "body": f"Body in **{lang}** with a [link](https://example.org/{lang}).", "demands": demands,
-        }
-    data = {"slug": slug, "goal": goal, "primary_language": primary, "organisation": "Test Rights Group",
-            "status": status, "translations": translations}
-    data.update(extra)
-    return data
-
-
 @pytest.fixture
 def make_petition(app):
     """Create (and commit) a petition through the same service the CLI uses."""
-    from petitions.organiser.services import import_petition
-
-    def factory(**kwargs):
-        petition, _ = import_petition(petition_data(**kwargs), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
-        db.session.commit()
-        return petition
-
-    return factory
+    return functools.partial(factories.create_petition, app.config)
 
 
 @pytest.fixture
 def petition(make_petition):
     return make_petition(languages=tuple(LANGS))
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -164,94 +295,13 @@ def smtp_app(app, smtp_server):
     return app
 
 
-def run_in_threads(target, count):
-    """Run ``target(i)`` in ``count`` threads started together; returns the exceptions raised."""
-    barrier = threading.Barrier(count)
-    errors = []
-
-    def run(i):
-        try:
-            barrier.wait()
-            target(i)
-        except Exception as exc:  # collected for the test to assert on
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
-
-
-PASSWORD = "correct horse battery staple"
-
-
 @pytest.fixture
 def make_member(app):
     """An account with ``role`` in the organisation named ``organisation`` (created if need be), committed."""
-    from petitions.accounts import services as accounts
-    from petitions.models import Membership
-
-    def factory(email="owner@rights.example", role="owner", organisation="Test Rights Group", name="Olga Owner",
-                totp=False, language="en"):
-        org = accounts.find_or_create_organisation(organisation)
-        account = accounts.find_account(email) or accounts.create_account(email, name, PASSWORD, language)
-        db.session.add(Membership(organisation=org, account=account, role=role))
-        if totp:
-            import pyotp
-
-            secret = pyotp.random_base32()
-            accounts.enable_totp(account, secret, pyotp.TOTP(secret).now())
-            account.totp_last_step = None
-        db.session.commit()
-        return account
-
-    return factory
-
-
-def totp_code(account, offset_steps=0):
-    import time as _time
-
-    import pyotp
-
-    return pyotp.TOTP(account.totp_secret).at(_time.time() + 30 * offset_steps)
-
-
-def sign_in(client, account, password=PASSWORD, code=None):
-    """Sign in through the real pages (and the code step when the account has TOTP)."""
-    response = client.post("/organiser/sign-in", data={"email": account.email, "password": password})
-    if account.has_totp:
-        assert response.status_code == 302 and "/sign-in/code" in response.location, response.status_code
-        response = client.post(response.location, data={"code": code or totp_code(account)})
-    return response
+    return factories.create_member
 
 
 @pytest.fixture
 def add_signatures(app):
     """Store ``count`` confirmed signatures quickly (bypassing the flow, which has its own tests)."""
-    from datetime import timedelta
-
-    from petitions import counting
-    from petitions.models import Signature, utcnow
-
-    def factory(petition, count=1, status="confirmed", at=None, **fields):
-        at = at or (utcnow() - timedelta(seconds=count + 1))  # all in the past
-        start = db.session.scalar(text("SELECT COALESCE(MAX(id), 0) FROM signatures")) or 0
-        rows = []
-        for i in range(count):
-            n = start + i + 1
-            row = {"petition_id": petition.id, "email": f"s{n}@example.org", "email_hash": f"{n:064x}",
-                   "full_name": f"Signer {n}", "country": "DE", "city": "Berlin", "language": "en",
-                   "status": status, "created_at": at + timedelta(seconds=i), "show_name": False,
-                   "wants_updates": False, "public_name": "full", "confirmation_sends": 1}
-            if status == "confirmed":
-                row["confirmed_at"] = at + timedelta(seconds=i)
-            row.update(fields)
-            rows.append(row)
-        db.session.execute(Signature.__table__.insert(), rows)
-        if status == "confirmed":
-            counting.add_to_count(petition.id, 1, delta=count)
-        db.session.commit()
-
-    return factory
+    return factories.add_signatures

@@ -1,15 +1,20 @@
 """Small helpers shared by the tests."""
 import html
 import re
+import socket
+import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from petitions.extensions import db
 from petitions.mail import messages
 from petitions.models import OutboxMessage, Signature
 from petitions.tokens import FormStamp
+
+LANGS = ["en", "ru", "be", "de"]
+PASSWORD = "correct horse battery staple"
 
 LINK_RE = re.compile(r"https?://[^/\s]+(/[a-z]{2}/confirm/[A-Za-z0-9_.\-]+)")
 
@@ -81,3 +86,77 @@ def signature_count():
 
 def page_text(response):
     return response.get_data(as_text=True)
+
+
+def petition_data(slug="free-them", goal=1000, languages=("en",), status="open", primary="en", **extra):
+    """An import document for a petition written in ``languages``."""
+    texts = {
+        "en": ("Free the prisoners of conscience", "the Minister of Justice", ["Release them", "Drop the charges"]),
+        "ru": ("Освободите узников совести", "министру юстиции", ["Освободить их", "Снять обвинения"]),
+        "be": ("Вызваліце вязняў сумлення", "міністру юстыцыі", ["Вызваліць іх", "Зняць абвінавачванні"]),
+        "de": ("Freiheit für die gewaltlosen politischen Gefangenen", "den Justizminister", ["Freilassung", "Anklagen fallen lassen"]),
+    }
+    translations = {}
+    for lang in languages:
+        title, addressee, demands = texts[lang]
+        translations[lang] = {
+            "title": title, "addressee": addressee, "summary": f"{title}: summary ({lang}).",
+            "body": f"Body in **{lang}** with a [link](https://example.org/{lang}).", "demands": demands,
+        }
+    data = {"slug": slug, "goal": goal, "primary_language": primary, "organisation": "Test Rights Group",
+            "status": status, "translations": translations}
+    data.update(extra)
+    return data
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_in_threads(target, count):
+    """Run ``target(i)`` in ``count`` threads started together; returns the exceptions raised."""
+    barrier = threading.Barrier(count)
+    errors = []
+
+    def run(i):
+        try:
+            barrier.wait()
+            target(i)
+        except Exception as exc:  # collected for the test to assert on
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def totp_code(account, offset_steps=0):
+    import pyotp
+
+    return pyotp.TOTP(account.totp_secret).at(time.time() + 30 * offset_steps)
+
+
+def sign_in(client, account, password=PASSWORD, code=None):
+    """Sign in through the real pages (and the code step when the account has TOTP)."""
+    response = client.post("/organiser/sign-in", data={"email": account.email, "password": password})
+    if account.has_totp:
+        assert response.status_code == 302 and "/sign-in/code" in response.location, response.status_code
+        response = client.post(response.location, data={"code": code or totp_code(account)})
+    return response
+
+
+def empty_tables():
+    """Delete every row (tests that really commit; the others are rolled back)."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()

@@ -6,8 +6,7 @@ from sqlalchemy import select
 from petitions.extensions import db
 from petitions.models import Petition
 
-from .conftest import petition_data
-from .helpers import sign
+from .helpers import petition_data, sign
 
 
 def write(tmp_path, data, name="petition.json"):
@@ -85,7 +84,7 @@ def _audit_lines():
 
 
 def test_reset_password_from_a_file_ends_sessions_and_is_audited(app, runner, make_member, tmp_path):
-    from .conftest import sign_in
+    from .helpers import sign_in
 
     account = make_member()
     client = app.test_client()
@@ -103,7 +102,7 @@ def test_reset_password_from_a_file_ends_sessions_and_is_audited(app, runner, ma
 
 
 def test_reset_password_asks_twice_and_refuses_a_short_one(app, runner, make_member):
-    from .conftest import PASSWORD, sign_in
+    from .helpers import PASSWORD, sign_in
 
     account = make_member()
     result = runner.invoke(args=["organiser", "reset-password", "--email", account.email], input="short\nshort\n")
@@ -139,7 +138,7 @@ def test_disable_two_factor_turns_it_off_deletes_recovery_codes_and_is_audited(a
 
 
 def _create(runner, *extra, input=None):
-    from .conftest import PASSWORD
+    from .helpers import PASSWORD
 
     return runner.invoke(args=["organiser", "create", "--email", "ed@rights.example", "--name", "Ed",
                                "--organisation", "Test Rights Group", "--password", PASSWORD, *extra], input=input)

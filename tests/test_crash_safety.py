@@ -17,15 +17,15 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from petitions.extensions import db
 from petitions.models import OutboxMessage, Signature, SignatureStatus
-from petitions.security import petition_email_hash
+from petitions.address_hashes import petition_email_hash
 from petitions.signing import services
 
-from .conftest import free_port
-from .helpers import last_confirm_path, served_stamp
+from .helpers import free_port, last_confirm_path, served_stamp
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -55,6 +55,7 @@ def _details(email):
                                   show_name=False, wants_updates=False)
 
 
+@pytest.mark.commits
 def test_a_killed_server_keeps_every_signature_it_acknowledged_and_the_count_stays_exact(
         app, petition, database_url, tmp_path):
     # Signatures waiting for confirmation before the rush, whose links clients follow during it.

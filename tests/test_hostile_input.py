@@ -174,7 +174,7 @@ def test_control_characters_are_removed_from_names(client, petition, name):
 
 @pytest.fixture
 def organiser_client(app, petition, make_member):
-    from .conftest import sign_in
+    from .helpers import sign_in
 
     client = app.test_client()
     sign_in(client, make_member())

@@ -118,6 +118,8 @@ def _statements_for(client, path):
     return statements
 
 
+# Counts statements, which in a rolled-back test would include the SAVEPOINTs that stand for its commits.
+@pytest.mark.commits
 def test_the_index_costs_the_same_number_of_queries_for_5_or_50_petitions(client, make_petition, add_signatures):
     for n in range(5):
         add_signatures(make_petition(slug=f"few-{n}"), 2)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import free_port, petition_data
+from .helpers import free_port, petition_data
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_RATELIMIT_STORAGE_URI", "")

@@ -9,8 +9,7 @@ from werkzeug.test import encode_multipart
 from petitions.extensions import db
 from petitions.models import PaperSignature, Petition, Signature
 
-from .conftest import sign_in
-from .helpers import page_text, sign
+from .helpers import page_text, sign, sign_in
 
 TOO_MUCH = "What you sent is larger than this page accepts"
 

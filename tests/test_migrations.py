@@ -97,7 +97,7 @@ def test_0008_gives_existing_letter_signatories_their_country_as_a_list_and_refu
 
     from petitions.organiser.services import import_petition
 
-    from .conftest import petition_data
+    from .helpers import petition_data
 
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
     with app.app_context():
@@ -125,7 +125,7 @@ def test_0008_gives_existing_letter_signatories_their_country_as_a_list_and_refu
 
 def test_0009_keys_address_hashes_per_petition_and_keeps_the_public_names(empty_database_url, tmp_path):
     # From 0006, so 0008 (letters' countries) and 0009 (sealing) run in the order they are chained.
-    from petitions.security import email_hash, petition_email_hash
+    from petitions.address_hashes import email_hash, petition_email_hash
 
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
     key = app.config["HASH_KEY"]
@@ -172,7 +172,7 @@ def test_0010_dates_earlier_updates_as_sent_and_will_not_go_back_while_a_draft_e
 
     from petitions.organiser.services import import_petition
 
-    from .conftest import petition_data
+    from .helpers import petition_data
 
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
     with app.app_context():

@@ -28,7 +28,7 @@ from petitions.config import normalise_database_url
 from petitions.database import engine_options
 from petitions.extensions import db
 
-from .conftest import free_port
+from .helpers import free_port
 from .test_two_machines import (
     PG_URL,
     SECRET,

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from petitions import counting, privacy
+from petitions import counting, daily_keys, erasure, retention
+from petitions.address_hashes import email_hash
 from petitions.extensions import db
 from petitions.mail.worker import deliver_all
 from petitions.models import DailyKey, LetterSignatory, OutboxMessage, Petition, Signature, SignatureStatus, utcnow
@@ -66,15 +67,15 @@ def test_raw_client_addresses_are_never_stored(client, petition):
     stored = _every_stored_value()
     assert "203.0.113.77" not in stored
     # No hash of the client either: it would link signers who shared an address that day.
-    assert privacy.client_hash("203.0.113.77") not in stored
+    assert daily_keys.client_hash("203.0.113.77") not in stored
 
 
 def test_the_client_hash_key_rotates_daily_and_old_keys_are_purged(app):
     today = utcnow()
     tomorrow = today + timedelta(days=1)
-    assert privacy.client_hash("198.51.100.1", today) == privacy.client_hash("198.51.100.1", today)
-    assert privacy.client_hash("198.51.100.1", today) != privacy.client_hash("198.51.100.1", tomorrow)
-    privacy.purge(now=tomorrow)
+    assert daily_keys.client_hash("198.51.100.1", today) == daily_keys.client_hash("198.51.100.1", today)
+    assert daily_keys.client_hash("198.51.100.1", today) != daily_keys.client_hash("198.51.100.1", tomorrow)
+    retention.purge(now=tomorrow)
     db.session.commit()
     assert [k.day for k in db.session.scalars(select(DailyKey))] == [tomorrow.date()]
 
@@ -172,8 +173,9 @@ def test_an_erasure_request_for_an_unknown_address_sends_nothing_and_looks_the_s
 
 # --- retention ---------------------------------------------------------------------------------
 
+@pytest.mark.commits
 def test_purge_deletes_old_unconfirmed_and_anonymises_long_ended_petitions(app, client, make_petition, runner):
-    from petitions.organiser.services import set_status
+    from petitions.models import set_status
 
     fresh = make_petition(slug="fresh")
     old = make_petition(slug="old")
@@ -295,9 +297,9 @@ def test_erasing_twice_never_takes_the_count_below_the_truth(client, petition, a
     confirm(client, last_confirm_path("twice@example.org"))
     sign(client, email="other@example.org")
     confirm(client, last_confirm_path("other@example.org"))
-    key = privacy.email_hash(app.config["HASH_KEY"], "twice@example.org")
-    assert privacy.erase_everything(key) == 1
-    assert privacy.erase_everything(key) == 0
+    key = email_hash(app.config["HASH_KEY"], "twice@example.org")
+    assert erasure.erase_everything(key) == 1
+    assert erasure.erase_everything(key) == 0
     db.session.commit()
     assert counting.confirmed_count(petition.id) == 1
 
@@ -315,10 +317,10 @@ def test_a_resent_link_outlives_the_original_retention_window(app, client, petit
     signature.created_at = utcnow() - timedelta(days=8)
     signature.confirmation_sent_at = utcnow() - timedelta(days=1)
     db.session.commit()
-    assert privacy.purge()["unconfirmed_deleted"] == 0
+    assert retention.purge()["unconfirmed_deleted"] == 0
     signature.confirmation_sent_at = utcnow() - timedelta(days=8)
     db.session.commit()
-    assert privacy.purge()["unconfirmed_deleted"] == 1
+    assert retention.purge()["unconfirmed_deleted"] == 1
 
 
 def test_production_refuses_a_key_rotation_without_a_pinned_hash_key(monkeypatch):
@@ -389,9 +391,9 @@ def test_erasure_counts_petition_signatures_and_sign_ons_together(app, client, p
     make_petition(slug="joint", kind="letter")
     sign(client, email="both@example.org")
     _co_sign(client, email="both@example.org")
-    key = privacy.email_hash(app.config["HASH_KEY"], "both@example.org")
-    assert privacy.signature_count_of(key) == 2
-    assert privacy.erase_everything(key) == 2
+    key = email_hash(app.config["HASH_KEY"], "both@example.org")
+    assert erasure.signature_count_of(key) == 2
+    assert erasure.erase_everything(key) == 2
     db.session.commit()
     assert signature_count() == 0 and _sign_ons() == []
 
@@ -409,6 +411,7 @@ def _sign_on_row(letter, name, status, days_ago=0, **fields):
     return row
 
 
+@pytest.mark.commits
 def test_purge_deletes_stale_unconfirmed_sign_ons_counting_from_the_last_email(make_petition, runner):
     letter = make_petition(slug="joint", kind="letter")
     _sign_on_row(letter, "Stale", "unconfirmed", days_ago=8)
@@ -422,8 +425,9 @@ def test_purge_deletes_stale_unconfirmed_sign_ons_counting_from_the_last_email(m
     assert [row.name for row in _sign_ons()] == ["Resent", "Confirmed", "Fresh"]
 
 
+@pytest.mark.commits
 def test_purge_scrubs_contact_details_of_long_ended_letters_and_keeps_the_public_list(client, make_petition, runner):
-    from petitions.organiser.services import set_status
+    from petitions.models import set_status
 
     ended = make_petition(slug="joint", kind="letter")
     still_open = make_petition(slug="open-letter", kind="letter")
@@ -451,6 +455,7 @@ def test_purge_scrubs_contact_details_of_long_ended_letters_and_keeps_the_public
     assert "1. Listed – Belarus" in page and "1. Jürgen Groß, former UN Special Rapporteur – Belarus" in page
 
 
+@pytest.mark.commits
 def test_purge_makes_what_it_deleted_unreadable_in_the_database(runner):
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
@@ -469,7 +474,7 @@ def on_disk(make_app, tmp_path):
     """An app on a SQLite file of its own, and a function returning every byte stored in it and its log."""
     from petitions.organiser.services import import_petition
 
-    from .conftest import petition_data
+    from .helpers import petition_data
 
     path = tmp_path / "raw.sqlite"
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
@@ -504,7 +509,7 @@ def test_a_removed_co_signer_leaves_no_trace_in_the_sqlite_files(on_disk, how):
         path = re.search(r"http://petitions\.test(/en/erase/\S+)", queued_to("trace@example.org")[-1].text_body)
         assert client.post(path.group(1)).status_code == 200
     else:
-        from petitions.organiser.services import set_status
+        from petitions.models import set_status
 
         for row in _sign_ons():
             row.status = "awaiting"

@@ -47,7 +47,7 @@ def test_ipv6_clients_are_limited_per_64_network_and_ipv4_clients_per_address(ma
 
 
 def test_client_network_groups_ipv6_by_64_and_keeps_ipv4_addresses_apart():
-    from petitions.web import client_network
+    from petitions.ratelimits import client_network
 
     assert client_network("2001:db8:1:2:aaaa::1") == client_network("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
     assert client_network("2001:db8:1:3::1") != client_network("2001:db8:1:2::1")

@@ -17,8 +17,7 @@ from petitions.plaintext import single_line
 from petitions.signing import forms as signing_forms
 from petitions.signing.forms import contains_address
 
-from .conftest import PASSWORD, run_in_threads, sign_in, totp_code
-from .helpers import page_text, queued_to, served_stamp, sign
+from .helpers import PASSWORD, page_text, queued_to, run_in_threads, served_stamp, sign, sign_in, totp_code
 
 OWNER = "owner@rights.example"
 # The owner's address with an invisible character inside, which the forms' filter used to drop after
@@ -181,6 +180,7 @@ def test_a_signer_name_hiding_an_address_is_refused_and_nothing_is_stored(client
 
 # --- 5. wrong codes are limited in a rolling window that a right password does not reset -----------
 
+@pytest.mark.commits
 def test_parallel_guesses_after_the_right_password_check_no_more_codes_than_the_limit(make_app, make_member, monkeypatch):
     workers = 12
     app = make_app(SECOND_STEP_MAX_FAILURES=3,

@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 
 from petitions.config import normalise_database_url
 
-from .conftest import free_port, petition_data
+from .helpers import free_port, petition_data
 from .faults.test_outages import _post_sign, _start_worker, _stop, _tail, _wait
 from .helpers import CONFIRM_FORM_RE, LINK_RE
 from .smtp import SmtpServer, text_part

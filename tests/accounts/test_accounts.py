@@ -9,8 +9,7 @@ from petitions.extensions import db
 from petitions.models import Account, AuditEvent, Invitation, Membership
 from petitions.tokens import erasure_tokens, invitation_tokens
 
-from ..conftest import PASSWORD, sign_in, totp_code
-from ..helpers import page_text, queued_to
+from ..helpers import PASSWORD, page_text, queued_to, sign_in, totp_code
 
 
 def test_passwords_are_stored_as_argon2id_hashes(app, make_member):

@@ -8,8 +8,7 @@ from petitions.extensions import db
 from petitions.models import Account, AuditEvent, OutboxMessage, RecoveryCode
 from petitions.tokens import invitation_tokens, password_reset_tokens
 
-from ..conftest import PASSWORD, sign_in, totp_code
-from ..helpers import page_text, queued_to
+from ..helpers import PASSWORD, page_text, queued_to, sign_in, totp_code
 from .test_sessions import enrol, shown_codes
 
 NEW_PASSWORD = "a brand new long passphrase"

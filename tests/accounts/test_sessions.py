@@ -10,8 +10,7 @@ from petitions.accounts import services as accounts
 from petitions.extensions import db
 from petitions.models import Account, AuditEvent, utcnow
 
-from ..conftest import PASSWORD, sign_in, totp_code
-from ..helpers import page_text
+from ..helpers import PASSWORD, page_text, sign_in, totp_code
 
 WRONG = "000000"
 

@@ -6,8 +6,7 @@ import pyotp
 from petitions.extensions import db
 from petitions.models import Account
 
-from ..conftest import PASSWORD, sign_in
-from ..helpers import page_text
+from ..helpers import PASSWORD, page_text, sign_in
 
 
 def _shown_key(client):

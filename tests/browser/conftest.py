@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from ..conftest import free_port
+from ..helpers import free_port
 
 # Chromium drops requests for static files (the favicon above all) when a test moves on; the
 # development server then leaves the file for the garbage collector to close, at whatever moment
@@ -51,7 +51,7 @@ def live_server(make_app, smtp_server):
         from petitions.extensions import db
         from petitions.organiser.services import import_petition
 
-        from ..conftest import petition_data
+        from ..helpers import petition_data
 
         import_petition(petition_data(languages=("en", "ru", "be", "de")), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
         db.session.commit()

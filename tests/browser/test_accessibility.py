@@ -51,7 +51,7 @@ def site(live_server, smtp_server):
     from petitions.organiser import campaign
     from petitions.organiser.services import import_petition
 
-    from ..conftest import petition_data
+    from ..helpers import petition_data
 
     app = live_server.app
     secret = pyotp.random_base32()

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ..conftest import free_port
+from ..helpers import free_port
 from ..smtp import text_part
 from .conftest import ARTIFACTS
 

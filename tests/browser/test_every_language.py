@@ -24,7 +24,7 @@ from petitions import create_app, sealing
 from petitions.config import Config
 from petitions.extensions import db
 
-from ..conftest import _empty_tables, free_port
+from ..helpers import empty_tables, free_port
 from ..smtp import SmtpServer, text_part
 from .conftest import ARTIFACTS
 from .test_accessibility import AXE_JS, AXE_PATH, BLOCKING, axe_violations
@@ -132,7 +132,7 @@ def site(database_url, _schema, tmp_path_factory):
         smtp.stop()
         sealing.forget_process_keys()
         with app.app_context():
-            _empty_tables()
+            empty_tables()
             db.session.remove()
             db.engine.dispose()
 

@@ -15,7 +15,7 @@ def letter(live_server):
     from petitions.letters.services import import_lines
     from petitions.organiser.services import import_petition
 
-    from ..conftest import petition_data
+    from ..helpers import petition_data
 
     with live_server.app.app_context():
         letter, _ = import_petition(petition_data(slug="joint-letter", kind="letter", languages=("en", "ru")),

@@ -26,7 +26,7 @@ def walk(site, live_server):
     from petitions.models import Petition, Signature, utcnow
     from petitions.organiser import services
 
-    from ..conftest import petition_data
+    from ..helpers import petition_data
 
     app = live_server.app
     with app.app_context():

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from ..conftest import free_port
+from ..helpers import free_port
 from ..smtp import text_part
 from .conftest import ARTIFACTS
 from .test_accessibility import AXE_PATH, assert_accessible_at_every_width
@@ -184,7 +184,7 @@ def test_the_index_shows_totals_tabs_sort_and_a_search_that_needs_no_script(open
         from petitions.models import Petition
         from petitions.organiser.services import import_petition
 
-        from ..conftest import petition_data
+        from ..helpers import petition_data
 
         db.session.execute(update(Petition).where(Petition.slug == "free-them").values(paper_count=80))
         import_petition(petition_data(slug="won-already", status="delivered"), app.config["LANGUAGES"],
@@ -232,7 +232,7 @@ def mailbox_server(make_app, tmp_path):
         from petitions.extensions import db
         from petitions.organiser.services import import_petition
 
-        from ..conftest import petition_data
+        from ..helpers import petition_data
 
         import_petition(petition_data(), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
         db.session.commit()

@@ -12,10 +12,9 @@ from petitions.embed import script
 from petitions.extensions import db
 from petitions.i18n import number
 from petitions.models import Signature
-from petitions.security import add_security_headers
+from petitions.headers import add_security_headers
 
-from ..conftest import sign_in
-from ..helpers import confirm, confirm_path, page_text, queued_to, served_stamp, sign, signature_count
+from ..helpers import confirm, confirm_path, page_text, queued_to, served_stamp, sign, sign_in, signature_count
 
 
 def embed_sign(client, slug="free-them", lang="en", headers=None, **fields):

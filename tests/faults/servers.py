@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from ..conftest import free_port
+from ..helpers import free_port
 from ..smtp import SmtpServer, _Handler
 
 

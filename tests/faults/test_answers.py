@@ -12,8 +12,7 @@ from petitions import create_app
 from petitions.extensions import db, limiter
 from petitions.models import Signature
 
-from ..conftest import free_port
-from ..helpers import sign
+from ..helpers import free_port, sign
 
 
 @pytest.fixture
@@ -62,7 +61,7 @@ def _commit_fails(monkeypatch):
 def test_a_503_carries_our_retry_after_and_no_rate_limit_headers(make_app, monkeypatch):
     from petitions.organiser.services import import_petition
 
-    from ..conftest import petition_data
+    from ..helpers import petition_data
 
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
     with app.app_context():

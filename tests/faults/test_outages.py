@@ -23,10 +23,9 @@ from sqlalchemy import create_engine, func, select, text
 from petitions.extensions import db
 from petitions.mail import messages as mail
 from petitions.models import OutboxMessage
-from petitions.security import petition_email_hash
+from petitions.address_hashes import petition_email_hash
 
-from ..conftest import free_port, petition_data
-from ..helpers import sign
+from ..helpers import free_port, petition_data, sign
 from .servers import FaultySmtpServer, PostgresCluster, RedisServer
 
 pytestmark = pytest.mark.faults

@@ -8,8 +8,7 @@ from petitions.extensions import db
 from petitions.letters import services
 from petitions.models import LetterSignatory, OutboxMessage
 
-from ..conftest import sign_in
-from ..helpers import page_text, queued_to, served_stamp
+from ..helpers import page_text, queued_to, served_stamp, sign_in
 
 
 @pytest.fixture

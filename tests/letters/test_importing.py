@@ -15,8 +15,7 @@ from petitions.extensions import db
 from petitions.letters import importing, services
 from petitions.models import LetterSignatory
 
-from ..conftest import sign_in
-from ..helpers import queued_to, served_stamp
+from ..helpers import queued_to, served_stamp, sign_in
 
 DATA = Path(__file__).parent / "data"
 BASE = "/organiser/p/end-repression/signatories"
@@ -178,8 +177,11 @@ def test_no_country_several_countries_and_a_region_through_the_web_preview(app, 
     assert rows[3] == ("Suara Rakyat – Malaysia, Asia-Pacific", "Malaysia: exact; Asia-Pacific: a region, kept as typed")
     assert rows[4] == ("Forum for Asian Rights – Asia-Pacific", "Asia-Pacific: a region, kept as typed")
     assert rows[5] == ("People's Vigilance – India", "India: exact; the country ends the name, without a separator")
+    # Languages the site is not translated into (French and Spanish now are: their names are exact).
+    rows = _rows(organiser.post(f"{BASE}/import", data={"lines": "Lega – Ciad\nToimisto – Saksa", "kind": "organisation"}))
+    assert rows == {1: ("Lega – Chad", "Chad: name in another language: Italian"), 2: ("Toimisto – Germany", "Germany: name in another language: Finnish")}
     rows = _rows(organiser.post(f"{BASE}/import", data={"lines": "Ligue – Tchad\nBüro – Alemania", "kind": "organisation"}))
-    assert rows == {1: ("Ligue – Chad", "Chad: name in another language: French"), 2: ("Büro – Germany", "Germany: name in another language: Spanish")}
+    assert rows == {1: ("Ligue – Chad", "Chad: exact"), 2: ("Büro – Germany", "Germany: exact")}
     page = html.unescape(response.get_data(as_text=True))
     select_6 = re.search(r'<select id="choice-6" name="choice-6">(.*?)</select>', page, re.S).group(1)
     options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]*)</option>', select_6)

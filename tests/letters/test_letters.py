@@ -10,8 +10,7 @@ from petitions.extensions import db
 from petitions.letters import importing, services
 from petitions.models import LetterSignatory, OutboxMessage
 
-from ..conftest import sign_in
-from ..helpers import page_text, queued_to, read, served_stamp
+from ..helpers import page_text, queued_to, read, served_stamp, sign_in
 
 
 @pytest.fixture
@@ -216,7 +215,7 @@ def test_the_letter_as_a_pdf_and_html_document(app, letter, make_member):
 def test_petition_import_accepts_a_letter_kind_and_refuses_others(app, runner, tmp_path):
     import json
 
-    from ..conftest import petition_data
+    from ..helpers import petition_data
 
     path = tmp_path / "l.json"
     path.write_text(json.dumps(petition_data(slug="l1", kind="letter")))

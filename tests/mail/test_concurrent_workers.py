@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from petitions.extensions import db
@@ -13,6 +14,7 @@ from petitions.models import OutboxMessage
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.commits
 def test_four_mail_workers_at_once_send_every_message_exactly_once(app, smtp_server, database_url, tmp_path):
     messages = 160
     for i in range(messages):

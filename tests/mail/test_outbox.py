@@ -133,6 +133,7 @@ def test_smtp_urls_select_the_right_connection():
     assert (implicit.scheme, implicit.port) == ("smtps", 465)
 
 
+@pytest.mark.commits
 def test_development_delivers_from_inside_the_web_process(make_app, smtp_server):
     import time
 

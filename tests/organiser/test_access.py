@@ -5,7 +5,7 @@ from sqlalchemy import select
 from petitions.extensions import db
 from petitions.models import PaperBatch
 
-from ..conftest import sign_in
+from ..helpers import sign_in
 
 # Every organiser route about one petition, with the method that uses it.
 PETITION_ROUTES = [

@@ -2,10 +2,9 @@
 from datetime import date, datetime, timedelta, timezone
 
 from petitions.organiser import stats
-from petitions.privacy import purge
+from petitions.retention import purge
 
-from ..conftest import sign_in
-from ..helpers import page_text
+from ..helpers import page_text, sign_in
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)
 

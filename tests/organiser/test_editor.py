@@ -6,8 +6,8 @@ from sqlalchemy import select
 from petitions.extensions import db
 from petitions.models import Petition, PetitionVersion
 
-from ..conftest import sign_in
-from ..helpers import page_text
+from ..factories import add_signatory
+from ..helpers import page_text, sign_in
 
 TEXT = {"title": "Free Ales", "addressee": "the President", "summary": "Short.", "body": "Some **bold** text.",
         "demands": "Release him\nDrop the charges"}
@@ -239,15 +239,12 @@ def test_an_open_letter_is_created_from_the_web_and_gets_a_letter_dashboard(app,
 
 def test_a_letters_dashboard_and_the_home_page_show_sign_ons_waiting(app, make_member, make_petition):
     from petitions.letters.services import import_lines
-    from petitions.models import LetterSignatory
 
     letter = make_petition(slug="joint-letter", kind="letter")
     import_lines(letter, "Rights Watch – DE\nFree Press – FR", "organisation")
     import_lines(letter, "Anna Ivanova, BY", "individual")
-    for name, kind in [("Waiting One", "organisation"), ("Waiting Two", "individual")]:
-        db.session.add(LetterSignatory(petition_id=letter.id, kind=kind, name=name, name_key=name.lower(),
-                                       country="DE", language="en", status="awaiting"))
-    db.session.commit()
+    add_signatory(letter, "Waiting One", kind="organisation")
+    add_signatory(letter, "Waiting Two", kind="individual")
     client = _editor(app, make_member)
     html = page_text(client.get("/organiser/p/joint-letter/"))
     figures = html[html.index('id="signatories-heading"'):]

@@ -10,8 +10,7 @@ from sqlalchemy import select
 from petitions.extensions import db
 from petitions.models import AuditEvent
 
-from ..conftest import sign_in
-from ..helpers import page_text
+from ..helpers import page_text, sign_in
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 EXPORTS = AuditEvent.action.startswith("export.")  # sign-ins are in the audit log too

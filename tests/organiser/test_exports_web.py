@@ -7,7 +7,7 @@ from sqlalchemy import select
 from petitions.extensions import db
 from petitions.models import AuditEvent
 
-from ..conftest import sign_in
+from ..helpers import sign_in
 from .test_exports import EXPORTS
 
 

@@ -8,7 +8,7 @@ from petitions.extensions import db
 from petitions.models import Petition
 from petitions.organiser.services import InvalidPetition, import_petition
 
-from ..conftest import petition_data
+from ..helpers import petition_data
 
 
 def _import(app, **kwargs):

@@ -6,20 +6,16 @@ from petitions.extensions import db
 from petitions.letters.moderation import website_href
 from petitions.models import LetterSignatory, OutboxMessage
 
-from ..conftest import sign_in
-from ..helpers import page_text
+from ..factories import add_signatory
+from ..helpers import page_text, sign_in
 
 
 @pytest.fixture
 def waiting(make_petition):
     """A letter with one organisation's sign-on waiting for a decision."""
     letter = make_petition(slug="joint-letter", kind="letter", languages=("en", "ru"))
-    row = LetterSignatory(petition_id=letter.id, kind="organisation", name="Viasna", name_key="viasna", country="BY",
-                          website="spring96.org", contact_name="Ales", contact_role="Chair", email="a@spring96.org",
-                          language="en", status="awaiting")
-    db.session.add(row)
-    db.session.commit()
-    return row
+    return add_signatory(letter, "Viasna", country="BY", website="spring96.org", contact_name="Ales",
+                         contact_role="Chair", email="a@spring96.org")
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from sqlalchemy import func, select
 from petitions.extensions import db
 from petitions.models import PaperSignature
 
-from ..conftest import sign_in
-from ..helpers import page_text
+from ..helpers import page_text, sign_in
 
 
 def _client(app, make_member):

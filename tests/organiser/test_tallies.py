@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta, timezone
 from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
-from petitions import counting, create_app, privacy
+from petitions import counting, create_app, erasure, public_names, retention, withdrawal
+from petitions.address_hashes import email_hash
 from petitions.extensions import db
 from petitions.models import Petition, PetitionStatus, Signature, SignatureStatus, SignatureTally, tally
 from petitions.organiser import campaign, services as organiser, stats
@@ -120,19 +121,19 @@ def test_every_dashboard_figure_matches_the_rows_after_a_random_mix(app, make_pe
             key = services.petition_email_hash(app.config["HASH_KEY"], petition.id, address)
             signature = db.session.scalar(select(Signature).where(Signature.email_hash == key))
             if signature is not None:
-                privacy.withdraw(signature, now=now)
+                withdrawal.withdraw(signature, now=now)
         elif action < 0.95:
             address, _ = rng.choice(moments)
-            privacy.erase_everything(privacy.email_hash(app.config["HASH_KEY"], address))
+            erasure.erase_everything(email_hash(app.config["HASH_KEY"], address))
         else:
-            privacy.purge(now=now)
+            retention.purge(now=now)
         db.session.commit()
         if step % 60 == 59:
             assert_tallies_match_rows(petitions)
     # A long-ended petition's signers are anonymised by the purge; its figures stay.
     petitions[1].status, petitions[1].closed_at = PetitionStatus.CLOSED, NOW - timedelta(days=400)
     db.session.commit()
-    privacy.purge(now=NOW)
+    retention.purge(now=NOW)
     db.session.commit()
     assert_tallies_match_rows(petitions)
     figures = stats.dashboard(petitions[0], NOW)
@@ -173,15 +174,15 @@ def test_recent_public_signers_read_the_partial_index(app, make_petition, add_si
     add_signatures(petition, 20, at=NOW - timedelta(days=1))
     add_signatures(petition, 2, status="withdrawn", at=NOW, show_name=True, shown_name="Gone",
                    confirmed_at=NOW - timedelta(hours=1))
-    assert privacy.recent_public_signers(petition.id, 10) == [("Listed", "DE")] * 3
+    assert public_names.recent_public_signers(petition.id, 10) == [("Listed", "DE")] * 3
     if db.engine.dialect.name == "postgresql":
-        statement = privacy._RECENT_PUBLIC.params(of_petition=petition.id, limit=10)
+        statement = public_names._RECENT_PUBLIC.params(of_petition=petition.id, limit=10)
         query = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
         db.session.execute(text("SET LOCAL enable_seqscan = off"))
         plan = " ".join(row[0] for row in db.session.execute(text(f"EXPLAIN {query}")))
     else:
         # No ANALYZE: a fresh database has no statistics, and the query must not depend on them.
-        query = privacy._RECENT_PUBLIC_SQLITE.text.replace(":of_petition", str(petition.id)).replace(":limit", "10")
+        query = public_names._RECENT_PUBLIC_SQLITE.text.replace(":of_petition", str(petition.id)).replace(":limit", "10")
         plan = " ".join(row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {query}")))
     db.session.rollback()
     assert "ix_signatures_public_recent" in plan, query

@@ -7,8 +7,7 @@ from petitions.extensions import db
 from petitions.mail.worker import deliver_all
 from petitions.models import PetitionUpdate, Signature
 
-from ..conftest import sign_in
-from ..helpers import page_text
+from ..helpers import page_text, sign_in
 from ..smtp import html_part, text_part
 
 

@@ -43,6 +43,7 @@ def create_keys(runner, passphrase_file, tmp_path):
     return result, kit
 
 
+@pytest.mark.commits
 def test_keys_create_seals_every_existing_row_and_status_counts_no_plain_row(runner, signed, passphrase_file, tmp_path):
     before = runner.invoke(args=["keys", "status", "--organisation", "Test Rights Group"]).output
     assert "protection off" in before and "plain rows:  4" in before
@@ -58,6 +59,7 @@ def test_keys_create_seals_every_existing_row_and_status_counts_no_plain_row(run
     assert " ".join(fingerprint) in status
 
 
+@pytest.mark.commits
 def test_keys_create_twice_is_refused(runner, signed, passphrase_file, tmp_path):
     create_keys(runner, passphrase_file, tmp_path)
     again = runner.invoke(args=["keys", "create", "--organisation", "Test Rights Group",
@@ -73,6 +75,7 @@ def test_a_short_passphrase_changes_nothing(runner, signed, tmp_path):
     assert db.session.scalar(select(Signature.sealed).limit(1)) is None
 
 
+@pytest.mark.commits
 def test_keys_create_asks_the_passphrase_twice_without_a_file(runner, signed):
     result = runner.invoke(args=["keys", "create", "--organisation", "Test Rights Group"],
                            input=f"{PASSPHRASE}\n{PASSPHRASE}\n")
@@ -80,6 +83,7 @@ def test_keys_create_asks_the_passphrase_twice_without_a_file(runner, signed):
     assert "BEGIN PETITIONS ORGANISATION KEY" in result.output  # no --recovery-file: the kit is printed
 
 
+@pytest.mark.commits
 @pytest.mark.parametrize("fmt", ["csv", "pdf"])
 def test_a_protected_export_is_byte_for_byte_the_unprotected_one(runner, signed, passphrase_file, tmp_path, fmt,
                                                                  monkeypatch):
@@ -99,6 +103,7 @@ def test_a_protected_export_is_byte_for_byte_the_unprotected_one(runner, signed,
     assert actions.count("key.unlock") == 2
 
 
+@pytest.mark.commits
 def test_a_protected_export_without_passphrase_or_kit_writes_nothing(runner, signed, passphrase_file, tmp_path):
     create_keys(runner, passphrase_file, tmp_path)
     result, path = exported(runner, tmp_path, "out.csv")
@@ -106,6 +111,7 @@ def test_a_protected_export_without_passphrase_or_kit_writes_nothing(runner, sig
     assert not path.exists()
 
 
+@pytest.mark.commits
 def test_a_wrong_passphrase_exits_non_zero_writes_nothing_and_is_audited(runner, signed, passphrase_file, tmp_path):
     create_keys(runner, passphrase_file, tmp_path)
     wrong = tmp_path / "wrong.txt"
@@ -116,6 +122,7 @@ def test_a_wrong_passphrase_exits_non_zero_writes_nothing_and_is_audited(runner,
     assert "key.unlock_refused" in db.session.scalars(select(AuditEvent.action)).all()
 
 
+@pytest.mark.commits
 def test_another_organisation_kit_does_not_open_this_one(runner, signed, passphrase_file, tmp_path):
     from petitions import sealing
     from petitions.sealing import crypto
@@ -127,6 +134,7 @@ def test_another_organisation_kit_does_not_open_this_one(runner, signed, passphr
     assert result.exit_code != 0 and not path.exists()
 
 
+@pytest.mark.commits
 def test_keys_create_seals_letter_sign_ons_and_keeps_their_moderation_flag(runner, make_petition, passphrase_file,
                                                                           tmp_path):
     letter = make_petition(slug="open-letter", kind="letter")

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from petitions.extensions import db
 from petitions.letters import services
 from petitions.models import LetterSignatory, OutboxMessage, Petition, utcnow
-from petitions.security import email_hash, petition_email_hash
+from petitions.address_hashes import email_hash, petition_email_hash
 
 from ..helpers import page_text, queued_to, served_stamp
 
@@ -92,8 +92,9 @@ def test_withdrawing_a_sealed_sign_on_forgets_the_unsent_mail_about_it(client, l
     assert {m.recipient for m in db.session.scalars(select(OutboxMessage))} == {"keep@libereco.example"}
 
 
+@pytest.mark.commits
 def test_purge_scrubs_the_sealed_contact_details_of_a_long_ended_protected_letter(client, letter, runner):
-    from petitions.organiser.services import set_status
+    from petitions.models import set_status
 
     _co_sign(client)
     client.post(_link("ales@spring96.org", "confirm"))

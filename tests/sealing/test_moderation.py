@@ -7,8 +7,7 @@ from sqlalchemy import select
 from petitions.extensions import db
 from petitions.models import Account, LetterSignatory
 
-from ..conftest import sign_in, totp_code
-from ..helpers import page_text, queued_to, served_stamp
+from ..helpers import page_text, queued_to, served_stamp, sign_in, totp_code
 from .conftest import PASSPHRASE
 
 BASE = "/organiser/p/end-repression/signatories"

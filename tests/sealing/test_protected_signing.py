@@ -3,11 +3,11 @@ import re
 
 from sqlalchemy import select
 
-from petitions import privacy
+from petitions import erasure, public_names
 from petitions.extensions import db
 from petitions.models import Petition, Signature
 from petitions.organiser.protection import unlock
-from petitions.security import email_hash
+from petitions.address_hashes import email_hash
 
 from ..helpers import confirm, last_confirm_path, page_text, queued_to, sign
 from .conftest import PASSPHRASE
@@ -67,7 +67,7 @@ def test_the_public_name_is_listed_in_the_form_chosen_without_the_key(client, pr
     sign(client, email="c@example.org", full_name="Hidden Person")
     for address in ("a@example.org", "b@example.org", "c@example.org"):
         confirm(client, last_confirm_path(address))
-    names = sorted(name for name, _ in privacy.recent_public_signers(protected_petition.id))
+    names = sorted(name for name, _ in public_names.recent_public_signers(protected_petition.id))
     assert names == ["A. Z.", "Ihar Losik"]
 
 
@@ -102,7 +102,7 @@ def test_erasure_finds_an_address_on_every_petition(client, app, make_petition):
         make_petition(slug=slug)
         sign(client, slug=slug, email="sasha@example.org")
     sign(client, slug="first", email="other@example.org")
-    assert privacy.erase_everything(email_hash(app.config["HASH_KEY"], "sasha@example.org")) == 2
+    assert erasure.erase_everything(email_hash(app.config["HASH_KEY"], "sasha@example.org")) == 2
     db.session.commit()
     assert db.session.query(Signature).count() == 1
 

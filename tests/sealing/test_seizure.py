@@ -9,6 +9,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import make_url
 
 from petitions.extensions import db
@@ -77,11 +78,13 @@ def assert_nothing_private_in(seized, signers):
             assert public.encode("utf-8") in seized, f"the chosen public name {public!r} should be there"
 
 
+@pytest.mark.commits
 def test_a_seized_server_reveals_no_signer_of_a_protected_organisation(app, client, database_url, protected_petition):
     sign_and_confirm_everyone(client, SIGNERS)
     assert_nothing_private_in(seized_bytes(app, database_url), SIGNERS)
 
 
+@pytest.mark.commits
 def test_turning_protection_on_leaves_no_plaintext_of_existing_signers(app, client, runner, database_url, petition,
                                                                        tmp_path):
     sign_and_confirm_everyone(client, SIGNERS)
@@ -95,6 +98,7 @@ def test_turning_protection_on_leaves_no_plaintext_of_existing_signers(app, clie
     assert_nothing_private_in(seized_bytes(app, database_url), SIGNERS)
 
 
+@pytest.mark.commits
 def test_the_seizure_search_would_find_an_unprotected_signer(app, client, database_url, petition):
     """The search itself works: without protection the same values are found."""
     sign_and_confirm_everyone(client, SIGNERS)

@@ -4,8 +4,7 @@ from sqlalchemy import select
 from petitions.extensions import db
 from petitions.models import Account, AuditEvent, Signature
 
-from ..conftest import sign_in, totp_code
-from ..helpers import page_text
+from ..helpers import page_text, sign_in, totp_code
 from .conftest import PASSPHRASE
 
 

@@ -12,8 +12,7 @@ from petitions.extensions import db
 from petitions.models import Account, AuditEvent, Signature
 from petitions.organiser import protection
 
-from ..conftest import PASSWORD, sign_in, totp_code
-from ..helpers import page_text
+from ..helpers import PASSWORD, page_text, sign_in, totp_code
 
 PASSPHRASE = "nine quiet herons by the river"
 EDITOR_PASSPHRASE = "the editor's own long passphrase"
@@ -274,6 +273,7 @@ def test_a_member_without_a_copy_is_told_so(app, petition, make_member):
     assert page.status_code == 200 and "You hold no copy" in page_text(page)
 
 
+@pytest.mark.commits
 def test_a_new_organisation_is_created_with_protection_on_from_the_start(app, runner, tmp_path, monkeypatch):
     monkeypatch.setattr("petitions.cli.STRAGGLER_SECONDS", 0)
     passphrase = tmp_path / "passphrase.txt"

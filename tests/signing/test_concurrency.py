@@ -1,4 +1,5 @@
 """Concurrent signers and confirmations: the database keeps the count exact."""
+import pytest
 from sqlalchemy import func, select
 
 from petitions import counting
@@ -6,8 +7,7 @@ from petitions.extensions import db
 from petitions.models import CounterShard, GoalMilestone, Signature, SignatureStatus
 from petitions.signing import services
 
-from ..conftest import petition_data, run_in_threads
-from ..helpers import last_confirm_path
+from ..helpers import last_confirm_path, petition_data, run_in_threads
 
 
 def make_petition_in(app, **data):
@@ -23,6 +23,7 @@ def _details(email):
                                   show_name=False, wants_updates=False)
 
 
+@pytest.mark.commits
 def test_concurrent_submissions_with_one_address_store_one_signature(app, petition):
     petition_id = petition.id
 
@@ -37,6 +38,7 @@ def test_concurrent_submissions_with_one_address_store_one_signature(app, petiti
     assert db.session.scalar(select(func.count()).select_from(Signature)) == 1
 
 
+@pytest.mark.commits
 def test_confirmations_from_32_connections_at_once_keep_the_count_exact(make_app):
     """Several hundred confirmations through the real request path, 32 database connections together.
 

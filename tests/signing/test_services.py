@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
-from petitions import counting
+from petitions import counting, texts
 from petitions.extensions import db
 from petitions.models import GoalMilestone, Petition, Signature, SignatureStatus, utcnow
 from petitions.signing import services
@@ -169,7 +169,7 @@ def test_reaching_the_goal_stores_the_moment_and_raises_the_next_goal(app, make_
     assert [m.goal for m in milestones] == [2]
     assert milestones[0].reached_at is not None
     assert db.session.get(Petition, petition.id).next_goal == 5
-    assert services.public_counts(petition) == (2, 5)
+    assert texts.public_counts(petition) == (2, 5)
 
 
 def test_reading_the_count_never_touches_the_signatures_table(app, petition):
@@ -194,5 +194,5 @@ def test_title_in_a_language_falls_back_to_the_primary_one_like_the_page(make_pe
     petition = make_petition(slug="two-texts", languages=("ru", "be"), primary="be")
     assert title_in(petition.id, "ru") == ("ru", "Освободите узников совести")
     assert title_in(petition.id, "de") == ("be", "Вызваліце вязняў сумлення")
-    assert title_in(petition.id, "de") == (services.petition_text(petition, "de")[0].language,
-                                          services.petition_text(petition, "de")[0].title)
+    assert title_in(petition.id, "de") == (texts.petition_text(petition, "de")[0].language,
+                                          texts.petition_text(petition, "de")[0].title)

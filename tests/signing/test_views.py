@@ -296,7 +296,7 @@ def test_development_mailbox_is_absent_outside_development(client):
 def test_development_mailbox_lists_and_shows_mail(make_app, tmp_path):
     from petitions.organiser.services import import_petition
 
-    from ..conftest import petition_data
+    from ..helpers import petition_data
 
     app = make_app(DEV_MAILBOX=True)
     # DEV_MAILBOX is read when the app is built; make_app passes it in as a setting.
