@@ -173,13 +173,21 @@ class Site:
 
     def confirm(self, machine, path):
         """Open the link and press its button on ``machine``, as a person does. Returns the press's status."""
+        return self.press(machine, self.open_confirmation(machine, path))
+
+    def open_confirmation(self, machine, path):
+        """Open a confirmation link on ``machine``: its button's (action, served stamp)."""
         status, page = self.get(machine, path)
         button = CONFIRM_FORM_RE.search(page)
         assert status == 200 and button, (status, page[:500])
-        served = re.search(r'name="served" value="([^"]+)"', page).group(1)
+        return html.unescape(button.group(1)), re.search(r'name="served" value="([^"]+)"', page).group(1)
+
+    def press(self, machine, opened):
+        """Press a button opened before, on ``machine``. Returns the press's status and page."""
+        action, served = opened
         conn = _connection(self.ports[machine])
         try:
-            conn.request("POST", html.unescape(button.group(1)), urllib.parse.urlencode({"served": served}),
+            conn.request("POST", action, urllib.parse.urlencode({"served": served}),
                          {"Content-Type": "application/x-www-form-urlencoded"})
             response = conn.getresponse()
             body = response.read().decode(errors="replace")
@@ -259,17 +267,18 @@ def sign_and_confirm_concurrently(site, signers, label="crowd"):
     assert statuses == [200] * signers, (statuses, site.logs())
     paths = [site.confirmation_path(site.address(f"{label}{i}")) for i in range(signers)]
 
-    # A double press landing on both machines together still counts once.
-    presses = [(machine, path) for path in paths for machine in (0, 1)]
+    # A double press landing on both machines together still counts once. Every page is opened first:
+    # a page opened after the other machine's press has confirmed shows "already confirmed", no button.
+    presses = [(machine, site.open_confirmation(machine, path)) for path in paths for machine in (0, 1)]
     barrier = threading.Barrier(min(8, len(presses)))
 
     def press(job):
-        machine, path = job
+        machine, opened = job
         try:
             barrier.wait(timeout=5)
         except threading.BrokenBarrierError:
             pass  # the last few presses have fewer partners; they still run
-        return site.confirm(machine, path)[0]
+        return site.press(machine, opened)[0]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         pressed = list(pool.map(press, presses))
