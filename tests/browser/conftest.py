@@ -26,6 +26,7 @@ def pytest_collection_modifyitems(items):
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE, DESKTOP = {"width": 360, "height": 740}, {"width": 1280, "height": 900}
 
 
 class LiveServer(str):
@@ -75,3 +76,36 @@ def browser():
         browser.close()
 
 
+
+
+@pytest.fixture(scope="session")
+def axe_js():
+    from .test_accessibility import AXE_JS
+
+    if not AXE_JS.is_file():
+        pytest.fail(f"{AXE_JS} is missing: run the browser tests with `make test-browser`, which fetches axe-core")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def open_page(browser, axe_js):
+    """open_page(base_url, viewport, javascript, locale): a page in a fresh context that can fetch axe from its origin.
+
+    The pages' CSP admits scripts from their own origin only, so axe is served at the site's own address.
+    """
+    from .test_accessibility import AXE_PATH
+
+    contexts = []
+
+    def opener(base_url, viewport=PHONE, javascript=True, locale="en"):
+        context = browser.new_context(viewport=viewport, java_script_enabled=javascript, locale=locale)
+        context.route(f"{base_url}{AXE_PATH}",
+                      lambda route: route.fulfill(body=axe_js, content_type="text/javascript; charset=utf-8"))
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()

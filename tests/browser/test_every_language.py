@@ -26,15 +26,14 @@ from petitions.extensions import db
 
 from ..helpers import empty_tables, free_port
 from ..smtp import SmtpServer, text_part
-from .conftest import ARTIFACTS
-from .test_accessibility import AXE_JS, AXE_PATH, BLOCKING, axe_violations
+from .conftest import ARTIFACTS, PHONE
+from .test_accessibility import BLOCKING, axe_violations
 
 pytestmark = pytest.mark.browser
 
 LANGUAGES = ["en", "ru", "be", "de", "fr", "es", "uk", "pl", "lt", "fa"]
 TRANSLATIONS = Path(Config.BABEL_TRANSLATION_DIRECTORIES)
 NOTES = Path("/work/notes")
-PHONE = {"width": 360, "height": 740}
 SLUG = "every-language"
 # Enough signatures that the progress bar's filled part is neither empty nor full.
 ALREADY_SIGNED = 400
@@ -80,13 +79,6 @@ def petition_document():
                               "body": f"{title}: **{addressee}**.", "demands": demands}
     return {"slug": SLUG, "goal": 1000, "primary_language": "en", "organisation": "Test Rights Group",
             "status": "open", "translations": translations}
-
-
-@pytest.fixture(scope="module")
-def axe_js():
-    if not AXE_JS.is_file():
-        pytest.fail(f"{AXE_JS} is missing: run the browser tests with `make test-browser`, which fetches axe-core")
-    return AXE_JS.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -138,22 +130,9 @@ def site(database_url, _schema, tmp_path_factory):
 
 
 @pytest.fixture
-def phone(browser, site, axe_js):
-    """A page at 360 x 740 that can fetch axe-core from the site's own origin (its CSP admits nothing else)."""
-    contexts = []
-
-    def opener(lang):
-        context = browser.new_context(viewport=PHONE, locale=lang)
-        context.route(f"{site.url}{AXE_PATH}",
-                      lambda route: route.fulfill(body=axe_js, content_type="text/javascript; charset=utf-8"))
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
-
-    yield opener
-    for context in contexts:
-        context.close()
+def phone(open_page, site):
+    """A page at 360 x 740 in a language, that can fetch axe-core from the site's own origin."""
+    return lambda lang: open_page(site.url, locale=lang)
 
 
 def confirmation_mail(smtp, address, timeout=10):

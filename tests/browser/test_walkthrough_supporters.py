@@ -13,40 +13,10 @@ from werkzeug.serving import make_server
 
 from ..helpers import free_port
 from ..smtp import text_part
-from .conftest import ARTIFACTS
-from .test_accessibility import AXE_PATH, assert_accessible_at_every_width
+from .conftest import ARTIFACTS, DESKTOP, PHONE
+from .test_accessibility import assert_accessible_at_every_width
 
 pytestmark = pytest.mark.browser
-
-PHONE, DESKTOP = {"width": 360, "height": 740}, {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def axe_js():
-    from .test_accessibility import AXE_JS
-
-    if not AXE_JS.is_file():
-        pytest.fail(f"{AXE_JS} is missing: run the browser tests with `make test-browser`, which fetches axe-core")
-    return AXE_JS.read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def open_page(browser, axe_js):
-    """open_page(base_url, viewport, javascript): a page in a fresh context that can fetch axe from its origin."""
-    contexts = []
-
-    def opener(base_url, viewport=PHONE, javascript=True, locale="en"):
-        context = browser.new_context(viewport=viewport, java_script_enabled=javascript, locale=locale)
-        context.route(f"{base_url}{AXE_PATH}",
-                      lambda route: route.fulfill(body=axe_js, content_type="text/javascript; charset=utf-8"))
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
-
-    yield opener
-    for context in contexts:
-        context.close()
 
 
 def shot(page, name):
