@@ -31,8 +31,13 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## Create the virtualenv and install the project with its test tools
 
-compile-translations: $(STAMP) ## Compile translations/*/LC_MESSAGES/messages.po to .mo
-	$(BIN)/pybabel -q compile -d translations
+# Each .mo is rebuilt only when its .po is newer, so make commands run side by side (as .ci/run
+# does) never rewrite a catalogue another test run is reading.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel -q compile -d translations -l $*
+
+compile-translations: $(STAMP) $(MO_FILES) ## Compile translations/*/LC_MESSAGES/messages.po to .mo
 
 run: compile-translations ## Migrate a SQLite database, load the demo petition and serve on HOST:PORT (default 127.0.0.1:5000)
 	$(BIN)/petitions db upgrade
