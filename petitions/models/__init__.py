@@ -1,5 +1,6 @@
 """The data model. Import from here so every table is registered."""
 from .campaign import PaperBatch, PaperSignature, PetitionUpdate, UpdateTranslation
+from .events import EventCount, EventKind
 from .keys import DailyKey
 from .letter import LetterSignatory, SignatoryKind, SignatoryStatus
 from .organisation import Account, AuditEvent, Invitation, Membership, Organisation, RecoveryCode, Role
@@ -18,6 +19,8 @@ __all__ = [
     "AuditEvent",
     "CounterShard",
     "DailyKey",
+    "EventCount",
+    "EventKind",
     "GoalMilestone",
     "Invitation",
     "KeyWrap",
