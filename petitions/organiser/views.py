@@ -167,7 +167,11 @@ def dashboard(slug):
     languages = [(language_name(code), count) for code, count in figures.by_language]
     return render_template(
         "organiser/dashboard.html", figures=figures, chart=chart, countries=countries, languages=languages,
-        embeds=iframe_snippets(petition), **common,
+        embeds=iframe_snippets(petition),
+        reminders=None,  # issue 21: reminders
+        mail_health=None,  # issue 21: bounces and complaints
+        integrity=None,  # issue 21: integrity tools
+        **common,
     )
 
 
