@@ -1,0 +1,1 @@
+"""The organisation's public page: who it is, its campaigns and its statements."""
