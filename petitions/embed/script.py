@@ -4,11 +4,14 @@ Texts carry holes such as ``{count}``, which the script fills with numbers
 formatted by the browser's Intl.NumberFormat in the page's language; the
 server formats the same numbers with Babel, and both draw on CLDR.
 """
+import functools
+import json
 from functools import lru_cache
 
 from babel import Locale
 from flask_babel import get_translations
 from flask_babel import gettext as _
+from jinja2.utils import htmlsafe_json_dumps
 
 from ..i18n import current_language
 
@@ -29,7 +32,32 @@ def plural_examples(lang):
 
 
 def counter_texts():
-    """The counter's texts (see signing/_counter.html), with holes for the script's numbers."""
+    """The counter's texts (see signing/_counter.html), with holes for the script's numbers.
+
+    The same for every page in one language, so composed once per language and process.
+    """
+    language = current_language()
+    texts = _counter_texts.get(language)
+    if texts is None:
+        texts = _counter_texts[language] = _compose_counter_texts()
+    return texts
+
+
+_counter_texts = {}
+_counter_texts_json = {}
+
+
+def counter_texts_json():
+    """``counter_texts()`` as the JSON a data- attribute carries (what ``|tojson`` writes), once per language."""
+    language = current_language()
+    written = _counter_texts_json.get(language)
+    if written is None:
+        written = _counter_texts_json[language] = htmlsafe_json_dumps(
+            counter_texts(), dumps=functools.partial(json.dumps, sort_keys=True))
+    return written
+
+
+def _compose_counter_texts():
     # Flask-Babel's ngettext always fills %(num)s with the number itself, so ask the catalogue directly.
     translations = get_translations()
     signatures = {

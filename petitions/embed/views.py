@@ -21,6 +21,7 @@ bp = Blueprint("embed", __name__, url_prefix="/embed/<lang:lang>")
 # session to hold a token: the form is guarded by forgery.py, as on the petition page.
 csrf.exempt(bp)
 bp.add_app_template_global(script.counter_texts)
+bp.add_app_template_global(script.counter_texts_json)
 bp.add_app_template_global(script.sign_form_messages)
 
 # Flask-Limiter keeps the petition page's own limits in buckets named after its
@@ -77,7 +78,7 @@ def sign(slug):
         return _sign_page(petition, form)  # GET and HEAD only show the form, never sign
     if not petition.is_signable:
         return _sign_page(petition, form, status=409)
-    if not services.receive_signature(petition, form):
+    if services.receive_signature(petition, form) is None:
         return _sign_page(petition, form, status=400)
     return redirect(url_for("embed.check_inbox", slug=slug), code=303)
 
