@@ -13,7 +13,7 @@ LETTER := petitions/demo/letter.json
 export PETITIONS_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lint run organiser test test-faults test-browser test-all translations compile-translations check-translations bench clean
+.PHONY: help venv lint run organiser test test-imap test-faults test-browser test-all translations compile-translations check-translations bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -45,8 +45,10 @@ run: compile-translations ## Migrate a SQLite database, load the demo petition a
 	$(BIN)/petitions petition import $(LETTER)
 	# Importing again lists each name as "already listed" and adds nothing.
 	$(BIN)/petitions letter import free-all-political-prisoners petitions/demo/letter-signatories.txt
+	$(BIN)/petitions organisation import petitions/demo/organisation.json
 	@echo "Petition:    $(BASE_URL)/p/letters-behind-bars"
 	@echo "Open letter: $(BASE_URL)/p/free-all-political-prisoners"
+	@echo "Organisation: $(BASE_URL)/o/letters-behind-bars"
 	@echo "Mailbox:     $(BASE_URL)/dev/mail"
 	$(BIN)/petitions run --host $(HOST) --port $(PORT)
 
@@ -58,8 +60,11 @@ lint: $(STAMP) ## Check the code for mistakes (ruff: unused or undefined names, 
 	$(BIN)/ruff check petitions tests migrations benchmarks wsgi.py gunicorn.conf.py
 	$(BIN)/lint-imports --no-cache
 
-test: compile-translations lint ## Run the test suite (SQLite, in-memory rate limits; no browser, no fault tests)
-	PETITIONS_ENV=testing $(BIN)/pytest -m "not browser and not faults" -q
+test: compile-translations lint ## Run the test suite (SQLite, in-memory rate limits; no browser, no fault tests, no IMAP server)
+	PETITIONS_ENV=testing $(BIN)/pytest -m "not browser and not faults and not imap" -q
+
+test-imap: compile-translations ## Read bounce reports from a throwaway Dovecot over IMAP (needs Debian's dovecot-imapd)
+	PETITIONS_ENV=testing $(BIN)/pytest -m imap -q -rs
 
 test-faults: compile-translations ## Break throwaway PostgreSQL, Redis and SMTP servers under load (needs Debian's postgresql and redis-server)
 	PETITIONS_ENV=testing timeout 300 $(BIN)/pytest -m faults -q

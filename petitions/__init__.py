@@ -35,7 +35,7 @@ def create_app(profile=None, overrides=None):
     )
     # Before the session-token check, so a cross-site request gets the clearer answer.
     # RFC 8058 one-click unsubscribe: a mail program POSTs from anywhere; the link's token authorises it.
-    forgery.init_app(app, exempt_endpoints={"signing.unsubscribe"})
+    forgery.init_app(app, exempt_endpoints={"signing.unsubscribe", "subscribing.unsubscribe"})
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -47,9 +47,16 @@ def create_app(profile=None, overrides=None):
     from .embed.views import bp as embed_bp
     from .letters.moderation import bp as letters_moderation_bp
     from .letters.views import bp as letters_bp
+    from .organisations.editor_views import bp as organisation_editor_bp
+    from .organisations.subscribe_views import bp as subscribing_bp
+    from .organisations.views import bp as organisations_bp
+    from .organiser.integrity_views import bp as integrity_bp
     from .organiser.protection_views import bp as protection_bp
+    from .organiser.subscriber_views import bp as organiser_subscribers_bp
+    from .organiser.timeline_views import bp as organiser_timeline_bp
     from .organiser.views import bp as organiser_bp
     from .sharing.views import bp as sharing_bp
+    from .signing.timeline_views import bp as timeline_files_bp
     from .signing.views import bp as signing_bp
 
     app.register_blueprint(signing_bp)
@@ -58,9 +65,16 @@ def create_app(profile=None, overrides=None):
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organiser_bp)
     app.register_blueprint(protection_bp)
+    app.register_blueprint(integrity_bp)
     app.register_blueprint(letters_bp)
     app.register_blueprint(letters_moderation_bp)
     app.register_blueprint(sharing_bp)
+    app.register_blueprint(organisations_bp)
+    app.register_blueprint(organisation_editor_bp)
+    app.register_blueprint(subscribing_bp)
+    app.register_blueprint(organiser_subscribers_bp)
+    app.register_blueprint(organiser_timeline_bp)
+    app.register_blueprint(timeline_files_bp)
     if app.config["DEV_MAILBOX"]:
         from .mail.devmail import bp as devmail_bp
 
@@ -127,9 +141,14 @@ BODY_LIMITS = {
     "embed": "SUPPORTER_MAX_CONTENT_LENGTH",
     "letters": "SUPPORTER_MAX_CONTENT_LENGTH",
     "api": "SUPPORTER_MAX_CONTENT_LENGTH",
+    "subscribing": "SUPPORTER_MAX_CONTENT_LENGTH",
     "organiser.new_petition": "TEXT_MAX_CONTENT_LENGTH",
     "organiser.edit_text": "TEXT_MAX_CONTENT_LENGTH",
     "organiser.updates": "TEXT_MAX_CONTENT_LENGTH",
+    "organiser_subscribers.subscribers_page": "TEXT_MAX_CONTENT_LENGTH",
+    "organisation_editor": "TEXT_MAX_CONTENT_LENGTH",
+    # A photo or a PDF and a text; worked out from TIMELINE_PHOTO/PDF_MAX_BYTES (organiser/timeline_views.py).
+    "organiser_timeline": "TIMELINE_MAX_CONTENT_LENGTH",
     "organiser.paper": "IMPORT_MAX_CONTENT_LENGTH",
     "organiser_letters.import_list": "IMPORT_MAX_CONTENT_LENGTH",
     # The preview's "save" posts the whole list back.

@@ -46,3 +46,29 @@ def petition_hash_of(secret_key, petition_id, address_hash):
 def petition_email_hash(secret_key, petition_id, address):
     """HMAC of the normalised address under ``petition_id``'s own key, hex: what uniqueness is checked on."""
     return petition_hash_of(secret_key, petition_id, email_hash(secret_key, address))
+
+
+def email_domain(address):
+    """The domain of an address, normalised as for uniqueness, without a trailing dot: "" if it has none.
+
+    >>> email_domain("Sasha@Example.ORG.")
+    'example.org'
+    """
+    return normalise_email(address).rpartition("@")[2].rstrip(".")
+
+
+@functools.lru_cache(maxsize=256)
+def _domain_key(secret_key, petition_id):
+    """The key of one petition's domain hashes: apart from the address look-up key, so neither stands for the other."""
+    base = hmac.new(secret_key.encode(), b"petitions.domain-hash.v1", hashlib.sha256).digest()
+    return hmac.new(base, f"petition:{petition_id}".encode(), hashlib.sha256).digest()
+
+
+def petition_domain_hash(secret_key, petition_id, domain):
+    """HMAC of an email domain (as ``email_domain`` gives it) under ``petition_id``'s own key, hex.
+
+    What a signature keeps of its address's domain, so a flood from one domain
+    can be found and set aside with signer data sealed, and the domains of two
+    petitions' signers cannot be compared without HASH_KEY.
+    """
+    return hmac.new(_domain_key(secret_key, petition_id), domain.encode(), hashlib.sha256).hexdigest()

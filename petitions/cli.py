@@ -140,6 +140,60 @@ def worker_command(poll):
     click.echo("stopped")
 
 
+@mail_cli.command("bounces")
+def bounces_command():
+    """Read bounces and complaints from BOUNCE_MAILBOX_URL, once, and say what each was.
+
+    A hard bounce or a spam complaint about one of our messages puts its
+    recipient's keyed hash on the suppression list: no more mail they did not
+    ask for. Each report is committed, then deleted from the mailbox; one that
+    cannot be used (malformed, no or an unknown return path, not a report)
+    changes nothing and is moved to the folder petitions-unrecognised. Run it
+    every few minutes (cron or a systemd timer).
+    """
+    from .mail.bounces import read_mailbox
+    from .mail.mailboxes import MailboxError
+
+    config = current_app.config
+    if not config["BOUNCE_ADDRESS"]:
+        raise click.ClickException("BOUNCE_ADDRESS is not set: our messages carry no return path to read bounces by")
+    if not config["BOUNCE_MAILBOX_URL"]:
+        raise click.ClickException("BOUNCE_MAILBOX_URL is not set: there is no mailbox to read")
+    try:
+        summary = read_mailbox(config["BOUNCE_MAILBOX_URL"], echo=click.echo)
+    except MailboxError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"read {summary.read}: {summary.counted} counted, {summary.deleted} deleted, "
+               f"{summary.set_aside} moved aside")
+
+
+@mail_cli.command("reminders")
+def reminders_command():
+    """Queue the one reminder of every signature still pending after CONFIRM_REMINDER_HOURS, then exit.
+
+    The mail worker does this by itself once a minute; this is for sites that
+    deliver with `petitions mail send` from cron. It commits each batch as it
+    goes; `mail send` (or the worker) delivers what it queued.
+    """
+    from .mail.reminders import BATCH, queue_due
+
+    if current_app.config["CONFIRM_REMINDER_HOURS"] <= 0:
+        click.echo("reminders are off (CONFIRM_REMINDER_HOURS=0)")
+        return
+    total = 0
+    while True:
+        try:
+            queued = queue_due(limit=BATCH)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        total += queued
+        if queued < BATCH:
+            break
+    click.echo(f"signatures reminded: {total}")
+
+
 @click.command("purge")
 def purge_command():
     """Apply the retention rules: delete stale unconfirmed signatures and letter sign-ons, anonymise ended

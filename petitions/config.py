@@ -117,6 +117,34 @@ def plain_smtp_password_problem(url):
     return None
 
 
+def plain_imap_password_problem(url):
+    """Why BOUNCE_MAILBOX_URL would send a password unencrypted, or None (as ``plain_smtp_password_problem``)."""
+    parts = urlsplit(url or "")
+    if parts.scheme == "imap" and not _is_loopback(parts.hostname):
+        return ("BOUNCE_MAILBOX_URL would log in over plain IMAP, unencrypted; use imaps://user:pass@host/INBOX "
+                "(plain imap:// is allowed only to a server on this machine)")
+    return None
+
+
+# The longest local part of BOUNCE_ADDRESS: "+" and a 26-character token must fit in RFC 5321's 64.
+BOUNCE_LOCAL_PART_MAX = 64 - 1 - 26
+_BOUNCE_ADDRESS = re.compile(r"([A-Za-z0-9!#$%&'*/=?^_`{|}~.-]{1," + str(BOUNCE_LOCAL_PART_MAX) + r"})"
+                             r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+def bounce_address_parts(text):
+    """(local part, domain) of a BOUNCE_ADDRESS, or None: plain ASCII, no "+" of its own, room for a token."""
+    match = _BOUNCE_ADDRESS.fullmatch((text or "").strip())
+    return (match.group(1), match.group(2).lower()) if match else None
+
+
+def _is_bounce_mailbox_url(text):
+    parts = urlsplit(text)
+    if parts.scheme == "maildir":
+        return not parts.netloc and parts.path.startswith("/")
+    return parts.scheme in ("imap", "imaps") and bool(parts.hostname) and bool(parts.username)
+
+
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -235,10 +263,24 @@ class Config:
     UNCONFIRMED_RETENTION_DAYS = 7
     ANONYMISE_AFTER_DAYS = 180
     SENT_MAIL_RETENTION_DAYS = 1
+    # What is left of a stopped "keep me informed" subscription (its hash, language and dates; the address
+    # goes at once) is deleted this many days after it stopped.
+    SUBSCRIBER_RETENTION_DAYS = 30
+    # A signature's client fingerprint (the day's keyed hash of its network) is blanked this many days
+    # after signing; until then the integrity page groups a day's signatures by it.
+    FINGERPRINT_RETENTION_DAYS = 7
+
+    # The integrity page flags an hour whose new signatures number at least FLOOD_HOUR_MINIMUM and more
+    # than FLOOD_HOUR_FACTOR times the median of the non-empty hours of the 7 days before it.
+    FLOOD_HOUR_FACTOR = 5.0
+    FLOOD_HOUR_MINIMUM = 20
 
     # Number of reverse proxies in front of the app whose X-Forwarded-* to trust.
     TRUSTED_PROXIES = 0
     MAX_CONFIRMATION_SENDS = 3
+    # A signature still pending this many hours after its last confirmation email gets one reminder,
+    # which counts as one of MAX_CONFIRMATION_SENDS (petitions/mail/reminders.py). 0: no reminders.
+    CONFIRM_REMINDER_HOURS = 24
     ALREADY_SIGNED_NOTICE_INTERVAL = 24 * 3600
     COUNTER_SHARDS = 16
     # Public pages and counts: seconds a rendering is reused in each process,
@@ -260,6 +302,16 @@ class Config:
     MAIL_CLAIM_SECONDS = 300
     # The longest pause of a worker waiting for the database or mail server to come back.
     MAIL_RETRY_PAUSE_MAX = 30
+    # Bounces and complaints (petitions/mail/return_paths.py, bounces.py). None: every message's envelope
+    # sender is MAIL_FROM's address, as before. Set: it is <local>+<token>@<domain> of this address, one
+    # token per message, and the mail server must deliver all of them to the mailbox BOUNCE_MAILBOX_URL
+    # names, which `petitions mail bounces` reads: maildir:///path or imaps://user:pass@host/INBOX.
+    BOUNCE_ADDRESS = None
+    BOUNCE_MAILBOX_URL = None
+    # A message's return path is remembered this long: a later bounce or complaint is not understood.
+    BOUNCE_WINDOW_DAYS = 7
+    # An address that hard-bounced or complained gets no mail it did not ask for this long after the last.
+    SUPPRESSION_DAYS = 365
 
     # Rate limits (Flask-Limiter reads RATELIMIT_* itself)
     RATELIMIT_ENABLED = True
@@ -271,6 +323,9 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_SIGN = "10 per minute;60 per hour"
     RATELIMIT_SIGN_EMAIL = "5 per hour"
+    # The "keep me informed" form on an organisation's page, per client address and per address typed.
+    RATELIMIT_SUBSCRIBE = "10 per minute;60 per hour"
+    RATELIMIT_SUBSCRIBE_EMAIL = "5 per hour"
     RATELIMIT_RESEND = "5 per hour"
     RATELIMIT_ERASE = "5 per hour"
     RATELIMIT_ERASE_EMAIL = "3 per day"
@@ -296,6 +351,11 @@ class Config:
     SUPPORTER_MAX_CONTENT_LENGTH = 32 * 1024
     TEXT_MAX_CONTENT_LENGTH = 1024 * 1024
     IMPORT_MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    # The largest delivery photo and response PDF an organiser may add to a petition's timeline; the
+    # timeline's forms accept the larger of the two plus TEXT_MAX_CONTENT_LENGTH. A photo is kept re-encoded
+    # (at most 2,000 pixels a side, a few hundred KB); a PDF is kept as sent, in the database.
+    TIMELINE_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+    TIMELINE_PDF_MAX_BYTES = 10 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -338,6 +398,9 @@ class Config:
         if not settings.get("MAIL_URL"):
             raise ConfigError("MAIL_URL must be set, for example smtp+starttls://user:pass@mail.example.org:587")
         problem = plain_smtp_password_problem(settings["MAIL_URL"])
+        if problem:
+            raise ConfigError(problem)
+        problem = plain_imap_password_problem(settings.get("BOUNCE_MAILBOX_URL"))
         if problem:
             raise ConfigError(problem)
         if settings.get("PASSWORD_HASH_PROFILE") == "cheapest":
@@ -469,6 +532,11 @@ CHECKS = {
     "SQLALCHEMY_DATABASE_URI": (_is_database_url, "an SQLAlchemy URL such as postgresql://user@host/petitions"),
     "BASE_URL": (_is_web_address, "an absolute http:// or https:// address"),
     "MAIL_URL": (_is_mail_url, "smtp://, smtp+starttls://, smtps:// with a host, or mailbox://"),
+    "BOUNCE_ADDRESS": (lambda text: bounce_address_parts(text) is not None,
+                       f"a plain address such as bounces@example.org, its local part at most "
+                       f"{BOUNCE_LOCAL_PART_MAX} characters and without +"),
+    "BOUNCE_MAILBOX_URL": (_is_bounce_mailbox_url, "maildir:///absolute/path or imaps://user:pass@host/INBOX"),
+    "BOUNCE_WINDOW_DAYS": ((lambda number: number >= 1), "a whole number of days, 1 or more"),
     "RATELIMIT_STORAGE_URI": (lambda text: "://" in text, "a storage URI such as memory:// or redis://host:6379/0"),
     "LANGUAGES": (lambda codes: bool(codes) and all(_LANGUAGE_CODE.fullmatch(code) for code in codes),
                   "a comma-separated list of language codes such as en,ru,be,de"),
@@ -560,6 +628,11 @@ def load(profile=None, overrides=None):
     # The look-up hash key must outlive SECRET_KEY rotations; see address_hashes.lookup_key.
     settings["HASH_KEY"] = settings.get("HASH_KEY") or settings["SECRET_KEY"]
     settings["SESSION_COOKIE_SECURE"] = settings["BASE_URL"].startswith("https://")
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file cannot go away under an open connection: pinging it first only costs every request a query.
+        options = dict(settings["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.pop("pool_pre_ping", None)
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # A server that hangs instead of refusing would otherwise hold each request for the
         # operating system's TCP timeout (minutes) before the 503 page can say so.

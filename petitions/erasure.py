@@ -1,15 +1,16 @@
-"""Erasure on request: every signature and letter sign-on made with an address is deleted, with mail still queued about them.
+"""Erasure on request: every signature, letter sign-on and subscription made with an address is deleted, with mail still
+queued about them.
 
 The request is confirmed by a link mailed to the address, so no one erases what another person signed.
 """
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from . import counting, database
+from . import counting, database, subscribers
 from .address_hashes import email_hash, petition_hash_of
 from .extensions import db
 from .links import external_url
-from .mail import messages, outbox
+from .mail import messages, outbox, suppression
 from .models import LetterSignatory, Petition, Signature, SignatureStatus
 from .tokens import TokenInvalid, erasure_tokens
 from .withdrawal import forget_cosign_mail
@@ -31,18 +32,25 @@ def signature_count_of(address_hash):
     return petitions + letters
 
 
+def subscription_count_of(address_hash):
+    """How many organisations' "keep me informed" subscriptions an address has (by its site-wide hash)."""
+    return subscribers.count_for_address(address_hash)
+
+
 def request_erasure(address, language):
     """Email the owner of ``address`` a link to erase everything made with it. Returns True if sent.
 
-    Only an address that signed a petition or a letter gets mail, so the form cannot be used to
-    send mail to strangers; the page shown is the same either way.
+    Only an address that signed a petition or a letter, or subscribed to an organisation's news,
+    gets mail, so the form cannot be used to send mail to strangers; the page shown is the same either way.
     """
     address_hash = email_hash(current_app.config["HASH_KEY"], address)
     count = signature_count_of(address_hash)
-    if not count:
+    subscriptions = subscription_count_of(address_hash)
+    if not count and not subscriptions:
         return False
     token = erasure_tokens(current_app).make({"h": address_hash})
-    messages.queue_erasure_request(address, language, external_url("signing.erase", lang=language, token=token), count)
+    messages.queue_erasure_request(address, language, external_url("signing.erase", lang=language, token=token), count,
+                                   subscriptions=subscriptions)
     return True
 
 
@@ -56,9 +64,10 @@ def erasure_target(token):
 
 
 def erase_everything(address_hash):
-    """Delete every signature and letter sign-on made with an address, and mail still queued about them.
+    """Delete every signature, letter sign-on and subscription made with an address, and mail still queued about them.
 
-    Returns how many were deleted, signatures and sign-ons together.
+    Returns how many signatures and sign-ons were deleted (``subscription_count_of`` beforehand says how
+    many subscriptions go with them).
 
     Each confirmed signature is deleted on condition that it is still confirmed, and
     the count moves only when that delete happened, so a double click or a
@@ -86,6 +95,9 @@ def erase_everything(address_hash):
         erased += db.session.execute(delete(LetterSignatory).where(
             LetterSignatory.id.in_([row.id for row in sign_ons]))
             .execution_options(synchronize_session=False)).rowcount
+    subscribers.erase_for_address(address_hash)
+    # The suppression list's entry is about the address too; its return paths cannot be found by it (sealed).
+    suppression.lift(address_hash)
     db.session.expire_all()
     database.scrub_after_commit(db.session)
     return erased

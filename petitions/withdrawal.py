@@ -14,7 +14,7 @@ from .models import LetterSignatory, OutboxMessage, Signature, SignatureStatus, 
 
 # What a withdrawn or anonymised signature loses: everything that names its signer.
 SCRUBBED = {"email": "", "full_name": "", "city": None, "email_hash": None, "shown_name": None,
-             "sealed": None, "sealing_key_id": None}
+             "sealed": None, "sealing_key_id": None, "client_hash": None, "email_domain_hash": None}
 
 
 def withdraw(signature, now=None):

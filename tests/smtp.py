@@ -20,6 +20,7 @@ class _Handler:
         message = BytesParser(policy=policy.default).parsebytes(envelope.content)
         with self.server.lock:
             self.server.messages.append(message)
+            self.server.envelope_senders.append(envelope.mail_from)
             self.server.arrived.notify_all()
         return "250 Message accepted for delivery"
 
@@ -28,6 +29,8 @@ class SmtpServer:
     def __init__(self, host, port):
         self.host, self.port = host, port
         self.messages = []
+        # MAIL FROM of each message in ``messages``, in the same order.
+        self.envelope_senders = []
         self.reject_with = None
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)

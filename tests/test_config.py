@@ -137,6 +137,8 @@ def _other_value(name, default):
         "SQLALCHEMY_DATABASE_URI": ("sqlite:////srv/p.sqlite", "sqlite:////srv/p.sqlite"),
         "BASE_URL": ("https://sign.example.org/", "https://sign.example.org"),
         "MAIL_URL": ("smtps://mail.example.org", "smtps://mail.example.org"),
+        "BOUNCE_ADDRESS": ("bounces@example.org", "bounces@example.org"),
+        "BOUNCE_MAILBOX_URL": ("maildir:///srv/bounces", "maildir:///srv/bounces"),
         "RATELIMIT_STORAGE_URI": ("redis://127.0.0.1:6379/3", "redis://127.0.0.1:6379/3"),
         "LANGUAGES": ("en, uk", ["en", "uk"]),
         "PASSWORD_HASH_PROFILE": ("cheapest", "cheapest"),

@@ -91,27 +91,34 @@ def test_0005_will_not_go_back_while_mail_exists_only_as_facts(empty_database_ur
     assert "context" not in columns
 
 
+def _old_petition(slug, kind):
+    """A published petition of an organisation, written in SQL that every revision from 0003 on accepts."""
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisations (name, created_at) VALUES ('Viasna', '2026-01-01 00:00:00')"))
+        conn.execute(text(
+            "INSERT INTO petitions (slug, kind, status, organisation_name, primary_language, goal, next_goal,"
+            " organisation_id, published_at, created_at, updated_at) VALUES (:slug, :kind, 'open', 'Viasna', 'en',"
+            " 10, 10, (SELECT id FROM organisations WHERE name = 'Viasna'), '2026-01-01 00:00:00',"
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"), {"slug": slug, "kind": kind})
+        return conn.scalar(text("SELECT id FROM petitions WHERE slug = :slug"), {"slug": slug})
+
+
 def test_0008_gives_existing_letter_signatories_their_country_as_a_list_and_refuses_to_go_back_without_one(
         empty_database_url, tmp_path):
     from flask_migrate import downgrade
 
-    from petitions.organiser.services import import_petition
-
-    from .helpers import petition_data
-
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
     with app.app_context():
         upgrade(revision="0006_hardening")
-        letter, _ = import_petition(petition_data(slug="l", kind="letter"), app.config["LANGUAGES"],
-                                    app.config["COUNTER_SHARDS"])
-        db.session.commit()
+        # SQL, not the models: they describe the newest schema, which an old revision does not have.
+        letter_id = _old_petition("l", "letter")
         insert = text(
             "INSERT INTO letter_signatories (petition_id, kind, name, name_key, country, title, website, contact_name,"
             " contact_role, email, language, status, source, moderation_note, created_at)"
             " VALUES (:pid, 'organisation', :name, :name, :country, '', '', '', '', '', 'en', 'approved', 'import', '',"
             " '2026-01-01 00:00:00')")
         with db.engine.begin() as conn:
-            conn.execute(insert, {"pid": letter.id, "name": "Viasna", "country": "BY"})
+            conn.execute(insert, {"pid": letter_id, "name": "Viasna", "country": "BY"})
         db.session.remove()
         upgrade()
         with db.engine.begin() as conn:
@@ -170,24 +177,18 @@ def test_0009_keys_address_hashes_per_petition_and_keeps_the_public_names(empty_
 def test_0010_dates_earlier_updates_as_sent_and_will_not_go_back_while_a_draft_exists(empty_database_url, tmp_path):
     from flask_migrate import downgrade
 
-    from petitions.organiser.services import import_petition
-
-    from .helpers import petition_data
-
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
     with app.app_context():
         upgrade(revision="0009_sealed_signer_data")
-        petition, _ = import_petition(petition_data(), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
-        db.session.commit()
+        petition_id = _old_petition("p", "petition")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO petition_updates (petition_id, created_at, mailing_after_id, mailed_count)"
-                              " VALUES (:pid, '2026-03-01 12:00:00', 0, 0)"), {"pid": petition.id})
-        db.session.remove()
+                              " VALUES (:pid, '2026-03-01 12:00:00', 0, 0)"), {"pid": petition_id})
         upgrade()
         with db.engine.begin() as conn:
             sent = conn.scalar(text("SELECT sent_at FROM petition_updates"))
             conn.execute(text("INSERT INTO petition_updates (petition_id, created_at, mailing_after_id, mailed_count)"
-                              " VALUES (:pid, '2026-03-02 12:00:00', 0, 0)"), {"pid": petition.id})
+                              " VALUES (:pid, '2026-03-02 12:00:00', 0, 0)"), {"pid": petition_id})
         with pytest.raises(SystemExit):  # older code would publish and mail the draft
             downgrade(revision="0009_sealed_signer_data")
         db.engine.dispose()

@@ -10,6 +10,7 @@ from ..extensions import db, limiter
 from ..i18n import current_language, format_date, language_name, number
 from ..models import Account, Invitation, Membership, Organisation, Role
 from ..ratelimits import client_key, configured_limit, submitted_address_hash
+from ..timeline import outcome_label
 from . import auth, services
 from .forms import (
     AcceptInvitationForm, EmptyForm, EnableTotpForm, ForgotPasswordForm, InviteForm,
@@ -47,6 +48,15 @@ AUDIT_LABELS = {
     "key.grant_refused": _l("Refused to give a copy of the key"),
     "key.passphrase": _l("Changed the passphrase of their copy of the key"),
     "key.passphrase_refused": _l("Refused to change the passphrase of a copy of the key"),
+    "timeline.delivery": _l("Recorded the petition's delivery"),
+    "timeline.response": _l("Recorded a response"),
+    "timeline.outcome": _l("Recorded the campaign's outcome"),
+    "timeline.remove": _l("Removed an entry from the timeline"),
+    "signatures.invalidate": _l("Invalidated signatures"),
+    "signatures.restore": _l("Undid an invalidation"),
+    "statement.publish": _l("Published a statement"),
+    "statement.unpublish": _l("Took a statement back to draft"),
+    "statement.delete": _l("Deleted a statement"),
 }
 # Audit pages go back by event id; ids are 32-bit integers, and a larger number must not reach the database.
 MAX_EVENT_ID = 2**31 - 1
@@ -58,6 +68,15 @@ AUDIT_DETAIL_LABELS = {
     "from": _l("from"), "to": _l("to"),
     "fingerprint": _l("fingerprint"), "reason": _l("reason"), "for": _l("for"), "with": _l("with"),
     "signatures": _l("signatures"), "sign-ons": _l("letter sign-ons"),
+    "date": _l("date"), "kind": _l("entry"), "outcome": _l("outcome"),
+    "invalidation": _l("invalidation"), "by": _l("matched by"), "match": _l("match"),
+    "confirmed": _l("confirmed"), "pending": _l("pending"),
+    "statement": _l("statement"), "title": _l("title"), "subscribers": _l("subscribers"),
+}
+# Values some details hold, as words rather than the codes stored.
+AUDIT_VALUE_LABELS = {
+    "by": {"fingerprint": _l("network fingerprint"), "domain": _l("email domain")},
+    "kind": {"delivery": _l("delivery"), "response": _l("response"), "outcome": _l("outcome")},
 }
 
 
@@ -71,6 +90,10 @@ def audit_details(detail):
             value = ROLE_LABELS.get(value, value)
         elif key == "language":
             value = language_name(value)
+        elif key == "outcome":
+            value = outcome_label(value)
+        elif key in AUDIT_VALUE_LABELS:
+            value = AUDIT_VALUE_LABELS[key].get(value, value)
         elif isinstance(value, int):
             value = number(value)
         pairs.append((AUDIT_DETAIL_LABELS.get(key, key), value))

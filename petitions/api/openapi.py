@@ -7,6 +7,8 @@ the application with this document). Change the two together.
 import copy
 
 from ..models.petition import SLUG_RE, PetitionKind, PetitionStatus
+from ..models.timeline import Outcome, TimelineKind
+from ..timeline import MAX_SHOWN as TIMELINE_MAX
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -142,6 +144,38 @@ SCHEMAS = {
         "title_language": {**LANGUAGE, "description": "The language `title` is in."},
         "updated_at": {"type": "string", "format": "date-time", "pattern": "Z$",
                        "description": "When the petition last changed, in UTC."},
+        "timeline": _ref("Timeline"),
+    }),
+    "Timeline": _object({
+        "outcome": {"oneOf": [_ref("TimelineEntry"), {"type": "null"}],
+                    "description": "The newest entry of kind `outcome`: how the campaign stands; null before one."},
+        "entries": {"type": "array", "items": _ref("TimelineEntry"), "maxItems": TIMELINE_MAX,
+                    "description": "What happened after the signing, newest first."},
+    }, description="Delivery, responses and outcome, as the petition's page shows them."),
+    "TimelineEntry": _object({
+        "kind": {"type": "string", "enum": list(TimelineKind.ALL),
+                 "description": "`delivery`: handed over to `who`; `response`: `who` answered; `outcome`: see `outcome`."},
+        "date": {"type": "string", "format": "date", "description": "The day it happened."},
+        "language": {**LANGUAGE, "description": "The language of `who`, `text` and the photo's `alt`: `lang`, "
+                                                "else the petition's primary language, else another."},
+        "who": {"type": "string", "description": "Who received the petition or answered it (public office "
+                                                "holders); empty for an outcome."},
+        "text": {"type": "string", "description": "The response, or the organisers' note, in Markdown; may be empty."},
+        "outcome": {"type": ["string", "null"], "enum": [*Outcome.ALL, None],
+                    "description": "With kind `outcome`: `won`, `partly_won`, `no_answer` (see `days`) or `closed`."},
+        "days": {"type": ["integer", "null"], "minimum": 0,
+                 "description": "With `no_answer`: days from the first delivery to `date`."},
+        "photo": {"oneOf": [_object({
+            "url": {**URL, "description": "A JPEG served by this site, its metadata removed."},
+            "alt": {"type": "string", "description": "What the photo shows, in `language`."},
+            "width": {"type": "integer", "minimum": 1},
+            "height": {"type": "integer", "minimum": 1},
+            "size": {**COUNT, "description": "Bytes."},
+        }), {"type": "null"}], "description": "A delivery photo, or null."},
+        "pdf": {"oneOf": [_object({
+            "url": {**URL, "description": "The response as a PDF, served by this site as a download."},
+            "size": {**COUNT, "description": "Bytes."},
+        }), {"type": "null"}], "description": "A response's PDF, or null."},
     }),
     "Count": _object({
         "signature_count": SIGNATURE_COUNT,

@@ -1,7 +1,7 @@
 """Read-only JSON views of public petitions, their OpenAPI description, and CORS for both."""
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from .. import caching, counting
+from .. import caching, counting, timeline
 from ..errors import api_error
 from ..links import external_url  # on BASE_URL, never the request's Host, which a shared cache would keep
 from ..extensions import csrf, limiter
@@ -130,6 +130,7 @@ def petition(slug):
         title=text.title,
         title_language=text.language,
         updated_at=petition.updated_at.isoformat().replace("+00:00", "Z"),
+        timeline=timeline.as_json(petition, _language(petition)),
     )
 
 

@@ -3,7 +3,7 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
-from .. import caching, withdrawal
+from .. import caching, timeline, withdrawal
 from ..extensions import csrf, limiter
 from ..i18n import current_language, languages
 from ..markup import render_markdown
@@ -53,7 +53,8 @@ def letter(slug):
     organisations, individuals = services.public_lists(letter, lang)
     return render_template("letters/letter.html", letter=letter, text=text, fallback=fallback,
                            body_html=render_markdown(text.body), organisations=organisations,
-                           individuals=individuals, counts=counts_line(organisations, individuals, lang), alternates=_alternates("letters.letter", letter))
+                           individuals=individuals, counts=counts_line(organisations, individuals, lang), alternates=_alternates("letters.letter", letter),
+                           timeline=timeline.public_timeline(letter, lang))
 
 
 @bp.route("/<lang:lang>/letter/<slug>/sign/<kind>", methods=["GET", "POST"])

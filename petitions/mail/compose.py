@@ -64,11 +64,16 @@ def _from_header(sender):
     return policy.SMTP.fold("From", message["From"]), address
 
 
-def compose(sender, recipient, subject, text, html, message_id, headers=None):
-    """The message as an ``Outgoing``, or as an ``EmailMessage`` when it needs more than plain ASCII headers."""
+def compose(sender, recipient, subject, text, html, message_id, headers=None, envelope=None):
+    """The message as an ``Outgoing``, or as an ``EmailMessage`` when it needs more than plain ASCII headers.
+
+    ``envelope``: the SMTP envelope sender (MAIL FROM) when it is not the From address (a return path).
+    """
     from_line = _from_header(sender)
     if from_line is None or not _PLAIN_ADDRESS.fullmatch(recipient) or not _plain_headers(headers):
-        return build_email_message(sender, recipient, subject, text, html, message_id, headers)
+        message = build_email_message(sender, recipient, subject, text, html, message_id, headers)
+        message.envelope_sender = envelope
+        return message
     text_part, html_part = _part("plain", text), _part("html", html)
     boundary = _boundary(text_part, html_part)
     lines = [
@@ -84,12 +89,18 @@ def compose(sender, recipient, subject, text, html, message_id, headers=None):
     # The line break before a boundary belongs to the boundary (RFC 2046), so each part keeps its last one.
     data = "".join(lines).encode("ascii") + text_part + f"\r\n--{boundary}\r\n".encode("ascii") + html_part + \
         f"\r\n--{boundary}--\r\n".encode("ascii")
-    return Outgoing(from_line[1], recipient, data)
+    return Outgoing(envelope or from_line[1], recipient, data)
+
+
+class OutgoingMessage(EmailMessage):
+    """An ``EmailMessage`` with the envelope sender it goes out with (None: the address in its From)."""
+
+    envelope_sender = None
 
 
 def build_email_message(sender, recipient, subject, text, html, message_id, headers=None):
     """The same message through the standard library: slower, but right for any address or header."""
-    message = EmailMessage()
+    message = OutgoingMessage()
     message["To"] = recipient
     message["Subject"] = subject
     for name, value in (headers or {}).items():

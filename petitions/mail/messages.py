@@ -21,21 +21,28 @@ from ..extensions import db
 from ..models import OutboxMessage, utcnow
 from ..models.petition import title_in
 from ..plaintext import single_line
+from . import suppression
 
 
 _INSERT = insert(OutboxMessage.__table__)  # Core, built once: the ORM adds nothing to a row nobody reads back
 
 
 def _queue(kind, recipient, language, context, now=None, signature_id=None, headers=None):
-    """Add a message to the outbox; the caller's transaction commits it.
+    """Add a message to the outbox; the caller's transaction commits it. Returns False if it was held back.
 
     A plain INSERT: nothing reads the row back in the request that queues it.
+    A message its recipient did not ask for is not queued to an address on the
+    suppression list (suppression.py); that costs a look-up only for such kinds.
+    A context's ``petition_id`` is the petition its mail counts for (return_paths.py).
     """
+    if suppression.withheld(kind, recipient):
+        return False
     now = now or utcnow()
     db.session.execute(_INSERT, dict(
         kind=kind, recipient=recipient, context={"language": language, **context},
         created_at=now, next_attempt_at=now, signature_id=signature_id, headers=headers or None,
     ))
+    return True
 
 
 def _days(seconds):
@@ -76,9 +83,16 @@ KINDS = {
                        link_setting="INVITE_TOKEN_MAX_AGE"),
     "update": Kind(lambda c: f"{c['update_title']} – {c['petition_title']}"),
     "cosign_confirm": Kind(_confirm_subject, title=True, link_setting="CONFIRM_TOKEN_MAX_AGE"),
+    # The one reminder of a pending signature (petitions/mail/reminders.py); not mail its recipient asked for.
+    "reminder": Kind(lambda c: gettext("Reminder: please confirm your signature: %(title)s", title=c["title"]),
+                     title=True, link_setting="CONFIRM_TOKEN_MAX_AGE"),
     "cosign_decision": Kind(_decision_subject, title=True),
     # Its link works for an hour, not days: the template says so from ``minutes`` in its context.
     "password_reset": Kind(lambda c: gettext("Set a new password for %(site)s", site=current_app.config["SITE_NAME"])),
+    # "Keep me informed" (petitions/subscribers): the confirmation its recipient asked for, and organisers' mailings.
+    "subscriber_confirm": Kind(lambda c: gettext("Please confirm: news from %(organisation)s",
+                                                 organisation=c["organisation"]), link_setting="CONFIRM_TOKEN_MAX_AGE"),
+    "subscriber_mailing": Kind(lambda c: f"{c['subject']} – {c['organisation']}"),
 }
 
 
@@ -149,6 +163,18 @@ def queue_confirmation(signature, confirm_url, withdraw_url, now=None, address=N
     ), now=now, signature_id=signature.id)
 
 
+def queue_reminder(signature, confirm_url, withdraw_url, delete_after_days, now=None):
+    """Queue the one reminder of a signature still pending: its confirmation link again, said to be the last.
+
+    Only a readable row is reminded (a sealed one's address cannot be read), so its own address and name are used.
+    Returns False if it was held back (a suppressed address), True if queued.
+    """
+    return _queue("reminder", signature.email, signature.language, dict(
+        name=signature.full_name, petition_id=signature.petition_id, confirm_url=confirm_url,
+        withdraw_url=withdraw_url, show_name=signature.show_name, delete_after_days=delete_after_days,
+    ), now=now, signature_id=signature.id)
+
+
 def queue_already_signed(signature, petition_url, withdraw_url, now=None, address=None, name=None):
     """Tell an address's owner that someone tried to sign again with it (``address``: as just typed)."""
     _queue("already_signed", address or signature.email, signature.language, dict(
@@ -157,9 +183,12 @@ def queue_already_signed(signature, petition_url, withdraw_url, now=None, addres
     ), now=now, signature_id=signature.id)
 
 
-def queue_erasure_request(address, language, erase_url, count, now=None):
-    """Ask the owner of an address to confirm that everything about it should be erased."""
-    _queue("erase", address, language, dict(erase_url=erase_url, count=count), now=now)
+def queue_erasure_request(address, language, erase_url, count, now=None, subscriptions=0):
+    """Ask the owner of an address to confirm that everything about it should be erased.
+
+    ``count``: its signatures and sign-ons; ``subscriptions``: organisations whose news it receives.
+    """
+    _queue("erase", address, language, dict(erase_url=erase_url, count=count, subscriptions=subscriptions), now=now)
 
 
 def queue_invitation(address, language, organisation, inviter, role, accept_url, now=None):
@@ -178,15 +207,33 @@ def queue_update(signature, petition_title, update_title, body_html, body_text, 
                  unsubscribe_url, language, now=None, opened=None):
     """An organisers' update to one signer who asked for updates, with one-click unsubscribe (RFC 8058).
 
-    ``opened``: the row's sealed fields, opened for this mailing only.
+    ``opened``: the row's sealed fields, opened for this mailing only. Returns False if the address is
+    suppressed (it bounced or complained), True if queued.
     """
     headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     opened = opened or {"email": signature.email, "full_name": signature.full_name}
-    _queue("update", opened["email"], language, dict(
+    return _queue("update", opened["email"], language, dict(
         name=opened["full_name"], petition_title=petition_title, update_title=update_title,
         body_html=str(body_html), body_text=body_text, petition_url=petition_url, withdraw_url=withdraw_url,
-        unsubscribe_url=unsubscribe_url,
+        unsubscribe_url=unsubscribe_url, petition_id=signature.petition_id,
     ), now=now, signature_id=signature.id, headers=headers)
+
+
+def queue_subscriber_confirmation(address, language, organisation, confirm_url, subscriber_id, now=None):
+    """Ask whoever filled in an organisation's "keep me informed" form to confirm their address."""
+    _queue("subscriber_confirm", address, language, dict(
+        organisation=organisation, confirm_url=confirm_url, subscriber_id=subscriber_id,
+    ), now=now)
+
+
+def queue_subscriber_mailing(address, language, organisation, subject, body_html, body_text, organisation_url,
+                             unsubscribe_url, subscriber_id, now=None):
+    """An organisation's news to one confirmed subscriber, with one-click unsubscribe (RFC 8058)."""
+    headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    _queue("subscriber_mailing", address, language, dict(
+        organisation=organisation, subject=subject, body_html=str(body_html), body_text=body_text,
+        organisation_url=organisation_url, unsubscribe_url=unsubscribe_url, subscriber_id=subscriber_id,
+    ), now=now, headers=headers)
 
 
 def _signatory(signatory, contact):

@@ -42,7 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import OutboxMessage
-from . import messages
+from . import messages, return_paths, suppression
 from .compose import Outgoing, compose
 from .stats import CPU
 from .transport import new_message_id
@@ -57,16 +57,17 @@ def backoff(attempts, maximum):
     return min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), maximum)
 
 
-def build_email(row, sender):
+def build_email(row, sender, envelope=None):
     """The email a queued row stands for, rendered now (messages.render), with the row's own Message-ID.
 
     An ``Outgoing`` (its bytes) as a rule, an ``EmailMessage`` when its addresses need more (compose.py).
+    ``envelope``: its return path (return_paths.py), the envelope sender instead of ``sender``'s address.
     """
     started = process_time()
     subject, text_body, html_body = messages.render(row)
     rendered = process_time()
     message = compose(sender, row.recipient, subject, text_body, html_body,
-                      row.message_id or new_message_id(sender), row.headers)
+                      row.message_id or new_message_id(sender), row.headers, envelope)
     CPU.add(render=rendered - started, build=process_time() - rendered)
     return message
 
@@ -106,6 +107,8 @@ class Ready:
     id: int
     attempts: int
     email: Outgoing | EmailMessage
+    # Its petition and return path, recorded with it once the server accepts it (record_sent).
+    sent: return_paths.Sent | None = None
 
 
 def render_claimed(ids, sender, now, max_backoff):
@@ -113,13 +116,21 @@ def render_claimed(ids, sender, now, max_backoff):
 
     Every message is rendered before the first is sent: a database error
     while rendering (raised) then stops the claim before the server has any
-    of it. Flushes; the caller commits.
+    of it. A message to an address on the suppression list that its
+    recipient did not ask for is dropped here (suppression.py): a bounce
+    may have come in since it was queued. Flushes; the caller commits.
     """
     rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
+    # Keyed hashes of the recipients: for the list, and for the return paths when bounces are read.
+    tracking = bool(current_app.config.get("BOUNCE_ADDRESS"))
+    hashes = {row.id: suppression.address_hash(row.recipient) for row in rows
+              if row.recipient and (tracking or not suppression.is_asked_for(row.kind))}
+    rows = _without_suppressed(rows, hashes)
     ready, failed = [], 0
     for row in rows:
         try:
-            ready.append(Ready(row.id, row.attempts, build_email(row, sender)))
+            sent, envelope = return_paths.prepare(row, hashes.get(row.id))
+            ready.append(Ready(row.id, row.attempts, build_email(row, sender, envelope), sent))
         except SQLAlchemyError:
             raise
         except Exception as exc:
@@ -130,16 +141,43 @@ def render_claimed(ids, sender, now, max_backoff):
     return ready, failed
 
 
+def _without_suppressed(rows, hashes):
+    """``rows`` less the messages held back from suppressed addresses, which are deleted and counted.
+
+    ``hashes``: the recipients' keyed hashes by row id.
+    """
+    unasked = {row.id for row in rows if row.id in hashes and not suppression.is_asked_for(row.kind)}
+    on_list = suppression.suppressed_among(hashes[row_id] for row_id in unasked)
+    held = [row for row in rows if row.id in unasked and hashes[row.id] in on_list]
+    if not held:
+        return rows
+    db.session.execute(delete(OUTBOX).where(OUTBOX.c.id.in_([row.id for row in held])))
+    suppression.count_dropped(hashes[row.id] for row in held)
+    for row in held:
+        db.session.expunge(row)
+    current_app.logger.info("%d queued messages not sent: their addresses bounced or complained", len(held))
+    return [row for row in rows if row not in held]
+
+
+def record_sent(ready, now):
+    """``mark_sent``, and, the first time only, the petition's count of mail sent and the message's return path."""
+    if mark_sent(ready.id, now) and ready.sent is not None:
+        return_paths.remember(ready.sent, now)
+
+
 def mark_sent(message_id, now):
-    """Record that the server accepted a message, and forget who it went to and what it said. Flushes."""
-    db.session.execute(
+    """Record that the server accepted a message, and forget who it went to and what it said. Flushes.
+
+    Returns whether this recorded it: False when it was recorded already, or is gone.
+    """
+    return bool(db.session.execute(
         update(OUTBOX)
         .where(OUTBOX.c.id == message_id, OUTBOX.c.sent_at.is_(None))
         # Once the server has the message we keep no copy of who it went to or
         # what it said; headers go too (List-Unsubscribe names the signature).
         .values(sent_at=now, recipient="", context=null(), headers=null(), subject="", text_body="",
                 html_body="", last_error=None, claimed_until=None)
-    )
+    ).rowcount)
 
 
 def mark_failed(message_id, attempts, exc, now, max_backoff):

@@ -88,7 +88,8 @@ class SmtpTransport:
                     if isinstance(message, Outgoing):  # bytes written by compose.py: no parsing or flattening here
                         client.sendmail(message.sender, [message.recipient], message.data)
                     else:
-                        client.send_message(message)
+                        # A return path (compose.OutgoingMessage) is the envelope sender; else the From address.
+                        client.send_message(message, from_addr=getattr(message, "envelope_sender", None))
                     return
                 except (smtplib.SMTPServerDisconnected, OSError) as exc:
                     _close(client)

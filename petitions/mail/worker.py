@@ -21,7 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..database import REQUEST_CHECKPOINT_WAIT_MS, checkpoint
 from ..extensions import db
 from ..models import utcnow
-from . import outbox, updates
+from ..subscribers import mailings as subscriber_mailings
+from . import outbox, reminders, updates
 from .stats import CPU
 from .transport import ConnectionFailed, TransportError, transport_from_config
 
@@ -85,6 +86,12 @@ def _deliver(stop, limit=None):
                 # claimed, so confirmations never wait behind a newsletter.
                 if not ids and _commit(updates.queue_next_batch):
                     continue
+                # Organisations' mailings to their subscribers, likewise (petitions/subscribers/mailings.py).
+                if not ids and _commit(subscriber_mailings.queue_next_batch):
+                    continue
+                # Then, once a minute, the reminders of signatures still pending (reminders.py).
+                if not ids and reminders.look_now() and _commit(reminders.queue_due_batch):
+                    continue
             if not ids:
                 break
             sent, failed, down = _send_claimed(send, sender, (ids, until), claim_ends, stop, utcnow)
@@ -137,7 +144,7 @@ def _send_claimed(send, sender, claimed, claim_ends, stop, clock):
                 # From here until the commit, a crash means this one message goes out again.
                 untried.remove(item.id)
                 accepted = process_time()
-                _record(partial(outbox.mark_sent, item.id, clock()), claim_ends)
+                _record(partial(outbox.record_sent, item, clock()), claim_ends)
                 sent += 1
                 CPU.add(send=accepted - started, record=process_time() - accepted)
     finally:

@@ -1,10 +1,11 @@
 """Organisations, the people who work in them, invitations and the audit log."""
 from datetime import timedelta
 
-from sqlalchemy import CheckConstraint, JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..slugs import first_free, slug_from
 from .types import UTCDateTime, in_values, utcnow
 
 
@@ -28,14 +29,55 @@ class Organisation(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The public page's address, /<lang>/o/<slug>: given once, from the name, and never changed, so
+    # links in emails and shared posts keep working (made in _give_slug below).
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    # The description shown where a reader's language has none.
+    primary_language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="Membership.id"
     )
+    descriptions: Mapped[list["OrganisationDescription"]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationDescription.language"
+    )
+
+    def description(self, language):
+        """The description in ``language``, or None."""
+        return next((d for d in self.descriptions if d.language == language), None)
 
     def __repr__(self):
         return f"<Organisation {self.id} {self.name!r}>"
+
+
+@event.listens_for(Organisation, "before_insert")
+def _give_slug(_mapper, connection, organisation):
+    """Every new organisation gets its page's address from its name, whoever creates it."""
+    if organisation.slug:
+        return
+    base = slug_from(organisation.name) or "organisation"
+    taken = set(connection.scalars(select(Organisation.slug).where(
+        (Organisation.slug == base) | Organisation.slug.like(f"{base}-%"))))
+    organisation.slug = first_free(base, taken)
+
+
+class OrganisationDescription(db.Model):
+    """A few sentences about the organisation in one language, shown on its public page."""
+
+    __tablename__ = "organisation_descriptions"
+    __table_args__ = (UniqueConstraint("organisation_id", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="descriptions")
+
+    def __repr__(self):
+        return f"<OrganisationDescription {self.organisation_id}:{self.language}>"
 
 
 class Account(db.Model):

@@ -8,7 +8,7 @@ VACUUM and a WAL checkpoint that truncates; PostgreSQL: VACUUM FULL).
 """
 from sqlalchemy import func, or_, select, update
 
-from .. import sealing
+from .. import sealing, subscribers
 from ..accounts.services import audit
 from ..database import checkpoint
 from ..extensions import db
@@ -17,7 +17,7 @@ from ..models import LetterSignatory, Petition, Signature, utcnow
 
 BATCH = 2000
 # The tables whose old row versions may still hold a signer's plaintext after protection is on.
-AFFECTED_TABLES = ("signatures", "letter_signatories", "outbox_messages")
+AFFECTED_TABLES = ("signatures", "letter_signatories", "outbox_messages", "subscribers")
 
 
 class KeyLocked(Exception):
@@ -39,7 +39,8 @@ def turn_on(organisation, passphrase, actor, account=None, now=None):
     private = sealing.create_key(organisation.id, passphrase, account, now)
     sealer = sealing.job_sealer(organisation.id, now)
     petitions = select(Petition.id).where(Petition.organisation_id == organisation.id).scalar_subquery()
-    counts = {"signatures": _seal_signatures(petitions, sealer), "sign-ons": _seal_signons(petitions, sealer)}
+    counts = {"signatures": _seal_signatures(petitions, sealer), "sign-ons": _seal_signons(petitions, sealer),
+              "subscribers": subscribers.seal_plain(organisation.id, sealer)}
     fingerprint = sealing.fingerprint(sealing.public_key_of(organisation.id))
     audit(organisation.id, actor, "key.create", detail={"fingerprint": fingerprint, **counts}, now=now)
     return private, counts
@@ -57,11 +58,12 @@ def seal_stragglers(organisation, now=None):
     plain = db.session.scalar(select(func.count()).select_from(Signature).where(
         Signature.petition_id.in_(petitions), _plain_signatures())) + db.session.scalar(
         select(func.count()).select_from(LetterSignatory).where(LetterSignatory.petition_id.in_(petitions),
-                                                                _plain_signons()))
+                                                                _plain_signons())) + subscribers.plain_count(organisation.id)
     if not plain:
         return 0
     sealer = sealing.job_sealer(organisation.id, now)
-    return _seal_signatures(petitions, sealer) + _seal_signons(petitions, sealer)
+    return (_seal_signatures(petitions, sealer) + _seal_signons(petitions, sealer)
+            + subscribers.seal_plain(organisation.id, sealer))
 
 
 def _plain_signatures():
@@ -149,8 +151,10 @@ def status(organisation):
     return {
         "protected": key is not None,
         "fingerprint": key.fingerprint if key else None,
-        "sealed": count(Signature, Signature.sealed.is_not(None)) + count(LetterSignatory, LetterSignatory.sealed.is_not(None)),
-        "plain": count(Signature, _plain_signatures()) + count(LetterSignatory, _plain_signons()),
+        "sealed": count(Signature, Signature.sealed.is_not(None)) + count(LetterSignatory, LetterSignatory.sealed.is_not(None))
+        + subscribers.sealed_count(organisation.id),
+        "plain": count(Signature, _plain_signatures()) + count(LetterSignatory, _plain_signons())
+        + subscribers.plain_count(organisation.id),
         "holders": len(sealing.wrap_holders(organisation.id)),
     }
 

@@ -18,13 +18,16 @@ from ..accounts import services as accounts
 from ..accounts.forms import EmptyForm
 from ..embed.snippets import iframe_snippets
 from ..i18n import country_name, current_language, format_percent, language_name, number
+from ..mail import reminders as reminders_mail
 from ..mail import updates as updates_mail
+from ..mail.health import mail_health
 from ..markup import render_markdown
 from ..models import PaperBatch, PetitionKind, PetitionStatus, PetitionUpdate, Role, utcnow
 from ..signing.forms import SignForm
 from ..lookups import part_of_or_404
 from ..texts import petition_text, public_counts, text_versions
 from . import campaign, exports, protection, services, stats
+from . import integrity
 from .unlocking import closing, unlock_limited, unlocked
 from .forms import (
     ExportForm, NewPetitionForm, PaperCountForm, PaperCsvForm, SendUpdateForm, SettingsForm, TextForm, UpdateForm,
@@ -168,9 +171,9 @@ def dashboard(slug):
     return render_template(
         "organiser/dashboard.html", figures=figures, chart=chart, countries=countries, languages=languages,
         embeds=iframe_snippets(petition),
-        reminders=None,  # issue 21: reminders
-        mail_health=None,  # issue 21: bounces and complaints
-        integrity=None,  # issue 21: integrity tools
+        reminders=reminders_mail.dashboard_figures(petition),
+        mail_health=mail_health(petition.id),  # issue 21: bounces and complaints
+        integrity=integrity.summary(petition, utcnow()),  # issue 21: integrity tools
         **common,
     )
 

@@ -1,10 +1,10 @@
 """The rules of signing: who may sign, what counts, and what gets emailed."""
 import functools
-import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, timezone
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_limiter.util import get_remote_address
 from sqlalchemy import bindparam, func, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -15,15 +15,18 @@ from .. import caching, counting, sealing
 from ..extensions import db
 from ..i18n import current_language
 from ..links import external_url
-from ..mail import messages
+from ..mail import messages, reminders, suppression
 from ..models import (
     CounterShard, Petition, PetitionStatus, PetitionTranslation, PetitionUpdate, PetitionVersion, Signature,
     SignatureStatus, utcnow,
 )
+from ..models.events import EventKind, count_event
 from ..models.letter import LetterSignatory, SignatoryKind, SignatoryStatus
-from ..address_hashes import petition_email_hash
+from ..address_hashes import email_domain, petition_domain_hash, petition_email_hash
+from ..daily_keys import client_hash
+from ..ratelimits import client_network
 from ..public_names import shown_name
-from ..signature_links import token_payload, withdraw_url
+from ..signature_links import confirmation_url, details_digest, withdraw_url
 from ..texts import petition_text
 from ..tokens import (
     FormStamp, TokenExpired, TokenInvalid, TokenService, confirmation_tokens, signing_keys, unsubscribe_tokens,
@@ -45,6 +48,10 @@ class SignatureWithdrawn(TokenInvalid):
     def __init__(self, petition):
         super().__init__("signature withdrawn")
         self.petition = petition
+
+
+class SignatureInvalidated(TokenInvalid):
+    """The link names a signature the petition's owners invalidated (organiser/integrity.py): it cannot be confirmed."""
 
 
 class PressedTooSoon(Exception):
@@ -71,7 +78,7 @@ class SignOutcome:
     SUPPRESSED = "suppressed"
 
 
-def sign(petition, details, language, now=None):
+def sign(petition, details, language, now=None, client=None):
     """Record a signature as pending and queue its confirmation email.
 
     One address counts once per petition: the (petition, email hash) pair is
@@ -80,6 +87,10 @@ def sign(petition, details, language, now=None):
     it, whether the address had signed: a pending signature gets its
     confirmation again (a bounded number of times), and the owner of a
     confirmed one is told by email that someone tried.
+
+    ``client`` is the fingerprint of the client that sent it (``client_fingerprint``),
+    kept with a new signature for the integrity page, or None. A new signature is
+    counted in its hour (EventKind.SIGNED_HOUR), in the same transaction.
     """
     if not petition.is_signable:
         raise PetitionNotSignable(petition.slug)
@@ -89,7 +100,8 @@ def sign(petition, details, language, now=None):
     key = petition_email_hash(current_app.config["HASH_KEY"], petition.id, details.email)
     signature = Signature(
         petition_id=petition.id, email_hash=key, language=language, created_at=now,
-        status=SignatureStatus.PENDING, confirmation_sends=1, confirmation_sent_at=now,
+        status=SignatureStatus.PENDING, confirmation_sends=1, confirmation_sent_at=now, client_hash=client,
+        email_domain_hash=petition_domain_hash(current_app.config["HASH_KEY"], petition.id, email_domain(details.email)),
     )
     _apply_details(signature, details, sealer)
     # Most addresses are new: insert straight away and let the unique
@@ -104,13 +116,18 @@ def sign(petition, details, language, now=None):
     signature.id = new_id
     make_transient_to_detached(signature)
     db.session.add(signature)
+    count_event(db.session, petition.id, EventKind.SIGNED_HOUR, now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H"))
     _queue_confirmation(signature, now, details.email, details.full_name)
     return SignOutcome.NEW
 
 
-@functools.cache
-def receive_signature(petition, form):
-    """Take a submitted sign form (the petition page's or a widget's). False: show it again.
+def client_fingerprint():
+    """The day's keyed hash of the requesting client's network, as the rate limits count it; None outside a request."""
+    return client_hash(client_network(get_remote_address())) if has_request_context() else None
+
+
+def receive_signature(petition, form, answer=lambda: True):
+    """Take a submitted sign form (the petition page's or a widget's). None: show it again.
 
     It is shown again with its errors, or, when sent back faster than a
     person reads it (FORM_MIN_SECONDS), with its values kept and
@@ -118,19 +135,26 @@ def receive_signature(petition, form):
     quick, and telling them an email is on its way would be untrue.
     A submission caught by the honeypot is dropped without a word: to its
     sender it looks exactly like success.
+
+    Otherwise returns what ``answer()`` made, and makes it before anything
+    is written: SQLite lets one request write at a time, from its first
+    INSERT until its commit, so a page rendered in between would hold every
+    other signer back while it is written.
     """
     form.press_again = False
     if form.caught_by_honeypot():
-        return True
+        return answer()
     if form.sent_too_soon(current_app.config["FORM_MIN_SECONDS"]):
         form.press_again = True
-        return False
+        return None
     if not form.validate():
-        return False
-    sign(petition, form.signer_details(), current_language())
-    return True
+        return None
+    made = answer()
+    sign(petition, form.signer_details(), current_language(), client=client_fingerprint())
+    return made
 
 
+@functools.cache
 def _insert_if_new(dialect):
     """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once: building it cost more than running it."""
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
@@ -165,6 +189,9 @@ def _sign_again(signature, petition, details, language, now, sealer):
     # Mail goes to the address just typed: it is the one this row was found by, and a sealed
     # row's own address cannot be read.
     config = current_app.config
+    if signature.status == SignatureStatus.INVALIDATED:
+        # Set aside by the owners: signing again neither brings it back nor sends a link that would.
+        return SignOutcome.SUPPRESSED
     if signature.status == SignatureStatus.CONFIRMED:
         interval = timedelta(seconds=config["ALREADY_SIGNED_NOTICE_INTERVAL"])
         if signature.already_signed_notice_at and now - signature.already_signed_notice_at < interval:
@@ -187,28 +214,6 @@ def _sign_again(signature, petition, details, language, now, sealer):
     return SignOutcome.RESENT
 
 
-def details_digest(signature):
-    """A short digest of what the signer is asked to confirm.
-
-    Anyone who knows an address can submit it again with other details while
-    it is pending. The confirmation link carries this digest, so a link only
-    confirms the details its email showed; an older link stops working.
-    """
-    # A sealed row is sealed afresh (a new random nonce) whenever its details change, so its
-    # ciphertext stands in for the name and city the server cannot read.
-    private = (hashlib.sha256(signature.sealed).hexdigest(),) if signature.sealed is not None \
-        else (signature.full_name, signature.city or "")
-    fields = (*private, signature.country, signature.show_name,
-              signature.public_name, signature.wants_updates, signature.language)
-    return hashlib.sha256(repr(fields).encode()).hexdigest()[:12]
-
-
-def confirmation_url(signature):
-    """The link that confirms ``signature`` with the details it has now."""
-    token = confirmation_tokens(current_app).make({**token_payload(signature), "d": details_digest(signature)})
-    return external_url("signing.confirm", lang=signature.language, token=token)
-
-
 def _send_confirmation(signature, now, address, name):
     signature.confirmation_sends += 1
     signature.confirmation_sent_at = now
@@ -221,6 +226,10 @@ def _queue_confirmation(signature, now, address, name):
     messages.queue_confirmation(signature, url, withdraw_url(signature), now=now, address=address, name=name)
 
 
+# Built once: making the loader option cost a tenth of the look-up.
+_WITH_PETITION = (joinedload(Signature.petition),)
+
+
 def _signature_named_by(payload):
     """The signature a genuine token's payload names, or None if it no longer exists.
 
@@ -230,7 +239,7 @@ def _signature_named_by(payload):
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
         raise TokenInvalid("malformed payload")
     # With its petition in the same query: every caller needs both.
-    signature = db.session.get(Signature, payload["s"], options=[joinedload(Signature.petition)])
+    signature = db.session.get(Signature, payload["s"], options=_WITH_PETITION)
     if signature is not None and signature.status != SignatureStatus.WITHDRAWN \
             and (signature.email_hash or "")[:16] != payload.get("h"):
         raise TokenInvalid("no such signature")
@@ -293,6 +302,7 @@ _CONFIRM = (
     update(_signatures)
     .where(_signatures.c.id == bindparam("signature_id"), _signatures.c.status == SignatureStatus.PENDING)
     .values(status=SignatureStatus.CONFIRMED, confirmed_at=bindparam("now", type_=_signatures.c.confirmed_at.type))
+    .returning(_signatures.c.reminder_sent_at)  # as the row was when confirmed, however close a reminder came
 )
 
 
@@ -308,6 +318,8 @@ def signature_to_confirm(token):
     signature, payload = _read_confirmation(token)
     if signature.status == SignatureStatus.CONFIRMED:
         return signature
+    if signature.status == SignatureStatus.INVALIDATED:
+        raise SignatureInvalidated("signature invalidated")
     if payload.get("d") != details_digest(signature):
         raise TokenSuperseded("details changed since this link was sent")
     if not signature.petition.is_signable:
@@ -349,16 +361,23 @@ def confirm(token, stamp=None, now=None):
     if signature.status == SignatureStatus.CONFIRMED:
         return signature, False
     now = now or utcnow()
-    changed = db.session.execute(_CONFIRM, {"signature_id": signature.id, "now": now}).rowcount
-    if not changed:
+    changed = db.session.execute(_CONFIRM, {"signature_id": signature.id, "now": now}).first()
+    if changed is None:
         db.session.refresh(signature)
         return signature, False
     # What the UPDATE wrote, without reading the row back.
     set_committed_value(signature, "status", SignatureStatus.CONFIRMED)
     set_committed_value(signature, "confirmed_at", now)
+    set_committed_value(signature, "reminder_sent_at", changed.reminder_sent_at)
+    if changed.reminder_sent_at is not None:
+        reminders.confirmed_after_reminder(signature.id, petition.id)
     config = current_app.config
     counting.add_to_count(petition.id, config["COUNTER_SHARDS"])
     counting.record_goals_reached(petition, counting.total_count(petition), now=now)
+    if signature.sealed is None:
+        # Its link reached the address and its owner pressed: the address works and wants this petition's
+        # mail, so a bounce or complaint on the suppression list no longer applies (a sealed one cannot be read).
+        suppression.lift_address(signature.email)
     return signature, True
 
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from .. import caching, erasure, public_names, withdrawal
+from .. import caching, erasure, public_names, timeline, withdrawal
 from ..extensions import csrf, limiter
 from ..i18n import best_language, country_name, current_language, languages
 from ..markup import render_markdown
@@ -59,6 +59,7 @@ def _page(petition, form, status=200, notice=None):
         petition=petition, text=text, fallback=fallback, body_html=render_markdown(text.body),
         count=count, next_goal=next_goal, form=form, alternates=alternates, notice=notice, recent=recent,
         edited_at=services.last_edited_at(petition, text.language), updates=updates,
+        timeline=timeline.public_timeline(petition, lang),
     )
     return render_template("signing/petition.html", **context), status
 
@@ -138,11 +139,11 @@ def petition(slug):
         return _page(petition, form)
     if not petition.is_signable:
         return _page(petition, form, status=409, notice="closed")
-    if not services.receive_signature(petition, form):
-        return _page(petition, form, status=400)
     # The check-inbox page is this POST's answer, not a redirect: the address it
     # shows (masked) then never travels in a URL or a cookie.
-    return _check_inbox_page(petition, services.inbox_ticket(petition, form.email.data or ""))
+    page = services.receive_signature(
+        petition, form, lambda: _check_inbox_page(petition, services.inbox_ticket(petition, form.email.data or "")))
+    return _page(petition, form, status=400) if page is None else page
 
 
 def _check_inbox_page(petition, ticket):
@@ -212,6 +213,8 @@ def confirm(token):
         return render_template("signing/link_superseded.html"), 409
     except services.SignatureWithdrawn as withdrawn:
         return _withdrawn_page(withdrawn.petition, already=True), 410
+    except services.SignatureInvalidated:
+        return render_template("signing/signature_invalidated.html"), 409
     except TokenInvalid:
         return render_template("signing/link_invalid.html"), 400
     except services.PetitionNotSignable:
@@ -322,8 +325,9 @@ def erase(token):
         address_hash = erasure.erasure_target(token)
     except (TokenInvalid, TokenExpired):
         return render_template("signing/link_invalid.html"), 400
+    subscriptions = erasure.subscription_count_of(address_hash)  # "keep me informed", erased with the rest
     if request.method != "POST":
         count = erasure.signature_count_of(address_hash)
-        return render_template("signing/erase_confirm.html", token=token, count=count)
+        return render_template("signing/erase_confirm.html", token=token, count=count, subscriptions=subscriptions)
     erased = erasure.erase_everything(address_hash)
-    return render_template("signing/erased.html", count=erased)
+    return render_template("signing/erased.html", count=erased, subscriptions=subscriptions)

@@ -102,6 +102,32 @@ def test_real_answers_match_their_documented_schemas(client, demo_site, document
     assert errors == []
 
 
+def test_a_petition_with_a_timeline_is_answered_as_documented(client, demo_site, document):
+    import io
+    from datetime import date
+
+    from PIL import Image
+
+    from petitions.extensions import db
+    from petitions.organiser import timeline
+
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 6)).save(photo, "JPEG")
+    petition = demo_site["petition"]
+    timeline.record_delivery(petition, date(2026, 10, 1), "en", "Ministry", "Note", None, photo=photo.getvalue(),
+                             photo_alt="Boxes")
+    timeline.record_response(petition, date(2026, 10, 9), "en", "Minister", "Answer", None, pdf=b"%PDF-1.4\n")
+    timeline.mark_outcome(petition, "no_answer", date(2026, 10, 31), "en", "", None)
+    db.session.commit()
+    body = client.get(f"/api/v1/petitions/{petition.slug}?lang=de").get_json()
+    assert [e["kind"] for e in body["timeline"]["entries"]] == ["outcome", "response", "delivery"]
+    validator = _validator(document, "/petitions/{slug}")
+    assert [str(e) for e in validator.iter_errors(body)] == []
+    # The closed schemas would notice a field the document does not list.
+    body["timeline"]["entries"][0]["mood"] = "good"
+    assert not validator.is_valid(body)
+
+
 def test_the_letter_lists_both_kinds_of_signatory_as_documented(client, demo_site, document):
     body = client.get("/api/v1/petitions/free-all-political-prisoners/signatories").get_json()
     assert len(body["organisations"]) == 5 and len(body["individuals"]) == 2

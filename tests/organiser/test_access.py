@@ -32,6 +32,14 @@ PETITION_ROUTES = [
     ("POST", "/organiser/p/{slug}/signatories/import/confirm"),
     ("POST", "/organiser/p/{slug}/signatories/order"),
     ("GET", "/organiser/p/{slug}/letter.pdf"),
+    ("GET", "/organiser/p/{slug}/timeline"),
+    ("POST", "/organiser/p/{slug}/timeline/delivery"),
+    ("POST", "/organiser/p/{slug}/timeline/response"),
+    ("POST", "/organiser/p/{slug}/timeline/outcome"),
+    ("POST", "/organiser/p/{slug}/timeline/1/text"),
+    ("POST", "/organiser/p/{slug}/timeline/1/remove"),
+    ("POST", "/organiser/p/{slug}/timeline/1/mail"),
+    ("GET", "/organiser/p/{slug}/timeline/files/1"),
 ]
 ORGANISATION_ROUTES = [
     ("GET", "/organiser/org/{org}/members"),

@@ -205,7 +205,9 @@ def test_the_days_busiest_networks_and_domains_name_only_large_providers(app, pe
 def test_an_earlier_day_is_chosen_among_the_kept_ones_and_a_wrong_one_falls_back_to_today(app, petition, owner,
                                                                                           add_signatures):
     yesterday = utcnow().date() - timedelta(days=1)
-    add_signatures(petition, 3, at=utcnow() - timedelta(days=1, hours=2), client_hash="e" * 64)
+    # Noon of yesterday, whatever the time now: "a day and two hours ago" is two days ago just after midnight.
+    noon = datetime.combine(yesterday, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=12)
+    add_signatures(petition, 3, at=noon, client_hash="e" * 64)
     page = page_text(owner.get(f"/organiser/p/free-them/integrity?day={yesterday.isoformat()}"))
     assert "e" * 12 in page
     for wrong in ("2001-01-01", "yesterday", (utcnow().date() - timedelta(days=30)).isoformat()):

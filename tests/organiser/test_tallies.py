@@ -9,7 +9,7 @@ from petitions import counting, create_app, erasure, public_names, retention, wi
 from petitions.address_hashes import email_hash
 from petitions.extensions import db
 from petitions.models import Petition, PetitionStatus, Signature, SignatureStatus, SignatureTally, tally
-from petitions.organiser import campaign, services as organiser, stats
+from petitions.organiser import campaign, integrity, services as organiser, stats
 from petitions.signing import services
 
 from ..helpers import queued_to
@@ -93,18 +93,23 @@ def details(email, rng):
 def test_every_dashboard_figure_matches_the_rows_after_a_random_mix(app, make_petition):
     rng = random.Random(19)
     petitions = [make_petition(slug="first", goal=50), make_petition(slug="second", goal=20)]
-    addresses = [f"signer{i}@example.org" for i in range(80)]
+    addresses = [f"signer{i}@d{i % 6}.example" for i in range(80)]
     moments = []  # (address, petition) pairs signed so far
+    # Invalidations and their undoing, on their own dice so the mix above stays what it was.
+    flood_rng, invalidated, undone = random.Random(23), 0, 0
     # Time moves forward over more than a year (so the chart's cut-off at 365 days is exercised),
     # slowly through the last week, as a campaign's end does.
     for step in range(240):
         start, span = (NOW - timedelta(days=400), timedelta(days=393) / 160) if step < 160 else \
             (NOW - timedelta(days=7), timedelta(days=7) / 80)
         now = start + span * ((step % 160) + rng.random())
+        if step % 9 == 4:
+            invalidated, undone = _invalidate_or_undo(flood_rng, petitions, now, invalidated, undone)
         action = rng.random()
         if action < 0.35 or not moments:
             petition, address = rng.choice(petitions), rng.choice(addresses)
-            services.sign(petition, details(address, rng), rng.choice(LANGUAGES), now=now)
+            services.sign(petition, details(address, rng), rng.choice(LANGUAGES), now=now,
+                          client=f"{addresses.index(address) % 5:064x}")
             moments.append((address, petition))
         elif action < 0.75:
             address, petition = rng.choice(moments[-10:])
@@ -140,6 +145,30 @@ def test_every_dashboard_figure_matches_the_rows_after_a_random_mix(app, make_pe
     # The mix reached every figure, so the comparison above compared something.
     assert figures.waiting and figures.confirmed_ever > figures.online > 0 and figures.never_confirmed
     assert len(figures.by_country) > 1 and figures.last_7_days and figures.per_day
+    assert invalidated > 3 and undone > 1
+    assert db.session.scalar(select(func.count()).where(Signature.status == SignatureStatus.INVALIDATED))
+
+
+def _invalidate_or_undo(rng, petitions, now, invalidated, undone):
+    """One invalidation (by domain, or by fingerprint in a window) or the undoing of one, committed."""
+    petition = rng.choice(petitions)
+    active = [r for r in integrity.invalidations(petition.id) if r.undone_at is None]
+    try:
+        if active and rng.random() < 0.4:
+            integrity.undo(petition, rng.choice(active), "test", now=now)
+            undone += 1
+        else:
+            if rng.random() < 0.5:
+                found = integrity.domain_filter(petition.id, f"d{rng.randrange(6)}.example")
+            else:
+                found = integrity.fingerprint_filter(f"{rng.randrange(5):064x}", (now - timedelta(days=30)).isoformat(),
+                                                     now.isoformat())
+            integrity.invalidate(petition, found, "test", now=now)
+            invalidated += 1
+        db.session.commit()
+    except integrity.FilterRefused:  # nothing matched: nothing changed
+        db.session.rollback()
+    return invalidated, undone
 
 
 def test_bulk_writes_outside_the_services_keep_the_tallies(app, make_petition, add_signatures):

@@ -15,7 +15,7 @@ def test_petition_page_shows_the_whole_petition_and_the_counter(client, petition
     html = page_text(client.get("/en/p/free-them"))
     assert "<h1>Free the prisoners of conscience</h1>" in html
     assert "Addressee: the Minister of Justice" in html
-    assert "Started by Test Rights Group" in html
+    assert 'Started by <a href="/en/o/test-rights-group">Test Rights Group</a>' in html
     assert "Free the prisoners of conscience: summary (en)." in html
     assert "Body in <strong>en</strong>" in html
     assert "<li>Release them</li>" in html and "<li>Drop the charges</li>" in html
