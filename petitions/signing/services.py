@@ -342,8 +342,13 @@ def _check_press(stamp):
         raise PressedTooSoon()
 
 
-def confirm(token, stamp=None, now=None):
+def confirm(token, stamp=None, now=None, before_writing=None):
     """Confirm the signature a token names. Returns (signature, newly_confirmed).
+
+    ``before_writing(signature, count)``, when given, is called just before
+    the first write of a press that will confirm, with the petition's total
+    once it counts: the caller makes its answer there, because SQLite lets one
+    request write at a time, from its first write until its commit.
 
     Only a POST may call this: mail scanners fetch every link in a message
     (see views.confirm). Some also submit the forms they find, without the
@@ -360,6 +365,8 @@ def confirm(token, stamp=None, now=None):
     petition = signature.petition
     if signature.status == SignatureStatus.CONFIRMED:
         return signature, False
+    if before_writing is not None:
+        before_writing(signature, counting.total_count(petition) + 1)
     now = now or utcnow()
     changed = db.session.execute(_CONFIRM, {"signature_id": signature.id, "now": now}).first()
     if changed is None:

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from markupsafe import Markup
 
 from .. import caching, erasure, public_names, timeline, withdrawal
+from ..counting import next_goal_for
 from ..extensions import csrf, limiter
 from ..i18n import best_language, country_name, current_language, languages
 from ..markup import render_markdown
@@ -199,9 +200,13 @@ def confirm(token):
     """
     pressed = request.method == "POST"
     too_soon = False
+    thanks = []
     try:
         if pressed:
-            signature = services.confirm(token, stamp=request.form.get("served"))[0]
+            signature = services.confirm(token, stamp=request.form.get("served"), before_writing=lambda signature, count:
+                                         thanks.append(_thanks_page(signature.petition, count, already=False)))[0]
+            if thanks:
+                return thanks[0]
         else:
             signature = services.signature_to_confirm(token)
     except services.PressedTooSoon:
@@ -226,15 +231,19 @@ def confirm(token):
         return render_template("signing/confirm.html", token=token, title=title, title_language=title_language,
                                public_name=public_names.public_name(signature), served=services.confirm_page_stamp(),
                                press_again=too_soon)
-    count, next_goal = public_counts(petition)
-    # Every press gets the same thanks, the first or a repeated one (a double
-    # click, a reload): only a visit without pressing learns it was done before.
+    return _thanks_page(petition, public_counts(petition)[0], already=not pressed)
+
+
+def _thanks_page(petition, count, already):
+    """Every press gets the same thanks, the first or a repeated one (a double
+    click, a reload): only a visit without pressing learns it was done before."""
+    lang = current_language()
     # Thanks is when people share most, so the share block is right here. It is
     # the same for every reader of a language, so it is kept like a page.
     shared = caching.remembered(("thanks-share", petition.id, lang), lambda: _thanks_share(petition, lang))
     return render_template(
-        "signing/confirmed.html", petition=petition, shared=shared, already=not pressed, count=count,
-        next_goal=next_goal,
+        "signing/confirmed.html", petition=petition, shared=shared, already=already, count=count,
+        next_goal=next_goal_for(count, petition.goal),
     )
 
 
