@@ -86,7 +86,7 @@ def purge(now=None, unconfirmed_days=7, anonymise_after_days=180, sent_mail_days
 
 
 def _blank_fingerprints(before):
-    """Blank the client fingerprints of signatures made before ``before``, so old signatures cannot be grouped.
+    """Blank the client fingerprints and domain hashes of signatures made before ``before``, so old ones cannot be grouped.
 
     Petition by petition, each through the range of its (petition_id, created_day, client_hash) index.
     A withdrawn signature loses its fingerprint and domain hash whatever its age (through the
@@ -96,8 +96,10 @@ def _blank_fingerprints(before):
     for petition_id in db.session.scalars(select(Petition.id).order_by(Petition.id)).all():
         blanked += db.session.execute(
             update(Signature).where(Signature.petition_id == petition_id, Signature.created_day <= before.date(),
-                                    Signature.client_hash.is_not(None), Signature.created_at < before)
-            .values(client_hash=None)
+                                    Signature.client_hash.is_not(None) | Signature.email_domain_hash.is_not(None),
+                                    Signature.created_at < before)
+            # The domain's hash too: its key is on the server, and trying the likely domains would name it.
+            .values(client_hash=None, email_domain_hash=None)
             .execution_options(synchronize_session=False)
         ).rowcount
         db.session.execute(

@@ -30,6 +30,7 @@ unknown return path, malformed, not a report at all) changes nothing stored
 and is moved aside in the mailbox; one that asks nothing of us is deleted.
 """
 import email
+from datetime import timedelta
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
 
@@ -231,6 +232,7 @@ class Summary:
     counted: int = 0
     deleted: int = 0
     set_aside: int = 0
+    pruned: int = 0
     lines: list = field(default_factory=list)
 
 
@@ -263,4 +265,8 @@ def read_mailbox(url, echo=lambda line: None, now=None):
             line = f"{key}: {outcome.line}"
             summary.lines.append(line)
             echo(line)
+        cutoff = (now or utcnow()) - timedelta(days=current_app.config["BOUNCE_WINDOW_DAYS"])
+        summary.pruned = box.prune_aside(cutoff)
+        if summary.pruned:
+            echo(f"deleted {summary.pruned} set aside before {cutoff:%Y-%m-%d}")
     return summary

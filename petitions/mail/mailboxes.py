@@ -10,7 +10,10 @@ it (``done``: read and understood) or moves it into the folder
 ``petitions-unrecognised`` beside it (``set_aside``), where a person can look
 at what was not understood. Neither is read again, so a report never counts
 twice through the mailbox (and return_paths records what was counted, should
-deleting fail after the count was committed).
+deleting fail after the count was committed). A bounce usually quotes the
+message it returns, names and links included, so what is set aside is
+deleted after BOUNCE_WINDOW_DAYS (``prune_aside``), like the rest of what a
+bounce needs.
 """
 import contextlib
 import imaplib
@@ -50,6 +53,17 @@ class MaildirBox:
         self._aside.add(self.maildir.get_bytes(key))
         self.maildir.discard(key)
 
+    def prune_aside(self, before):
+        """Delete what was set aside before ``before`` (an aware datetime). Returns how many."""
+        if ASIDE not in self.maildir.list_folders():
+            return 0
+        aside = self.maildir.get_folder(ASIDE)
+        # A Maildir file's name begins with the time it was delivered (added) there.
+        old = [key for key in aside.keys() if aside.get_message(key).get_date() < before.timestamp()]
+        for key in old:
+            aside.discard(key)
+        return len(old)
+
     def close(self):
         pass
 
@@ -80,6 +94,7 @@ class ImapBox:
             self._logout()
             raise MailboxError(f"the IMAP server {self.host} has no folder {folder!r}")
         self._aside_ready = False
+        self.folder = folder
 
     def _command(self, *args):
         status, data = self.connection.uid(*args)
@@ -108,6 +123,21 @@ class ImapBox:
             self._aside_ready = True
         self._command("COPY", key, _quoted(ASIDE))
         self.done(key)
+
+    def prune_aside(self, before):
+        """Delete what was set aside before ``before``'s day (IMAP's SEARCH knows only days). Returns how many."""
+        status, _ = self.connection.select(_quoted(ASIDE))
+        try:
+            if status != "OK":
+                return 0  # nothing was ever set aside
+            data = self._command("SEARCH", "BEFORE", before.strftime("%d-%b-%Y"))
+            uids = (data[0] or b"").split()
+            if uids:
+                self._command("STORE", b",".join(uids).decode("ascii"), "+FLAGS.SILENT", r"(\Deleted)")
+                self.connection.expunge()
+            return len(uids)
+        finally:
+            self.connection.select(_quoted(self.folder))
 
     def close(self):
         with contextlib.suppress(imaplib.IMAP4.error, OSError):

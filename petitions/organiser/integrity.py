@@ -65,7 +65,8 @@ HOURS_SHOWN = 48
 FINGERPRINT_WINDOW_DAYS = 31
 BASELINE_HOURS = 7 * 24
 BUSIEST_SHOWN = 10
-FINGERPRINT_RE = re.compile(r"[0-9a-f]{64}\Z")
+# Fingerprints are FINGERPRINT_HEX_DIGITS long since session 7; whole hashes before that.
+FINGERPRINT_RE = re.compile(r"[0-9a-f]{5,64}\Z")
 # A window outside these years is a typing mistake, not a flood.
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
 
@@ -223,9 +224,10 @@ def parse_moment(text, field):
         return None
     try:
         moment = datetime.fromisoformat(text[:40])
-    except ValueError:
+        # An offset at the very ends of the calendar (0001-01-01T00:00+01:00) overflows on the way to UTC.
+        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         raise FilterRefused("window", field) from None
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
     if not EARLIEST <= moment < LATEST:
         raise FilterRefused("window", field)
     return moment

@@ -33,7 +33,8 @@ PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PHOTO_SIDE = 2000
 # Larger pictures are refused before they are decoded: a small file can claim billions of pixels. A JPEG
 # counts at the reduced scale it is decoded at; Pillow itself refuses anything above MAX_IMAGE_PIXELS.
-MAX_PHOTO_PIXELS = 40_000_000
+# 16 million: a PNG or WebP is decoded whole (four bytes a pixel, and copied while it is turned and flattened).
+MAX_PHOTO_PIXELS = 16_000_000
 PHOTO_QUALITY = 85
 PDF_MAGIC = b"%PDF-"
 WHO_MAX = 200

@@ -203,9 +203,10 @@ def confirm(token):
     thanks = []
     try:
         if pressed:
-            signature = services.confirm(token, stamp=request.form.get("served"), before_writing=lambda signature, count:
-                                         thanks.append(_thanks_page(signature.petition, count, already=False)))[0]
-            if thanks:
+            signature, newly = services.confirm(
+                token, stamp=request.form.get("served"), before_writing=lambda signature, count:
+                thanks.append(_thanks_page(signature.petition, count, already=False)))
+            if thanks and newly:  # not when a withdrawal or an invalidation got there between the check and the write
                 return thanks[0]
         else:
             signature = services.signature_to_confirm(token)

@@ -27,7 +27,7 @@ import hmac
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -323,24 +323,30 @@ def stopped_count(organisation_id):
 # --- erasure and retention ----------------------------------------------------------------------------
 
 def _hashes_of(address_hash):
-    """Every organisation's hash of an address, by its site-wide hash (organisations are few)."""
+    """A condition matching an address's subscriptions in every organisation, by its site-wide hash, or None.
+
+    One (organisation, hash) pair per organisation (they are few), so each is a look-up in the unique
+    (organisation_id, email_hash) index, not a scan of every organisation's subscribers.
+    """
     key = current_app.config["HASH_KEY"]
-    return [subscriber_hash_of(key, organisation_id, address_hash)
-            for organisation_id in db.session.scalars(select(Organisation.id))]
+    pairs = [and_(Subscriber.organisation_id == organisation_id,
+                  Subscriber.email_hash == subscriber_hash_of(key, organisation_id, address_hash))
+             for organisation_id in db.session.scalars(select(Organisation.id))]
+    return or_(*pairs) if pairs else None
 
 
 def count_for_address(address_hash):
     """How many subscriptions, stopped ones included, an address has (by its site-wide hash)."""
-    hashes = _hashes_of(address_hash)
-    if not hashes:
+    matching = _hashes_of(address_hash)
+    if matching is None:
         return 0
-    return db.session.scalar(select(func.count()).select_from(Subscriber).where(Subscriber.email_hash.in_(hashes)))
+    return db.session.scalar(select(func.count()).select_from(Subscriber).where(matching))
 
 
 def erase_for_address(address_hash):
     """Delete every subscription of an address, and mail still queued to it. Returns how many. Flushes."""
-    hashes = _hashes_of(address_hash)
-    ids = list(db.session.scalars(select(Subscriber.id).where(Subscriber.email_hash.in_(hashes)))) if hashes else []
+    matching = _hashes_of(address_hash)
+    ids = list(db.session.scalars(select(Subscriber.id).where(matching))) if matching is not None else []
     if not ids:
         return 0
     forget_unsent(ids)

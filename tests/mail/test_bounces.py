@@ -213,6 +213,18 @@ def test_malformed_reports_and_other_mail_are_reported_and_moved_aside(bounce_ap
     assert read_bounces(runner).strip() == "read 0: 0 counted, 0 deleted, 0 moved aside"  # not read twice
 
 
+def test_what_was_set_aside_is_deleted_after_the_bounce_window(bounce_app, smtp_server, client, petition, maildir):
+    # A bounce quotes the message it returns (name, petition, links): kept no longer than a return path is.
+    token = signed_and_sent(client, smtp_server, "someone@example.net")
+    deliver(maildir, report("malformed.eml", token, "someone@example.net"))
+    read_mailbox(f"maildir://{maildir}")
+    assert len(left_in(maildir, "petitions-unrecognised")) == 1
+    days = bounce_app.config["BOUNCE_WINDOW_DAYS"]
+    assert read_mailbox(f"maildir://{maildir}", now=utcnow() + timedelta(days=days - 1)).pruned == 0
+    assert read_mailbox(f"maildir://{maildir}", now=utcnow() + timedelta(days=days, minutes=1)).pruned == 1
+    assert left_in(maildir, "petitions-unrecognised") == []
+
+
 def test_the_command_says_what_is_missing_and_refuses_a_path_that_is_no_maildir(smtp_app, runner, tmp_path):
     result = runner.invoke(args=["mail", "bounces"])
     assert result.exit_code != 0 and "BOUNCE_ADDRESS is not set" in result.output
@@ -422,6 +434,10 @@ def test_reports_are_read_from_an_imap_server(bounce_app, smtp_server, client, p
     dovecot.append(report("postfix-hard.eml", hard, "imap-gone@example.net"))
     assert "counted before" in read_bounces(runner)
     assert count(petition, EventKind.MAIL_BOUNCED) == 1
+    # What was set aside goes after BOUNCE_WINDOW_DAYS (IMAP searches by day).
+    later = utcnow() + timedelta(days=bounce_app.config["BOUNCE_WINDOW_DAYS"] + 1)
+    assert read_mailbox(dovecot.url, now=later).pruned == 1
+    assert dovecot.messages("petitions-unrecognised") == [] and dovecot.messages("INBOX") == []
 
 
 @pytest.mark.imap

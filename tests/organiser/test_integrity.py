@@ -13,13 +13,14 @@ from petitions.address_hashes import petition_domain_hash
 from petitions.daily_keys import client_hash
 from petitions.extensions import db
 from petitions.models import (
-    AuditEvent, EventKind, Invalidation, OutboxMessage, Signature, utcnow,
+    AuditEvent, EventKind, Invalidation, OutboxMessage, Petition, Signature, utcnow,
 )
 from petitions.models.events import count_event, event_totals
 from petitions.organiser import campaign, integrity, stats
 from petitions.organiser import exports as organiser_exports
 from petitions.ratelimits import client_network
 from petitions.retention import purge
+from petitions.signing import services
 from petitions.texts import public_counts
 
 from ..helpers import confirm, last_confirm_path, page_text, served_stamp, sign_in
@@ -41,8 +42,10 @@ def sign_from(client, address, email, slug="free-them", **fields):
     return response
 
 
-def fingerprint_of(address):
-    return client_hash(client_network(address))
+def fingerprint_of(address, slug="free-them"):
+    """The fingerprint a signature from ``address`` to the petition ``slug`` gets today (services.client_fingerprint)."""
+    petition_id = db.session.scalar(select(Petition.id).where(Petition.slug == slug))
+    return client_hash(f"{petition_id}:{client_network(address)}")[:services.FINGERPRINT_HEX_DIGITS]
 
 
 def signature_of(email):
@@ -553,3 +556,24 @@ def test_0017_keeps_the_tally_triggers_and_will_not_go_back_while_signatures_are
             conn.execute(insert, {"status": "pending", "at": at, "confirmed": None})
             assert status_tally(conn) == {"confirmed": 2, "pending": 2}
         db.engine.dispose()
+
+
+def test_one_network_has_short_unrelated_fingerprints_on_two_petitions(app):
+    # Kept beside signatures, the limiter's whole hash would link one network's signatures across campaigns,
+    # and with the day's key still in the database it could be reversed by trying every IPv4 address.
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "198.51.100.23"}):
+        first, second = services.client_fingerprint(1), services.client_fingerprint(2)
+        assert len(first) == len(second) == services.FINGERPRINT_HEX_DIGITS
+        assert first != second and first != client_hash(client_network("198.51.100.23"))[:len(first)]
+
+
+def test_purge_blanks_the_domain_hash_with_the_fingerprint(app, petition, add_signatures):
+    add_signatures(petition, 2, at=utcnow() - timedelta(days=8), client_hash="abcde", email_domain_hash="f" * 64)
+    purge()
+    assert db.session.execute(select(Signature.client_hash, Signature.email_domain_hash)).all() == [(None, None)] * 2
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00+01:00", "9999-12-31T23:59-01:00", "2026-13-01T00:00", "soon"])
+def test_a_window_end_that_is_no_moment_is_refused_by_name(moment):
+    with pytest.raises(integrity.FilterRefused):
+        integrity.parse_moment(moment, "start")
