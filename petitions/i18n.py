@@ -129,6 +129,11 @@ def language_choices(codes=None):
     return [(code, language_name(code)) for code in (codes or languages())]
 
 
+def language_in_ui(code):
+    """The language's name in the interface language, for a label ("Text: Russian"), as CLDR writes it."""
+    return Locale.parse(current_language()).languages.get(code) or language_name(code)
+
+
 def country_name(code, lang):
     return Locale.parse(lang).territories.get(code, code)
 
@@ -290,6 +295,8 @@ def init_app(app):
             "text_direction": text_direction(lang),
             "text_direction_of": text_direction,
             "language_name": language_name,
+            # Public pages name a text's original language with it too, not only the organiser's.
+            "language_in_ui": language_in_ui,
             "number": number,
         }
 

@@ -1,7 +1,7 @@
 """Web addresses made from names: "Free Maria!" → "free-maria". Imports nothing from the application.
 
-The organiser's petition editor suggests addresses the same way (petitions.organiser.services.slug_from);
-organisations get theirs from here when they are created (petitions.models.organisation).
+The organiser's petition editor suggests addresses with it (petitions.organiser.forms), and
+organisations get theirs from it when they are created (petitions.models.organisation).
 """
 import re
 import unicodedata
@@ -18,7 +18,12 @@ _CYRILLIC.update({"ъ": "", "ь": ""})  # the hard and soft signs have no Latin 
 
 
 def slug_from(typed):
-    """The web address a person most likely meant by ``typed``, or "" when nothing usable is left."""
+    """The web address a person most likely meant by ``typed``: "Free Maria!" → "free-maria".
+
+    Lower case; Cyrillic spelled in Latin letters; accents dropped (é → e); every run of other
+    characters becomes one hyphen; at most SLUG_LENGTH characters. "" when nothing usable is left
+    (a title in Chinese, say), so the caller asks for an address instead.
+    """
     spelled = "".join(_CYRILLIC.get(ch, ch) for ch in (typed or "").lower())
     ascii_only = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")

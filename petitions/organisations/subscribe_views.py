@@ -30,7 +30,7 @@ def _never_stored(response):
 
 @bp.app_context_processor
 def _form_for_pages():
-    # The organisation's page (helper E's template) includes the form without making it: it is made here.
+    # The organisation's page (organisations/page.html) includes the form without making it: it is made here.
     return {"new_subscribe_form": SubscribeForm}
 
 

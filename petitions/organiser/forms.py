@@ -12,7 +12,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from ..i18n import at_most_characters, at_most_demands, demand_too_long, language_choices
 from ..models.petition import SLUG_RE, PetitionKind
 from ..plaintext import single_line
-from .services import MAX_DEMAND_LENGTH, MAX_DEMANDS, TEXT_LIMITS, slug_from
+from ..slugs import slug_from
+from .services import MAX_DEMAND_LENGTH, MAX_DEMANDS, TEXT_LIMITS
 
 GOAL_MAX = 1_000_000_000
 

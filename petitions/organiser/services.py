@@ -1,6 +1,4 @@
 """Creating, editing and inspecting petitions: the rules the editor and the command line share."""
-import re
-import unicodedata
 
 from sqlalchemy import func, select
 
@@ -220,28 +218,6 @@ def petition_for(account, slug, wanted=Role.VIEWER):
     if row is None or not Role.at_least(row[1], wanted):
         return None
     return row[0], row[1]
-
-
-# Cyrillic letters of Russian, Belarusian and Ukrainian as their passports spell them in Latin
-# (close to ICAO 9303); other scripts go through Unicode decomposition, and what is left is dropped.
-_CYRILLIC = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіўєїґ",
-    "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch _ y _ e iu ia i u ie i g".split(), strict=True,
-))
-_CYRILLIC.update({"ъ": "", "ь": ""})  # the hard and soft signs have no Latin letter
-
-
-def slug_from(typed):
-    """The web address a person most likely meant by ``typed``: "Free Maria!" → "free-maria".
-
-    Lower case; Cyrillic spelled in Latin letters; accents dropped (é → e); every run of other
-    characters becomes one hyphen; at most 100 characters. "" when nothing usable is left
-    (a title in Chinese, say), so the caller asks for an address instead.
-    """
-    spelled = "".join(_CYRILLIC.get(ch, ch) for ch in (typed or "").lower())
-    ascii_only = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
-    return slug[:100].rstrip("-")
 
 
 def create_petition(organisation, slug, primary_language, goal, title, shards, kind=PetitionKind.PETITION):

@@ -5,7 +5,6 @@ language; only owners send. A protected organisation's addresses are
 sealed, so "Send" asks for a fresh code and the key's passphrase, as an
 update mailing does (unlocking.py), and queues the whole mailing at once.
 """
-from babel import Locale
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -14,7 +13,7 @@ from ..accounts import auth
 from ..accounts import services as accounts
 from ..accounts.forms import EmptyForm
 from ..extensions import db
-from ..i18n import current_language, language_name
+from ..i18n import language_in_ui
 from ..models import Organisation, Role, SubscriberMailing
 from ..subscribers import mailings
 from . import protection
@@ -29,11 +28,6 @@ MAX_ID = 2**31 - 1
 def _subscriber_figures():
     # The organiser home lists each organisation with its confirmed subscribers (one indexed count each).
     return {"confirmed_subscribers": subscribers.confirmed_count}
-
-
-def _language_in_ui(code):
-    # As organiser.views' template helper of the same name, which this module may not import.
-    return Locale.parse(current_language()).languages.get(code) or language_name(code)
 
 
 class _OrganisationScope:
@@ -70,7 +64,7 @@ def _page(organisation, role, form=None, send_form=None, refused_id=None):
     return render_template(
         "organiser/subscribers.html", organisation=organisation, role=role, form=form, send_form=send_form,
         refused_id=refused_id, items=items, confirmed=sum(recipients.values()),
-        recipients=[(code, _language_in_ui(code), n) for code, n in recipients.items()],
+        recipients=[(code, language_in_ui(code), n) for code, n in recipients.items()],
         stopped=subscribers.stopped_count(organisation.id), protected=protection.is_protected(organisation.id),
         can_edit=Role.at_least(role, Role.EDITOR), can_send=Role.at_least(role, Role.OWNER),
     ), 400 if form.errors or send_form.errors else 200
@@ -129,7 +123,7 @@ def send(organisation_id):
         if error.code == "already_sent":
             flash(_("This email has already been sent."), "error")
         else:
-            names = ", ".join(_language_in_ui(code) for code in error.details["languages"])
+            names = ", ".join(language_in_ui(code) for code in error.details["languages"])
             flash(_("Not sent: no text yet in %(languages)s. Add it, or tick “Send anyway”.", languages=names),
                   "error")
         return redirect(url_for(".subscribers_page", organisation_id=organisation_id)), 303

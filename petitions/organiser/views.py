@@ -3,7 +3,6 @@
 Every page about a petition goes through ``_petition``, which answers 404
 unless the signed-in member's organisation owns it and their role is enough.
 """
-from babel import Locale
 from flask import (
     Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for,
 )
@@ -17,7 +16,7 @@ from ..accounts import auth
 from ..accounts import services as accounts
 from ..accounts.forms import EmptyForm
 from ..embed.snippets import iframe_snippets
-from ..i18n import country_name, current_language, format_percent, language_name, number
+from ..i18n import country_name, current_language, format_percent, language_in_ui, language_name, number
 from ..mail import reminders as reminders_mail
 from ..mail import updates as updates_mail
 from ..mail.health import mail_health
@@ -49,17 +48,11 @@ FIELD_LABELS = {"title": _l("title"), "addressee": _l("addressee"), "summary": _
                 "demands": _l("demands")}
 
 
-def language_in_ui(code):
-    """The language's name in the interface language, for a label ("Text: Russian"), as CLDR writes it."""
-    return Locale.parse(current_language()).languages.get(code) or language_name(code)
-
-
 @bp.app_context_processor
 def _labels():
     return {"status_label": status_label_for,
             "transition_label": lambda old, new: TRANSITION_LABELS.get((old, new), new),
             "field_label": lambda f: FIELD_LABELS.get(f, f),
-            "language_in_ui": language_in_ui,
             "format_percent": format_percent}
 
 
@@ -172,8 +165,8 @@ def dashboard(slug):
         "organiser/dashboard.html", figures=figures, chart=chart, countries=countries, languages=languages,
         embeds=iframe_snippets(petition),
         reminders=reminders_mail.dashboard_figures(petition),
-        mail_health=mail_health(petition.id),  # issue 21: bounces and complaints
-        integrity=integrity.summary(petition, utcnow()),  # issue 21: integrity tools
+        mail_health=mail_health(petition.id),
+        integrity=integrity.summary(petition, utcnow()),
         **common,
     )
 

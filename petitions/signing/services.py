@@ -378,8 +378,11 @@ def confirm(token, stamp=None, now=None, before_writing=None):
     petition = signature.petition
     if signature.status == SignatureStatus.CONFIRMED:
         return signature, False
+    # The total once this press counts: for the answer, and for the goals once it does (read once;
+    # a goal another press raced past unseen is left for the next one, see record_goals_reached).
+    count = counting.total_count(petition) + 1
     if before_writing is not None:
-        before_writing(signature, counting.total_count(petition) + 1)
+        before_writing(signature, count)
     now = now or utcnow()
     changed = db.session.execute(_CONFIRM, {"signature_id": signature.id, "now": now}).first()
     if changed is None:
@@ -393,7 +396,7 @@ def confirm(token, stamp=None, now=None, before_writing=None):
         reminders.confirmed_after_reminder(signature.id, petition.id)
     config = current_app.config
     counting.add_to_count(petition.id, config["COUNTER_SHARDS"])
-    counting.record_goals_reached(petition, counting.total_count(petition), now=now)
+    counting.record_goals_reached(petition, count, now=now)
     if signature.sealed is None:
         # Its link reached the address and its owner pressed: the address works and wants this petition's
         # mail, so a bounce or complaint on the suppression list no longer applies (a sealed one cannot be read).

@@ -215,7 +215,7 @@ def test_a_slug_that_cannot_be_made_from_what_was_typed_gets_a_clear_message(app
 
 
 def test_slug_rule_spells_cyrillic_in_latin_letters_and_drops_accents():
-    from petitions.organiser.services import slug_from
+    from petitions.slugs import slug_from
 
     assert slug_from("Free Maria") == "free-maria"
     assert slug_from("Свабоду Марыі!") == "svabodu-maryi"
