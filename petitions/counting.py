@@ -43,6 +43,15 @@ _ADD = (
 )
 
 
+def confirmed_count_of(petition_id):
+    """The confirmed count of the petition ``petition_id`` (a column or value) names, as a scalar subquery.
+
+    For a statement that reads a petition's rows and its count at once.
+    """
+    return (select(func.coalesce(func.sum(_shards.c.count), 0))
+            .where(_shards.c.petition_id == petition_id).scalar_subquery())
+
+
 def create_shards(petition, shards):
     """Give a new petition its zeroed counter rows."""
     for shard in range(shards):

@@ -20,19 +20,25 @@ writing waits its turn through ``busy_timeout``; one that had read first and
 then found another writer's commit could not.
 
 PostgreSQL needs none of the connection settings; ``reclaim`` vacuums there.
+A pooled PostgreSQL connection that sat unused for DATABASE_PING_IDLE_SECONDS
+is pinged before it is handed out, so one the server (or PgBouncer) closed
+meanwhile is replaced instead of failing a request; one used a moment ago is
+not, which saves a round trip on every busy request (see ``_ping_if_idle``).
 Behind PgBouncer in transaction mode (``DATABASE_PGBOUNCER``) psycopg must not
 prepare statements: see ``engine_options``.
 """
 import logging
+import time
 
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
 BUSY_TIMEOUT_MS = 10_000
 # A withdrawal, an erasure or a mail worker pass waits at most this long for a quiet moment to empty the log.
 REQUEST_CHECKPOINT_WAIT_MS = 2_000
 _SCRUB = "petitions.checkpoint_after_commit"
+_RETURNED = "petitions.returned_at"
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +49,40 @@ def init_app(app, db):
     Only the app's own engines: another engine in the same process (a test's,
     a benchmark's) keeps SQLAlchemy's defaults unless it asks for these.
     """
+    idle = app.config["DATABASE_PING_IDLE_SECONDS"]
     with app.app_context():
         for engine in db.engines.values():
             event.listen(engine, "connect", _configure_sqlite)
+            if engine.dialect.name != "sqlite":
+                event.listen(engine.pool, "checkin", _returned)
+                event.listen(engine.pool, "checkout", lambda dbapi_connection, record, proxy, engine=engine:
+                             _ping_if_idle(engine.dialect, dbapi_connection, record, idle))
+
+
+def _returned(dbapi_connection, record):
+    if dbapi_connection is not None:
+        record.info[_RETURNED] = time.monotonic()
+
+
+def _ping_if_idle(dialect, dbapi_connection, record, idle_seconds):
+    """Ping a pooled connection that has been idle ``idle_seconds`` or more before it is used (a new one is not).
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round trip to
+    the server per request and per mail delivered, most of them on a
+    connection that answered milliseconds ago. A server that went away since
+    a connection's last use makes its next statement fail with a disconnect;
+    SQLAlchemy then discards the pool's connections, that one request gets the
+    503 page, and the next ones connect afresh. Raising DisconnectionError
+    here makes the pool replace the connection and try again (SQLAlchemy's
+    documented way for a checkout listener).
+    """
+    returned = record.info.get(_RETURNED)  # none yet: just connected (the record's info goes with a closed connection)
+    if returned is None or time.monotonic() - returned < idle_seconds:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except dialect.loaded_dbapi.Error as exc:
+        raise DisconnectionError("the database connection was closed while idle") from exc
 
 
 def _configure_sqlite(dbapi_connection, connection_record):
@@ -76,8 +113,8 @@ def engine_options(config):
 
     Nothing else needs to change: the application keeps no state in a
     database session between transactions (no session-level SET, advisory
-    lock, LISTEN or temporary table), and ``pool_pre_ping`` still detects a
-    client connection that PgBouncer closed.
+    lock, LISTEN or temporary table), and the idle check (``_ping_if_idle``)
+    still finds a client connection that PgBouncer closed.
     """
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if config.get("DATABASE_PGBOUNCER", False) and str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):

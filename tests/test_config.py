@@ -92,7 +92,8 @@ def test_postgresql_connections_give_up_after_the_connect_timeout(monkeypatch):
     monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT", "3")
     settings = load("testing")
     assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 3}
-    assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    # Pinged only after sitting idle (petitions/database.py), not on every checkout.
+    assert "pool_pre_ping" not in settings["SQLALCHEMY_ENGINE_OPTIONS"] and settings["DATABASE_PING_IDLE_SECONDS"] == 1.0
     monkeypatch.setenv("DATABASE_URL", "sqlite:///x.sqlite")
     assert "connect_args" not in load("testing")["SQLALCHEMY_ENGINE_OPTIONS"]
 
@@ -188,11 +189,11 @@ def test_profiles_keep_the_base_types_so_one_rule_fits_them_all():
 
 def test_fixed_settings_come_from_the_profile_only(monkeypatch):
     env = {"DEBUG": "true", "DEV_MAILBOX": "true", "TESTING": "1", "SESSION_COOKIE_HTTPONLY": "false",
-           "SQLALCHEMY_ENGINE_OPTIONS": "{}", "ENV_NAME": "development"}
+           "SQLALCHEMY_ENGINE_OPTIONS": '{"echo": true}', "ENV_NAME": "development"}
     settings = Config.from_environment(env)
     assert (settings["DEBUG"], settings["DEV_MAILBOX"], settings["TESTING"]) == (False, False, False)
     assert settings["SESSION_COOKIE_HTTPONLY"] is True
-    assert settings["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"] == {}
     assert settings["ENV_NAME"] == "production"
 
 
