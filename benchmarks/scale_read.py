@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from petitions import counting, create_app  # noqa: E402
+from petitions import create_app  # noqa: E402
 from petitions.extensions import db  # noqa: E402
 from petitions.models import tally, utcnow  # noqa: E402
 from petitions.organiser import stats  # noqa: E402
@@ -77,8 +77,7 @@ def run(url, size, show, days, repeat, through_triggers=False):
                                  "INSTANCE_DIR": tempfile.mkdtemp(prefix="scale-read-")})
     with app.app_context():
         from tests.helpers import petition_data
-        petition, _ = import_petition(petition_data(slug="scale", languages=("en", "ru")),
-                                      app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        petition, _ = import_petition(petition_data(slug="scale", languages=("en", "ru")), app.config["LANGUAGES"])
         db.session.commit()
         now = utcnow()
         base = (now - timedelta(minutes=1)).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S")
@@ -94,7 +93,6 @@ def run(url, size, show, days, repeat, through_triggers=False):
             tally.rebuild_tallies(db.session, petition.id)
             for statement in tally.TRIGGERS[dialect]:
                 db.session.execute(text(statement))
-        counting.add_to_count(petition.id, app.config["COUNTER_SHARDS"], delta=size)
         db.session.commit()
         seeded = time.perf_counter() - start
         if db.engine.dialect.name == "postgresql":

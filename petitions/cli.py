@@ -73,7 +73,7 @@ def import_command(path):
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise click.ClickException(f"{path} is not valid JSON: {exc}") from None
     try:
-        petition, created = import_petition(data, current_app.config["LANGUAGES"], current_app.config["COUNTER_SHARDS"])
+        petition, created = import_petition(data, current_app.config["LANGUAGES"])
         db.session.commit()
     except InvalidPetition as exc:
         db.session.rollback()

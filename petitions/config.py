@@ -284,7 +284,6 @@ class Config:
     # which counts as one of MAX_CONFIRMATION_SENDS (petitions/mail/reminders.py). 0: no reminders.
     CONFIRM_REMINDER_HOURS = 24
     ALREADY_SIGNED_NOTICE_INTERVAL = 24 * 3600
-    COUNTER_SHARDS = 16
     # Public pages and counts: seconds a rendering is reused in each process,
     # and seconds a proxy or browser may keep it (Cache-Control max-age).
     PUBLIC_CACHE_SECONDS = 2.0
@@ -546,9 +545,9 @@ CHECKS = {
     "PASSWORD_HASH_PROFILE": _one_of("default", "cheapest"),
     "SEALING_KDF_PROFILE": _one_of("moderate", "sensitive", "interactive", "cheapest"),
 }
-# Zero of these would divide nothing among no shards, claim no mail, or wait for ever.
+# Zero of these would claim no mail or wait for ever.
 CHECKS.update({name: ((lambda number: number >= 1), "a whole number, 1 or more")
-               for name in ("COUNTER_SHARDS", "MAIL_BATCH_SIZE", "UPDATE_MAIL_BATCH", "MAIL_TIMEOUT",
+               for name in ("MAIL_BATCH_SIZE", "UPDATE_MAIL_BATCH", "MAIL_TIMEOUT",
                             "DATABASE_CONNECT_TIMEOUT")})
 # Flask-Limiter would only find a mistyped limit when the first request asks for it.
 CHECKS.update({name: (_is_limit, 'rate limits such as "10 per minute;60 per hour"')

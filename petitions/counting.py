@@ -1,18 +1,16 @@
 """Counting confirmed signatures, and the goals they climb towards.
 
-The count is kept in ``CounterShard`` rows: a confirmation adds one to a
-random shard inside its own transaction. That keeps the count exact (it
-commits or rolls back with the confirmation), spreads concurrent
-confirmations over several rows instead of one hot row, and makes reading
-the count a sum over a fixed number of rows, flat at a million signatures.
+The count is the ``status``/``confirmed`` tally (models/tally.py), which the
+triggers on ``signatures`` move in the same transaction as every write, so it
+is exact. It was once kept twice, also in counter rows each path added to by
+hand: with one mechanism no path can forget to move it, and a confirmation
+writes one statement fewer. Reading it sums at most 16 shards, flat at a
+million signatures.
 """
-import random
-
-from flask import has_request_context, request
 from sqlalchemy import bindparam, func, select, update
 
 from .extensions import db
-from .models import CounterShard, GoalMilestone, Petition, utcnow
+from .models import GoalMilestone, Petition, SignatureStatus, tally, utcnow
 
 
 def next_goal_for(count, goal):
@@ -32,15 +30,12 @@ def next_goal_for(count, goal):
         magnitude *= 10
 
 
-# The two statements every confirmation runs, built once: building them cost
-# more than sending them.
-_shards = CounterShard.__table__
-_SUM = select(func.coalesce(func.sum(_shards.c.count), 0)).where(_shards.c.petition_id == bindparam("of_petition"))
-_ADD = (
-    update(_shards)
-    .where(_shards.c.petition_id == bindparam("of_petition"), _shards.c.shard == bindparam("which"))
-    .values(count=_shards.c.count + bindparam("delta"))
-)
+_tallies = tally.SignatureTally.__table__
+# The confirmed tally's rows, whatever petition is asked about.
+_CONFIRMED = (_tallies.c.dimension == tally.STATUS, _tallies.c.key == SignatureStatus.CONFIRMED)
+# Built once: building it cost more than sending it.
+_SUM = (select(func.coalesce(func.sum(_tallies.c.count), 0))
+        .where(_tallies.c.petition_id == bindparam("of_petition"), *_CONFIRMED))
 
 
 def confirmed_count_of(petition_id):
@@ -48,26 +43,17 @@ def confirmed_count_of(petition_id):
 
     For a statement that reads a petition's rows and its count at once.
     """
-    return (select(func.coalesce(func.sum(_shards.c.count), 0))
-            .where(_shards.c.petition_id == petition_id).scalar_subquery())
-
-
-def create_shards(petition, shards):
-    """Give a new petition its zeroed counter rows."""
-    for shard in range(shards):
-        db.session.add(CounterShard(petition_id=petition.id, shard=shard, count=0))
+    return (select(func.coalesce(func.sum(_tallies.c.count), 0))
+            .where(_tallies.c.petition_id == petition_id, *_CONFIRMED).scalar_subquery())
 
 
 def confirmed_count(petition_id):
-    """The exact number of confirmed signatures, read from the counter shards.
+    """The exact number of confirmed signatures, read from the tally (a sum over at most 16 rows).
 
-    Read once per request: a confirmation checks its goal and then shows the
-    count, and nothing between the two changes it except add_to_count.
+    Read afresh each time: a request that changed signatures and then shows
+    the count sees what it changed. (A confirmation goes by the count its press read.)
     """
-    known = request.environ.setdefault("petitions.counts", {}) if has_request_context() else {}
-    if petition_id not in known:
-        known[petition_id] = int(db.session.scalar(_SUM, {"of_petition": petition_id}) or 0)
-    return known[petition_id]
+    return int(db.session.scalar(_SUM, {"of_petition": petition_id}) or 0)
 
 
 def total_count(petition):
@@ -80,19 +66,21 @@ def confirmed_counts(petition_ids):
     counts = dict.fromkeys(petition_ids, 0)
     if petition_ids:
         rows = db.session.execute(
-            select(CounterShard.petition_id, func.sum(CounterShard.count))
-            .where(CounterShard.petition_id.in_(petition_ids))
-            .group_by(CounterShard.petition_id)
+            select(_tallies.c.petition_id, func.sum(_tallies.c.count))
+            .where(_tallies.c.petition_id.in_(petition_ids), *_CONFIRMED)
+            .group_by(_tallies.c.petition_id)
         ).all()
         counts.update({petition_id: int(total or 0) for petition_id, total in rows})
     return counts
 
 
-def add_to_count(petition_id, shards, delta=1):
-    """Add ``delta`` to one randomly chosen shard of the petition's count."""
-    if has_request_context():
-        request.environ.pop("petitions.counts", None)
-    db.session.execute(_ADD, {"of_petition": petition_id, "which": random.randrange(shards), "delta": delta})
+def confirmed_by_petition():
+    """Every petition's confirmed count as a subquery of (``pid``, ``n``), for a statement that lists petitions.
+
+    A petition nobody has confirmed is missing from it: join it outer.
+    """
+    return (select(_tallies.c.petition_id.label("pid"), func.sum(_tallies.c.count).label("n"))
+            .where(*_CONFIRMED).group_by(_tallies.c.petition_id).subquery())
 
 
 def record_goals_reached(petition, count, now=None):

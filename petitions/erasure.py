@@ -6,12 +6,12 @@ The request is confirmed by a link mailed to the address, so no one erases what 
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from . import counting, database, subscribers
+from . import database, subscribers
 from .address_hashes import email_hash, petition_hash_of
 from .extensions import db
 from .links import external_url
 from .mail import messages, outbox, suppression
-from .models import LetterSignatory, Petition, Signature, SignatureStatus
+from .models import LetterSignatory, Petition, Signature
 from .tokens import TokenInvalid, erasure_tokens
 from .withdrawal import forget_cosign_mail
 
@@ -69,26 +69,23 @@ def erase_everything(address_hash):
     Returns how many signatures and sign-ons were deleted (``subscription_count_of`` beforehand says how
     many subscriptions go with them).
 
-    Each confirmed signature is deleted on condition that it is still confirmed, and
-    the count moves only when that delete happened, so a double click or a
-    concurrent withdrawal can never take the count below the truth.
+    The count moves with the rows the deletes actually remove (the tally
+    triggers), so a double click or a concurrent withdrawal can never take it
+    below the truth.
     """
-    shards = current_app.config["COUNTER_SHARDS"]
     erased = 0
     hashes = _hashes_of(address_hash)
+    # The suppression list's entry is about the address too; its return paths cannot be found by it (sealed).
+    # Lifted first: a confirmation takes the entry and then the tallies (signing/services.py), so this
+    # takes them in the same order and the two never wait for each other in a circle.
+    suppression.lift(address_hash)
     rows = db.session.execute(
         # In petition order, the order the tally triggers lock in: two erasures (or one and the purge) never deadlock.
         select(Signature.id, Signature.petition_id).where(Signature.email_hash.in_(hashes)).order_by(Signature.petition_id)
     ).all()
     outbox.forget_unsent([signature_id for signature_id, _ in rows])
-    for signature_id, petition_id in rows:
-        confirmed = db.session.execute(
-            delete(Signature).where(Signature.id == signature_id, Signature.status == SignatureStatus.CONFIRMED)
-        ).rowcount
-        if confirmed:
-            counting.add_to_count(petition_id, shards, -1)
-        others = db.session.execute(delete(Signature).where(Signature.id == signature_id)).rowcount
-        erased += confirmed + others
+    for signature_id, _ in rows:
+        erased += db.session.execute(delete(Signature).where(Signature.id == signature_id)).rowcount
     sign_ons = db.session.scalars(select(LetterSignatory).where(LetterSignatory.email_hash.in_(hashes))).all()
     forget_cosign_mail(sign_ons)
     if sign_ons:
@@ -96,8 +93,6 @@ def erase_everything(address_hash):
             LetterSignatory.id.in_([row.id for row in sign_ons]))
             .execution_options(synchronize_session=False)).rowcount
     subscribers.erase_for_address(address_hash)
-    # The suppression list's entry is about the address too; its return paths cannot be found by it (sealed).
-    suppression.lift(address_hash)
     db.session.expire_all()
     database.scrub_after_commit(db.session)
     return erased

@@ -4,10 +4,9 @@ a withdrawn sign-on to an open letter is deleted. Unsent mail about either goes 
 What was deleted does not linger in the database files: SQLite overwrites
 deleted content (database.py) and its write-ahead log is emptied after each.
 """
-from flask import current_app
 from sqlalchemy import delete, select, update
 
-from . import counting, database
+from . import database
 from .extensions import db
 from .mail import outbox
 from .models import LetterSignatory, OutboxMessage, Signature, SignatureStatus, utcnow
@@ -23,7 +22,8 @@ def withdraw(signature, now=None):
     Returns False if it was already withdrawn. Country, language and dates
     stay, so the statistics an organiser reports remain true. The update is
     conditional on the status just read, and retried if a confirmation
-    landed in between, so the count moves exactly once.
+    landed in between, so only a second withdrawal returns False. The count
+    moves with the status (the tally triggers).
     """
     for _ in range(3):
         previous = signature.status
@@ -37,8 +37,6 @@ def withdraw(signature, now=None):
         ).rowcount
         db.session.refresh(signature)
         if changed:
-            if previous == SignatureStatus.CONFIRMED:
-                counting.add_to_count(signature.petition_id, current_app.config["COUNTER_SHARDS"], -1)
             outbox.forget_unsent([signature.id])
             database.scrub_after_commit(db.session)
             return True

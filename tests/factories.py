@@ -12,12 +12,12 @@ from .helpers import PASSWORD, petition_data
 def create_petition(config=None, **kwargs):
     """A petition (or, with ``kind="letter"``, an open letter) through the service the CLI uses.
 
-    ``config`` is the app's whose languages and counter shards it takes: the current one by default.
+    ``config`` is the app's whose languages it takes: the current one by default.
     """
     from petitions.organiser.services import import_petition
 
     config = config or current_app.config
-    petition, _ = import_petition(petition_data(**kwargs), config["LANGUAGES"], config["COUNTER_SHARDS"])
+    petition, _ = import_petition(petition_data(**kwargs), config["LANGUAGES"])
     db.session.commit()
     return petition
 
@@ -42,8 +42,7 @@ def create_member(email="owner@rights.example", role="owner", organisation="Test
 
 
 def add_signatures(petition, count=1, status="confirmed", at=None, **fields):
-    """``count`` signatures stored directly, bypassing the signing flow, and counted when confirmed."""
-    from petitions import counting
+    """``count`` signatures stored directly, bypassing the signing flow (the tally triggers count them)."""
     from petitions.models import Signature, utcnow
 
     at = at or (utcnow() - timedelta(seconds=count + 1))  # all in the past
@@ -60,8 +59,6 @@ def add_signatures(petition, count=1, status="confirmed", at=None, **fields):
         row.update(fields)
         rows.append(row)
     db.session.execute(Signature.__table__.insert(), rows)
-    if status == "confirmed":
-        counting.add_to_count(petition.id, 1, delta=count)
     db.session.commit()
 
 

@@ -125,9 +125,9 @@ def test_the_readme_table_lists_exactly_the_variables_the_configuration_reads():
 
 
 def test_the_issue_s_examples_can_now_be_set():
-    settings = Config.from_environment({"SENT_MAIL_RETENTION_DAYS": "30", "COUNTER_SHARDS": "64",
+    settings = Config.from_environment({"SENT_MAIL_RETENTION_DAYS": "30", "UPDATE_MAIL_BATCH": "64",
                                         "MAIL_BATCH_SIZE": "50", "DATABASE_PGBOUNCER": "yes"})
-    assert (settings["SENT_MAIL_RETENTION_DAYS"], settings["COUNTER_SHARDS"], settings["MAIL_BATCH_SIZE"]) == (30, 64, 50)
+    assert (settings["SENT_MAIL_RETENTION_DAYS"], settings["UPDATE_MAIL_BATCH"], settings["MAIL_BATCH_SIZE"]) == (30, 64, 50)
     assert settings["DATABASE_PGBOUNCER"] is True
     assert Config.from_environment({})["DATABASE_PGBOUNCER"] is False
 
@@ -234,7 +234,7 @@ def test_a_blank_variable_keeps_the_default():
     ("MAIL_BATCH_SIZE", "ten", "MAIL_BATCH_SIZE must be a whole number, 1 or more, not 'ten'"),
     ("TRUSTED_PROXIES", "-1", "TRUSTED_PROXIES must be a whole number, 0 or more, not '-1'"),
     ("ANONYMISE_AFTER_DAYS", "1.5", "ANONYMISE_AFTER_DAYS must be a whole number, 0 or more, not '1.5'"),
-    ("COUNTER_SHARDS", "0", "COUNTER_SHARDS must be a whole number, 1 or more, not '0'"),
+    ("UPDATE_MAIL_BATCH", "0", "UPDATE_MAIL_BATCH must be a whole number, 1 or more, not '0'"),
     ("FORM_MIN_SECONDS", "soon", "FORM_MIN_SECONDS must be a number, 0 or more"),
     ("PUBLIC_CACHE_SECONDS", "nan", "PUBLIC_CACHE_SECONDS must be a number, 0 or more"),
     ("CONFIRM_MIN_SECONDS", "inf", "CONFIRM_MIN_SECONDS must be a number, 0 or more"),

@@ -10,7 +10,6 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
 from petitions.config import Config
-from petitions.extensions import db
 from petitions.i18n import countries, format_date, number
 
 from .helpers import confirm, page_text, queued_to, sign
@@ -91,11 +90,8 @@ def test_plural_forms_follow_the_language(app, lang, expected):
     ("lang", "expected"),
     [("en", "712 of 1,000"), ("ru", "712 из 1\xa0000"), ("de", "712 von 1.000"), ("be", "712 з 1\xa0000")],
 )
-def test_the_counter_formats_numbers_for_each_language(app, client, petition, lang, expected):
-    from petitions.models import CounterShard
-
-    db.session.get(CounterShard, (petition.id, 0)).count = 712
-    db.session.commit()
+def test_the_counter_formats_numbers_for_each_language(app, client, petition, add_signatures, lang, expected):
+    add_signatures(petition, 712)
     html = page_text(client.get(f"/{lang}/p/free-them"))
     assert f'<p class="count">{expected}</p>' in html
 

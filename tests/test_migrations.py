@@ -33,7 +33,9 @@ def test_upgrade_head_on_an_empty_database_matches_the_models(empty_database_url
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
     with app.app_context():
         upgrade()
-        assert {"petitions", "signatures", "signature_counters", "outbox_messages"} <= set(inspect(db.engine).get_table_names())
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"petitions", "signatures", "signature_tallies", "outbox_messages"} <= tables
+        assert "signature_counters" not in tables  # the tallies are the only count since 0020
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, db.metadata)
@@ -193,3 +195,38 @@ def test_0010_dates_earlier_updates_as_sent_and_will_not_go_back_while_a_draft_e
             downgrade(revision="0009_sealed_signer_data")
         db.engine.dispose()
     assert str(sent).startswith("2026-03-01 12:00:00")
+
+
+def test_0020_going_back_fills_the_counter_rows_from_the_tallies_and_coming_back_keeps_the_count(
+        empty_database_url, tmp_path):
+    from flask_migrate import downgrade
+
+    from petitions import counting
+
+    from . import factories
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "INSTANCE_DIR": str(tmp_path)})
+    with app.app_context():
+        upgrade()
+        petition = factories.create_petition()
+        other = factories.create_petition(slug="other")
+        factories.add_signatures(petition, 37)
+        factories.add_signatures(petition, 5, status="pending")
+        petition_id, other_id = petition.id, other.id
+        db.session.remove()
+        downgrade(revision="0019_subscribers")
+        with db.engine.begin() as conn:
+            rows = conn.execute(text("SELECT petition_id, shard, count FROM signature_counters"
+                                     " ORDER BY petition_id, shard")).all()
+            # The older code adds to a random shard of its 16 with an UPDATE that must find its row.
+            added = conn.execute(text("UPDATE signature_counters SET count = count + 0"
+                                      " WHERE petition_id = :p AND shard = 15"), {"p": other_id}).rowcount
+        upgrade()
+        count, other_count = counting.confirmed_count(petition_id), counting.confirmed_count(other_id)
+        tables = set(inspect(db.engine).get_table_names())
+        db.session.remove()
+        db.engine.dispose()
+    assert [(p, shard) for p, shard, _ in rows] == [(p, shard) for p in (petition_id, other_id) for shard in range(16)]
+    assert sum(n for p, _, n in rows if p == petition_id) == 37 and all(n == 0 for p, _, n in rows if p == other_id)
+    assert added == 1
+    assert (count, other_count) == (37, 0) and "signature_counters" not in tables

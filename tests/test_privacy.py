@@ -487,7 +487,7 @@ def on_disk(make_app, tmp_path):
     with app.app_context():
         db.create_all()
         for slug, kind in (("joint", "letter"), ("free-them", "petition")):
-            import_petition(petition_data(slug=slug, kind=kind), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+            import_petition(petition_data(slug=slug, kind=kind), app.config["LANGUAGES"])
         db.session.commit()
 
         def stored():

@@ -85,18 +85,13 @@ def suppress(value, reason, now):
     db.session.flush()
 
 
-# Every confirmation runs it: built once.
-_LIFT = delete(_SUPPRESSIONS).where(_SUPPRESSIONS.c.address_hash == bindparam("value"))
+# Every confirmation runs it (on PostgreSQL inside its UPDATE, see signing/services.py): built once.
+LIFT = delete(_SUPPRESSIONS).where(_SUPPRESSIONS.c.address_hash == bindparam("value"))
 
 
 def lift(value):
     """Take an address hash off the list. Returns whether it was on it. Flushes."""
-    return bool(db.session.execute(_LIFT, {"value": value}).rowcount)
-
-
-def lift_address(address):
-    """Take an address off the list: it just confirmed a signature, so it works and its owner wants mail."""
-    return lift(address_hash(address)) if address else False
+    return bool(db.session.execute(LIFT, {"value": value}).rowcount)
 
 
 def purge(now, days):

@@ -10,7 +10,7 @@ from .organisation import (
 )
 from .outbox import OutboxMessage
 from .petition import (
-    CounterShard, GoalMilestone, Petition, PetitionKind, PetitionStatus, PetitionTranslation, PetitionVersion,
+    GoalMilestone, Petition, PetitionKind, PetitionStatus, PetitionTranslation, PetitionVersion,
     StatusChangeRefused, set_status,
 )
 from .sealing import KeyWrap, OrganisationKey, SealingKey
@@ -24,7 +24,6 @@ from .types import UTCDateTime, utcnow
 __all__ = [
     "Account",
     "AuditEvent",
-    "CounterShard",
     "DailyKey",
     "EventCount",
     "EventKind",

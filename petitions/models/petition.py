@@ -1,7 +1,7 @@
 """Petitions, their texts in each language, their goals and their counters."""
 import re
 
-from sqlalchemy import CheckConstraint, JSON, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -198,25 +198,6 @@ class GoalMilestone(db.Model):
 
     def __repr__(self):
         return f"<GoalMilestone {self.petition_id} {self.goal} at {self.reached_at:%Y-%m-%d %H:%M}>"
-
-
-class CounterShard(db.Model):
-    """One slice of a petition's confirmed-signature count.
-
-    A confirmation adds one to a randomly chosen shard in the same transaction
-    that confirms the signature, so the count is exact, concurrent
-    confirmations rarely wait on the same row, and reading the count sums a
-    fixed number of rows however many signatures there are.
-    """
-
-    __tablename__ = "signature_counters"
-
-    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), primary_key=True)
-    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    count: Mapped[int] = mapped_column(Integer, default=0)
-
-    def __repr__(self):
-        return f"<CounterShard {self.petition_id}/{self.shard}={self.count}>"
 
 
 class PetitionVersion(db.Model):

@@ -1,7 +1,7 @@
 """What the public may read about an organisation: its page, its campaigns with their counts, its statements.
 
 Every read here is a handful of narrow queries, whatever the number of signatures: petitions count from
-their counter shards (petitions.counting), letters from one grouped count over their sign-ons (a letter has
+their tallies (petitions.counting), letters from one grouped count over their sign-ons (a letter has
 hundreds, not millions), statements through their (organisation, status, date) index.
 """
 from dataclasses import dataclass

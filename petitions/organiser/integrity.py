@@ -23,8 +23,8 @@ and more than FLOOD_HOUR_FACTOR times the median of the non-empty hours of the
 seven days before it (a petition with no such hours is compared with 1). The
 median, not the mean, so one earlier burst does not hide the next.
 
-An invalidated signature stops counting (the counter shards lose the confirmed
-ones in the same transaction), leaves the exports and every mailing (they
+An invalidated signature stops counting (the tally triggers move the count in
+the same statement), leaves the exports and every mailing (they
 select confirmed signatures), and its unsent mail is deleted. It keeps the
 status it had (``invalidated_from``) and its invalidation, so undoing restores
 each one and the count exactly. Both are written to the audit log.
@@ -311,8 +311,8 @@ def filter_label(record):
 def invalidate(petition, signature_filter, actor, now=None):
     """Set aside the pending and confirmed signatures the filter matches. Returns the Invalidation.
 
-    They stop counting in this transaction (the confirmed ones leave the
-    counter shards), their unsent mail is deleted, and the audit log records
+    They stop counting in this transaction (the tally triggers move the
+    count with their status), their unsent mail is deleted, and the audit log records
     who did it. Raises FilterRefused("nothing") if the filter matches none,
     after changing nothing the caller's rollback would not undo.
     """
@@ -344,8 +344,6 @@ def invalidate(petition, signature_filter, actor, now=None):
     if not sum(taken.values()):
         raise FilterRefused("nothing")
     record.matched_confirmed, record.matched_pending = taken[SignatureStatus.CONFIRMED], taken[SignatureStatus.PENDING]
-    if record.matched_confirmed:
-        counting.add_to_count(petition.id, current_app.config["COUNTER_SHARDS"], -record.matched_confirmed)
     # No confirmation, reminder, notice or update still queued for them goes out.
     db.session.execute(delete(OutboxMessage).where(
         OutboxMessage.sent_at.is_(None),
@@ -391,7 +389,6 @@ def undo(petition, record, actor, now=None):
         .execution_options(synchronize_session=False))
     db.session.refresh(record)
     if restored[SignatureStatus.CONFIRMED]:
-        counting.add_to_count(petition.id, current_app.config["COUNTER_SHARDS"], restored[SignatureStatus.CONFIRMED])
         counting.record_goals_reached(petition, counting.total_count(petition), now=now)
     audit(petition.organisation_id, actor, "signatures.restore", petition=petition, now=now, detail={
         "slug": petition.slug, "invalidation": record.id, "confirmed": restored[SignatureStatus.CONFIRMED],

@@ -91,7 +91,7 @@ def _clean_translation(lang, text):
     return out
 
 
-def import_petition(data, languages, shards):
+def import_petition(data, languages):
     """Create or update a petition from an import document. Returns (petition, created).
 
     A new petition may start in any status. An existing one moves only as the
@@ -130,8 +130,6 @@ def import_petition(data, languages, shards):
         for field, value in text.items():
             setattr(translation, field, value)
     db.session.flush()
-    if created:
-        counting.create_shards(petition, shards)
     # A lowered or raised goal moves the goal shown, counted from the live count.
     petition.next_goal = counting.next_goal_for(counting.confirmed_count(petition.id), petition.goal)
     db.session.flush()
@@ -220,7 +218,7 @@ def petition_for(account, slug, wanted=Role.VIEWER):
     return row[0], row[1]
 
 
-def create_petition(organisation, slug, primary_language, goal, title, shards, kind=PetitionKind.PETITION):
+def create_petition(organisation, slug, primary_language, goal, title, kind=PetitionKind.PETITION):
     """A new draft (a petition or an open letter) with its primary text's title; the rest is written in the editor."""
     if kind not in PetitionKind.ALL:
         raise EditorError("bad_kind")
@@ -231,8 +229,6 @@ def create_petition(organisation, slug, primary_language, goal, title, shards, k
     set_status(petition, PetitionStatus.DRAFT)
     petition.translations.append(PetitionTranslation(language=primary_language, title=single_line(title)))
     db.session.add(petition)
-    db.session.flush()
-    counting.create_shards(petition, shards)
     db.session.flush()
     return petition
 

@@ -127,8 +127,7 @@ def new_petition():
         organisation = next(o for o in organisations if o.id == form.organisation.data)
         try:
             petition = services.create_petition(organisation, form.slug.data, form.primary_language.data,
-                                                form.goal.data, form.title.data, current_app.config["COUNTER_SHARDS"],
-                                                kind=form.kind.data)
+                                                form.goal.data, form.title.data, kind=form.kind.data)
         except services.EditorError as error:
             form.slug.errors.append(_editor_message(error))
         else:

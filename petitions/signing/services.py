@@ -5,7 +5,7 @@ from datetime import timedelta, timezone
 
 from flask import current_app, has_request_context
 from flask_limiter.util import get_remote_address
-from sqlalchemy import bindparam, func, inspect, or_, select, update
+from sqlalchemy import bindparam, exists, func, inspect, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
@@ -16,7 +16,7 @@ from ..i18n import current_language
 from ..links import external_url
 from ..mail import messages, reminders, suppression
 from ..models import (
-    CounterShard, Petition, PetitionStatus, PetitionTranslation, PetitionUpdate, PetitionVersion, Signature,
+    Petition, PetitionStatus, PetitionTranslation, PetitionUpdate, PetitionVersion, Signature,
     SignatureStatus, utcnow,
 )
 from ..models.events import EventKind, count_event
@@ -393,25 +393,37 @@ def confirm(token, stamp=None, now=None, before_writing=None):
     if before_writing is not None:
         before_writing(petition, count)
     now = now or utcnow()
-    changed = db.session.execute(_CONFIRM, {"signature_id": press.id, "now": now}).first()
+    # Its link reached the address and its owner pressed: the address works and wants this petition's
+    # mail, so a bounce or complaint on the suppression list no longer applies (a sealed one cannot be read).
+    lift = suppression.address_hash(press.email) if press.sealed is None and press.email else None
+    changed = _confirm_and_lift(press.id, now, lift)
     if changed is None:
         # A withdrawal, an invalidation or another press got there between the read and the write.
         return signature_to_confirm(token), False
     if changed.reminder_sent_at is not None:
         reminders.confirmed_after_reminder(press.id, petition.id)
-    config = current_app.config
-    counting.add_to_count(petition.id, config["COUNTER_SHARDS"])
     counting.record_goals_reached(petition, count, now=now)
-    if press.sealed is None:
-        # Its link reached the address and its owner pressed: the address works and wants this petition's
-        # mail, so a bounce or complaint on the suppression list no longer applies (a sealed one cannot be read).
-        suppression.lift_address(press.email)
     return Confirmed(press.id, petition, now), True
+
+
+def _confirm_and_lift(signature_id, now, lift):
+    """Confirm a pending signature and take the address hash ``lift`` (if any) off the suppression list.
+
+    Returns the confirmed row's ``reminder_sent_at`` as a row, or None if it was no longer pending. On
+    PostgreSQL both are one statement, the DELETE only if the UPDATE confirmed (a round trip and a
+    statement's server work fewer per confirmation); SQLite runs in-process, so there they are two.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return db.session.execute(_CONFIRM_AND_LIFT, {"signature_id": signature_id, "now": now, "value": lift}).first()
+    changed = db.session.execute(_CONFIRM, {"signature_id": signature_id, "now": now}).first()
+    if changed is not None and lift is not None:
+        suppression.lift(lift)
+    return changed
 
 
 @dataclass(frozen=True)
 class PetitionFacts:
-    """What confirming and its thanks page need of a petition, read with the press (petition_for loads the rest)."""
+    """What confirming and its thanks page need of a petition, read with the press (the page loads the rest)."""
 
     id: int
     slug: str
@@ -429,6 +441,10 @@ class Confirmed:
     confirmed_at: object
     status: str = SignatureStatus.CONFIRMED
 
+
+_confirmed = _CONFIRM.cte("confirmed")
+_CONFIRM_AND_LIFT = select(_confirmed.c.reminder_sent_at).add_cte(
+    suppression.LIFT.where(exists(select(literal(1)).select_from(_confirmed))).cte("lifted"))
 
 _petitions = Petition.__table__
 # A press of a pending signature's link, the common case, in one statement: what the checks
@@ -619,13 +635,12 @@ def list_public(status, sort, search, page, language, per_page):
     """One page of public petitions and letters in ``status``: ([ListedItem], how many match in all).
 
     Three queries, however many petitions or signatures there are: the counts
-    come from the counter shards and stored paper totals, summed in the same
+    come from the confirmed tallies and stored paper totals, summed in the same
     query that orders and pages the list, never from the signatures. A
     letter counts (and sorts by) its approved organisations. ``search``
     matches titles and summaries in any language.
     """
-    online = (select(CounterShard.petition_id.label("pid"), func.sum(CounterShard.count).label("n"))
-              .group_by(CounterShard.petition_id).subquery())
+    online = counting.confirmed_by_petition()
     organisations = (select(LetterSignatory.petition_id.label("pid"), func.count().label("n"))
                      .where(LetterSignatory.kind == SignatoryKind.ORGANISATION,
                             LetterSignatory.status == SignatoryStatus.APPROVED)

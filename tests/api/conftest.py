@@ -18,7 +18,7 @@ def demo_site(app, make_petition, add_signatures):
     made = {}
     for name in ("petition.json", "letter.json"):
         data = json.loads((DEMO / name).read_text(encoding="utf-8"))
-        petition, _ = import_petition(data, app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        petition, _ = import_petition(data, app.config["LANGUAGES"])
         made[petition.kind] = petition
     letter = made["letter"]
     imported, problems = import_lines(letter, (DEMO / "letter-signatories.txt").read_text(encoding="utf-8"))

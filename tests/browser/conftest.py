@@ -54,7 +54,7 @@ def live_server(make_app, smtp_server):
 
         from ..helpers import petition_data
 
-        import_petition(petition_data(languages=("en", "ru", "be", "de")), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        import_petition(petition_data(languages=("en", "ru", "be", "de")), app.config["LANGUAGES"])
         db.session.commit()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -43,7 +43,6 @@ def site(live_server, smtp_server):
     """The live server with something on every page: signatures, an update, paper, a letter, an organiser."""
     from sqlalchemy import text as sql
 
-    from petitions import counting
     from petitions.accounts import services as accounts
     from petitions.extensions import db
     from petitions.letters.services import import_lines, name_key
@@ -70,12 +69,11 @@ def site(live_server, smtp_server):
              "public_name": "full", "confirmation_sends": 1}
             for n in range(start + 1, start + 4)
         ])
-        counting.add_to_count(petition.id, app.config["COUNTER_SHARDS"], delta=3)
         campaign.post_update(petition, "en", "We delivered the first thousand", "They were *handed over*.", owner)
         campaign.record_paper_count(petition, 40, "Street stall", owner)
 
         letter, _ = import_petition(petition_data(slug="joint-letter", kind="letter", languages=("en", "ru")),
-                                    app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+                                    app.config["LANGUAGES"])
         import_lines(letter, "Viasna – Belarus\nLibereco – DE\n")
         db.session.add(LetterSignatory(
             petition_id=letter.id, kind="organisation", name="Spring", name_key=name_key("Spring"), country="BY",

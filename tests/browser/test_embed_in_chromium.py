@@ -162,23 +162,22 @@ def figures(page):
 
 @pytest.mark.parametrize("lang", ["ru", "de"])
 def test_the_live_counter_writes_numbers_as_the_server_does(browser, live_server, lang):
-    from petitions import counting
     from petitions.extensions import db
     from petitions.models import Petition
+
+    from ..factories import add_signatures
 
     live_server.app.config["COUNTER_POLL_SECONDS"] = 1
     with live_server.app.app_context():
         petition_id = db.session.query(Petition.id).scalar()
-        counting.add_to_count(petition_id, 1, delta=1233)
-        db.session.commit()
+        add_signatures(db.session.get(Petition, petition_id), 1233)
     context = browser.new_context(locale=lang)
     page = context.new_page()
     try:
         page.goto(f"{live_server}/{lang}/p/free-them")
         server_written = figures(page)
         with live_server.app.app_context():
-            counting.add_to_count(petition_id, 1, delta=1)
-            db.session.commit()
+            add_signatures(db.session.get(Petition, petition_id), 1)
         # What the script writes for 1,234 must be what the server writes for 1,234.
         page.locator(".counter[data-count='1234']").wait_for(timeout=10_000)
         live_text = figures(page)

@@ -87,8 +87,9 @@ def site(database_url, _schema, tmp_path_factory):
 
     conftest's live_server is made per test; ten sign-ups on one server keep the module within a minute.
     """
-    from petitions import counting
     from petitions.organiser.services import import_petition
+
+    from ..factories import add_signatures
 
     smtp = SmtpServer("127.0.0.1", free_port())
     smtp.start()
@@ -108,9 +109,8 @@ def site(database_url, _schema, tmp_path_factory):
         "LANGUAGES": LANGUAGES,
     })
     with app.app_context():
-        petition, _ = import_petition(petition_document(), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
-        counting.add_to_count(petition.id, app.config["COUNTER_SHARDS"], delta=ALREADY_SIGNED)
-        db.session.commit()
+        petition, _ = import_petition(petition_document(), app.config["LANGUAGES"])
+        add_signatures(petition, ALREADY_SIGNED)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

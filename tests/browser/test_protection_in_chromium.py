@@ -15,7 +15,6 @@ PASSPHRASE = "nine quiet herons by the river"
 @pytest.fixture
 def owners(live_server, monkeypatch):
     """Two owners with TOTP, each of their own organisation with signatures: (email, secret, organisation id)."""
-    from petitions import counting
     from petitions.accounts import services as accounts
     from petitions.extensions import db
     from petitions.models import Membership, Petition, Signature, utcnow
@@ -30,7 +29,6 @@ def owners(live_server, monkeypatch):
              "full_name": f"Hidden Signer {n}", "country": "BY", "city": "Hrodna", "language": "en",
              "status": "confirmed", "created_at": now, "confirmed_at": now, "show_name": False,
              "wants_updates": False, "public_name": "full", "confirmation_sends": 1} for n in range(1, 4)])
-        counting.add_to_count(petition.id, live_server.app.config["COUNTER_SHARDS"], delta=3)
         for n, organisation_id in enumerate([petition.organisation_id,
                                              accounts.find_or_create_organisation("Second Group").id]):
             secret = pyotp.random_base32()

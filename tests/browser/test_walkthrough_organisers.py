@@ -32,7 +32,7 @@ def walk(site, live_server):
     with app.app_context():
         data = petition_data(slug="free-maria", languages=("en", "ru"), status="draft")
         data["translations"]["ru"]["addressee"] = ""
-        services.import_petition(data, app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        services.import_petition(data, app.config["LANGUAGES"])
         petition = db.session.query(Petition).filter_by(slug="free-them").one()
         now = utcnow()
         db.session.add(Signature(petition_id=petition.id, email="r@example.org", email_hash="f" * 64,

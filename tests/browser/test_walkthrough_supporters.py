@@ -157,8 +157,7 @@ def test_the_index_shows_totals_tabs_sort_and_a_search_that_needs_no_script(open
         from ..helpers import petition_data
 
         db.session.execute(update(Petition).where(Petition.slug == "free-them").values(paper_count=80))
-        import_petition(petition_data(slug="won-already", status="delivered"), app.config["LANGUAGES"],
-                        app.config["COUNTER_SHARDS"])
+        import_petition(petition_data(slug="won-already", status="delivered"), app.config["LANGUAGES"])
         db.session.commit()
     for viewport, width in ((PHONE, 360), (DESKTOP, 1280)):
         page = open_page(live_server, viewport=viewport, javascript=False)
@@ -204,7 +203,7 @@ def mailbox_server(make_app, tmp_path):
 
         from ..helpers import petition_data
 
-        import_petition(petition_data(), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        import_petition(petition_data(), app.config["LANGUAGES"])
         db.session.commit()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -65,7 +65,7 @@ def test_a_503_carries_our_retry_after_and_no_rate_limit_headers(make_app, monke
 
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
     with app.app_context():
-        import_petition(petition_data(), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        import_petition(petition_data(), app.config["LANGUAGES"])
         db.session.commit()
         limited = sign(app.test_client(), email="first@example.org")
         assert "X-RateLimit-Limit" in limited.headers  # the limiter does speak on these answers

@@ -241,7 +241,7 @@ def test_redis_stopped_under_load_signing_goes_on_and_limits_resume_when_it_retu
 
     try:
         with app.app_context():
-            import_petition(petition_data(), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+            import_petition(petition_data(), app.config["LANGUAGES"])
             db.session.commit()
             assert [sign_from("203.0.113.1", f"a{i}@example.org") for i in range(5)] == [200] * 4 + [429]
             assert redis_server.keys()

@@ -47,7 +47,7 @@ def test_imported_titles_and_organisation_names_are_one_line(app):
     data = petition_data(slug="one-line", organisation="Rights\u2028Group")
     data["translations"]["en"]["title"] = "Free\u2029them"
     data["translations"]["en"]["addressee"] = "the\x1cMinister"
-    petition, _ = import_petition(data, app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+    petition, _ = import_petition(data, app.config["LANGUAGES"])
     text = petition.translation("en")
     assert (text.title, text.addressee, petition.organisation_name, petition.organisation.name) == \
         ("Free them", "the Minister", "Rights Group", "Rights Group")

@@ -143,7 +143,7 @@ def test_development_delivers_from_inside_the_web_process(make_app, smtp_server)
 
     app = make_app(MAIL_DELIVER_AFTER_REQUEST=True, MAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}")
     with app.app_context():
-        import_petition(petition_data(), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        import_petition(petition_data(), app.config["LANGUAGES"])
         db.session.commit()
     try:
         started = time.monotonic()

@@ -12,7 +12,7 @@ from ..helpers import petition_data
 
 
 def _import(app, **kwargs):
-    return import_petition(petition_data(**kwargs), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+    return import_petition(petition_data(**kwargs), app.config["LANGUAGES"])
 
 
 @pytest.mark.parametrize("status", ["draft", "open", "closed", "delivered"])
@@ -43,7 +43,7 @@ def test_an_update_without_a_status_keeps_the_one_it_has(app, make_petition):
     make_petition(status="closed")
     data = petition_data()
     del data["status"]
-    petition, _ = import_petition(data, app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+    petition, _ = import_petition(data, app.config["LANGUAGES"])
     assert petition.status == "closed"
 
 

@@ -78,7 +78,11 @@ def assert_tallies_match_rows(petitions):
         summary = organiser.petition_summary(petition.slug)
         assert (summary["pending"], summary["withdrawn"]) == (by_status.get("pending", 0),
                                                               by_status.get("withdrawn", 0))
-        assert counting.confirmed_count(petition.id) == by_status.get("confirmed", 0)
+        # The public count, every way it is read: one petition, several at once, inside another statement.
+        confirmed = by_status.get("confirmed", 0)
+        assert counting.confirmed_count(petition.id) == confirmed
+        assert counting.confirmed_counts([petition.id]) == {petition.id: confirmed}
+        assert db.session.scalar(select(counting.confirmed_count_of(petition.id))) == confirmed
     # And the triggers' tallies are exactly what a recount from the rows gives.
     kept = tally_sums()
     tally.rebuild_tallies(db.session)

@@ -185,7 +185,7 @@ def test_reading_the_count_never_touches_the_signatures_table(app, petition):
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert statements and all("signatures " not in s and "from signatures" not in s for s in statements)
-    assert any("signature_counters" in s for s in statements)
+    assert any("signature_tallies" in s for s in statements)
 
 
 def test_title_in_a_language_falls_back_to_the_primary_one_like_the_page(make_petition):

@@ -302,7 +302,7 @@ def test_development_mailbox_lists_and_shows_mail(make_app, tmp_path):
     # DEV_MAILBOX is read when the app is built; make_app passes it in as a setting.
     client = app.test_client()
     with app.app_context():
-        import_petition(petition_data(), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        import_petition(petition_data(), app.config["LANGUAGES"])
         db.session.commit()
         sign(client)
         from petitions.mail.worker import deliver_all

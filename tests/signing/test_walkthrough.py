@@ -72,7 +72,7 @@ def test_send_again_is_rate_limited_as_resending_is(make_app, petition):
 
         from ..helpers import petition_data
 
-        import_petition(petition_data(slug="other"), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        import_petition(petition_data(slug="other"), app.config["LANGUAGES"])
         db.session.commit()
         ticket = _ticket(page_text(sign(client, slug="other", email="sasha@example.org")))
     assert client.post("/en/p/other/check-inbox", data={"ticket": ticket}).status_code == 200
@@ -234,7 +234,7 @@ def test_the_mailbox_shows_an_html_email_in_a_sandbox_with_its_own_policy(make_a
     app = make_app(DEV_MAILBOX=True)
     client = app.test_client()
     with app.app_context():
-        import_petition(petition_data(), app.config["LANGUAGES"], app.config["COUNTER_SHARDS"])
+        import_petition(petition_data(), app.config["LANGUAGES"])
         db.session.commit()
         sign(client)
         from petitions.mail.worker import deliver_all
