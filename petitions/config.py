@@ -629,11 +629,6 @@ def load(profile=None, overrides=None):
     # The look-up hash key must outlive SECRET_KEY rotations; see address_hashes.lookup_key.
     settings["HASH_KEY"] = settings.get("HASH_KEY") or settings["SECRET_KEY"]
     settings["SESSION_COOKIE_SECURE"] = settings["BASE_URL"].startswith("https://")
-    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A file cannot go away under an open connection: pinging it first only costs every request a query.
-        options = dict(settings["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.pop("pool_pre_ping", None)
-        settings["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # A server that hangs instead of refusing would otherwise hold each request for the
         # operating system's TCP timeout (minutes) before the 503 page can say so.

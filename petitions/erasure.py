@@ -75,10 +75,6 @@ def erase_everything(address_hash):
     """
     erased = 0
     hashes = _hashes_of(address_hash)
-    # The suppression list's entry is about the address too; its return paths cannot be found by it (sealed).
-    # Lifted first: a confirmation takes the entry and then the tallies (signing/services.py), so this
-    # takes them in the same order and the two never wait for each other in a circle.
-    suppression.lift(address_hash)
     rows = db.session.execute(
         # In petition order, the order the tally triggers lock in: two erasures (or one and the purge) never deadlock.
         select(Signature.id, Signature.petition_id).where(Signature.email_hash.in_(hashes)).order_by(Signature.petition_id)
@@ -93,6 +89,10 @@ def erase_everything(address_hash):
             LetterSignatory.id.in_([row.id for row in sign_ons]))
             .execution_options(synchronize_session=False)).rowcount
     subscribers.erase_for_address(address_hash)
+    # The suppression list's entry is about the address too; its return paths cannot be found by it (sealed).
+    # Lifted last: a confirmation takes its signature's row before this entry (signing/services.py), so
+    # taking the signatures first keeps the two from waiting on each other in a circle.
+    suppression.lift(address_hash)
     db.session.expire_all()
     database.scrub_after_commit(db.session)
     return erased

@@ -1,4 +1,4 @@
-"""Petitions, their texts in each language, their goals and their counters."""
+"""Petitions, their texts in each language and their goals (their counts are tallies: models/tally.py)."""
 import re
 
 from sqlalchemy import CheckConstraint, JSON, ForeignKey, Integer, String, Text, UniqueConstraint

@@ -37,6 +37,7 @@ email_domain_hash)), so nothing is sorted and no row is read.
 import re
 import statistics
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -331,16 +332,17 @@ def invalidate(petition, signature_filter, actor, now=None):
     )
     db.session.add(record)
     db.session.flush()
-    taken = {}
-    # Each status in its own conditional UPDATE: a confirmation landing between the two either was
-    # taken as confirmed or stays confirmed and counted, never both and never neither.
+    # One conditional UPDATE for both statuses, each row keeping the one it had: a confirmation landing
+    # meanwhile was either taken as confirmed or stays confirmed and counted, never both and never
+    # neither. (Two UPDATEs could deadlock with a confirmation: the first one's tally rows held while
+    # the second waits for the signature that confirmation holds while it waits for those rows.)
     matching = signature_filter.matching(petition.id)
-    for status in (SignatureStatus.CONFIRMED, SignatureStatus.PENDING):
-        taken[status] = db.session.execute(
-            update(Signature).where(Signature.id.in_(matching), Signature.status == status)
-            .values(status=SignatureStatus.INVALIDATED, invalidation_id=record.id, invalidated_from=status)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+    taken = Counter(db.session.scalars(
+        update(Signature).where(Signature.id.in_(matching), Signature.status.in_(SignatureStatus.INVALIDATABLE))
+        .values(status=SignatureStatus.INVALIDATED, invalidation_id=record.id, invalidated_from=Signature.status)
+        .returning(Signature.invalidated_from)
+        .execution_options(synchronize_session=False)
+    ).all())
     if not sum(taken.values()):
         raise FilterRefused("nothing")
     record.matched_confirmed, record.matched_pending = taken[SignatureStatus.CONFIRMED], taken[SignatureStatus.PENDING]

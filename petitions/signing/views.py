@@ -227,7 +227,8 @@ def confirm(token):
         return render_template("signing/petition_closed.html"), 409
     petition = signature.petition
     lang = current_language()
-    if too_soon or (not pressed and signature.status == SignatureStatus.PENDING):
+    # Still pending after a press: a withdrawal and a new signature got in between; its button again, never thanks.
+    if too_soon or signature.status == SignatureStatus.PENDING:
         title_language, title = caching.remembered(("title", petition.id, lang), lambda: title_in(petition.id, lang))
         return render_template("signing/confirm.html", token=token, title=title, title_language=title_language,
                                public_name=public_names.public_name(signature), served=services.confirm_page_stamp(),
