@@ -100,7 +100,7 @@ with app.app_context():
     data = {{"slug": "bench", "goal": 1000, "primary_language": "en", "organisation": "Bench", "status": "open",
             "translations": {{"en": {{"title": "Benchmark petition", "body": "Text", "demands": ["One"]}},
                               "be": {{"title": "Тэставая петыцыя", "body": "Тэкст", "demands": ["Адно"]}}}}}}
-    petition, _ = import_petition(data, app.config["LANGUAGES"], 16)
+    petition, _ = import_petition(data, app.config["LANGUAGES"])
     sql = {FILL_POSTGRES!r} if db.engine.dialect.name == "postgresql" else {FILL_SQLITE!r}
     db.session.execute(text(sql), {{"pid": petition.id, "count": {count}}})
     db.session.commit()

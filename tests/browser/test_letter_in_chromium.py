@@ -19,7 +19,7 @@ def letter(live_server):
 
     with live_server.app.app_context():
         letter, _ = import_petition(petition_data(slug="joint-letter", kind="letter", languages=("en", "ru")),
-                                    live_server.app.config["LANGUAGES"], 16)
+                                    live_server.app.config["LANGUAGES"])
         import_lines(letter, "Viasna – Belarus\nLibereco – DE\n")
         db.session.commit()
     return "joint-letter"

@@ -29,7 +29,7 @@ def organisation(live_server):
         organisation.name = petition.organisation_name = LONG_NAME
         for slug, kind, status in [("joint-letter", "letter", "open"), ("earlier-one", "petition", "closed")]:
             import_petition(petition_data(slug=slug, kind=kind, status=status, organisation=LONG_NAME,
-                                          languages=("en", "ru")), app.config["LANGUAGES"], 16)
+                                          languages=("en", "ru")), app.config["LANGUAGES"])
         assert db.session.query(Petition).filter_by(slug="earlier-one").one().status == PetitionStatus.CLOSED
         editing.save_description(organisation, "ru", "Мы помогаем **людям** под стражей и их семьям.")
         account = accounts.create_account("ed@rights.example", "Edda", PASSWORD, "en")
