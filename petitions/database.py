@@ -27,6 +27,7 @@ not, which saves a round trip on every busy request (see ``_ping_if_idle``).
 Behind PgBouncer in transaction mode (``DATABASE_PGBOUNCER``) psycopg must not
 prepare statements: see ``engine_options``.
 """
+import functools
 import logging
 import time
 
@@ -55,8 +56,9 @@ def init_app(app, db):
             event.listen(engine, "connect", _configure_sqlite)
             if engine.dialect.name != "sqlite":
                 event.listen(engine.pool, "checkin", _returned)
-                event.listen(engine.pool, "checkout", lambda dbapi_connection, record, proxy, engine=engine:
-                             _ping_if_idle(engine.dialect, dbapi_connection, record, idle))
+                # The dialect and the setting, not the engine: a listener holding the engine would make a
+                # cycle (engine, pool, listener), and an engine nobody disposed would outlive its last user.
+                event.listen(engine.pool, "checkout", functools.partial(_ping_if_idle, engine.dialect, idle))
 
 
 def _returned(dbapi_connection, record):
@@ -64,7 +66,7 @@ def _returned(dbapi_connection, record):
         record.info[_RETURNED] = time.monotonic()
 
 
-def _ping_if_idle(dialect, dbapi_connection, record, idle_seconds):
+def _ping_if_idle(dialect, idle_seconds, dbapi_connection, record, proxy):
     """Ping a pooled connection that has been idle ``idle_seconds`` or more before it is used (a new one is not).
 
     SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round trip to
