@@ -216,8 +216,9 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(resource_dir("translations"))
 
     SQLALCHEMY_ENGINE_OPTIONS = {}
-    # A pooled PostgreSQL connection unused for this long is pinged before use (petitions/database.py); 0: every time.
-    DATABASE_PING_IDLE_SECONDS = 1.0
+    # A pooled PostgreSQL connection unused for this long is pinged before use (petitions/database.py); 0: every
+    # time, the default until the PostgreSQL pass of .ci/run is understood with 1 (see BENCHMARKS.md, session 8).
+    DATABASE_PING_IDLE_SECONDS = 0.0
     # Seconds to wait for PostgreSQL to accept a connection before the request gets the 503 page.
     DATABASE_CONNECT_TIMEOUT = 5
     # PgBouncer in transaction mode sits between the app and PostgreSQL; turns psycopg's prepared statements off.

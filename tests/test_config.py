@@ -93,7 +93,7 @@ def test_postgresql_connections_give_up_after_the_connect_timeout(monkeypatch):
     settings = load("testing")
     assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 3}
     # Pinged only after sitting idle (petitions/database.py), not on every checkout.
-    assert "pool_pre_ping" not in settings["SQLALCHEMY_ENGINE_OPTIONS"] and settings["DATABASE_PING_IDLE_SECONDS"] == 1.0
+    assert "pool_pre_ping" not in settings["SQLALCHEMY_ENGINE_OPTIONS"] and settings["DATABASE_PING_IDLE_SECONDS"] == 0.0
     monkeypatch.setenv("DATABASE_URL", "sqlite:///x.sqlite")
     assert "connect_args" not in load("testing")["SQLALCHEMY_ENGINE_OPTIONS"]
 
