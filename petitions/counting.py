@@ -33,9 +33,14 @@ def next_goal_for(count, goal):
 _tallies = tally.SignatureTally.__table__
 # The confirmed tally's rows, whatever petition is asked about.
 _CONFIRMED = (_tallies.c.dimension == tally.STATUS, _tallies.c.key == SignatureStatus.CONFIRMED)
+
+
+def _confirmed_sum(petition_id):
+    return select(func.coalesce(func.sum(_tallies.c.count), 0)).where(_tallies.c.petition_id == petition_id, *_CONFIRMED)
+
+
 # Built once: building it cost more than sending it.
-_SUM = (select(func.coalesce(func.sum(_tallies.c.count), 0))
-        .where(_tallies.c.petition_id == bindparam("of_petition"), *_CONFIRMED))
+_SUM = _confirmed_sum(bindparam("of_petition"))
 
 
 def confirmed_count_of(petition_id):
@@ -43,8 +48,7 @@ def confirmed_count_of(petition_id):
 
     For a statement that reads a petition's rows and its count at once.
     """
-    return (select(func.coalesce(func.sum(_tallies.c.count), 0))
-            .where(_tallies.c.petition_id == petition_id, *_CONFIRMED).scalar_subquery())
+    return _confirmed_sum(petition_id).scalar_subquery()
 
 
 def confirmed_count(petition_id):
