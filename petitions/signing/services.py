@@ -309,10 +309,16 @@ def _read_confirmation(token, allow_expired=False):
 
 
 _signatures = Signature.__table__
-# Only a pending signature is confirmed, so of two clicks at once one changes it. Built once (see counting).
+# What details_digest covers: a press confirms only if they are still what it read and checked.
+_DETAILS = ("sealed", "full_name", "city", "country", "show_name", "public_name", "wants_updates", "language")
+# Only a pending signature is confirmed, so of two clicks at once one changes it; and only with the details
+# the press checked its link against, so signing again with other details between the read and the write
+# (a new link on its way) leaves it pending. PostgreSQL re-checks this WHERE on a row changed meanwhile.
+# Built once (see counting).
 _CONFIRM = (
     update(_signatures)
-    .where(_signatures.c.id == bindparam("signature_id"), _signatures.c.status == SignatureStatus.PENDING)
+    .where(_signatures.c.id == bindparam("signature_id"), _signatures.c.status == SignatureStatus.PENDING,
+           *(_signatures.c[name].is_not_distinct_from(bindparam(f"read_{name}")) for name in _DETAILS))
     .values(status=SignatureStatus.CONFIRMED, confirmed_at=bindparam("now", type_=_signatures.c.confirmed_at.type))
     .returning(_signatures.c.reminder_sent_at)  # as the row was when confirmed, however close a reminder came
 )
@@ -396,7 +402,7 @@ def confirm(token, stamp=None, now=None, before_writing=None):
     # Its link reached the address and its owner pressed: the address works and wants this petition's
     # mail, so a bounce or complaint on the suppression list no longer applies (a sealed one cannot be read).
     lift = suppression.address_hash(press.email) if press.sealed is None and press.email else None
-    changed = _confirm_and_lift(press.id, now, lift)
+    changed = _confirm_and_lift(press, now, lift)
     if changed is None:
         # A withdrawal, an invalidation or another press got there between the read and the write.
         return signature_to_confirm(token), False
@@ -406,16 +412,18 @@ def confirm(token, stamp=None, now=None, before_writing=None):
     return Confirmed(press.id, petition, now), True
 
 
-def _confirm_and_lift(signature_id, now, lift):
-    """Confirm a pending signature and take the address hash ``lift`` (if any) off the suppression list.
+def _confirm_and_lift(press, now, lift):
+    """Confirm the pending signature ``press`` read and take the address hash ``lift`` (if any) off the suppression list.
 
-    Returns the confirmed row's ``reminder_sent_at`` as a row, or None if it was no longer pending. On
-    PostgreSQL both are one statement, the DELETE only if the UPDATE confirmed (a round trip and a
-    statement's server work fewer per confirmation); SQLite runs in-process, so there they are two.
+    Returns the confirmed row's ``reminder_sent_at`` as a row, or None if it was no longer pending with the
+    details the press read. On PostgreSQL both are one statement, the DELETE only if the UPDATE confirmed
+    (a round trip and a statement's server work fewer per confirmation); SQLite runs in-process, so there
+    they are two.
     """
+    values = {"signature_id": press.id, "now": now, **{f"read_{name}": getattr(press, name) for name in _DETAILS}}
     if db.session.get_bind().dialect.name == "postgresql":
-        return db.session.execute(_CONFIRM_AND_LIFT, {"signature_id": signature_id, "now": now, "value": lift}).first()
-    changed = db.session.execute(_CONFIRM, {"signature_id": signature_id, "now": now}).first()
+        return db.session.execute(_CONFIRM_AND_LIFT, {**values, "value": lift}).first()
+    changed = db.session.execute(_CONFIRM, values).first()
     if changed is not None and lift is not None:
         suppression.lift(lift)
     return changed

@@ -48,6 +48,25 @@ def test_confirmation_counts_once_and_second_click_changes_nothing(app, petition
     assert counting.confirmed_count(petition.id) == 1
 
 
+def test_signing_again_with_other_details_while_a_press_is_checked_leaves_it_pending(app, petition):
+    """The details can change between the press's read and its write: its link then confirms nothing."""
+    token = sign_and_get_token(petition)
+
+    def sign_again_meanwhile(petition_facts, count):  # what another request could do at that moment
+        services.sign(petition, details(name="Someone Else"), "en")
+        db.session.flush()
+
+    with pytest.raises(services.TokenSuperseded):
+        services.confirm(token, before_writing=sign_again_meanwhile)
+    db.session.commit()
+    signature = db.session.scalar(select(Signature))
+    assert (signature.status, signature.full_name) == (SignatureStatus.PENDING, "Someone Else")
+    assert counting.confirmed_count(petition.id) == 0
+    # The link sent for the new details confirms them.
+    newer = queued_to("ada@example.org")[-1].text_body.split("/confirm/")[1].split()[0]
+    assert services.confirm(newer)[1] and counting.confirmed_count(petition.id) == 1
+
+
 def test_same_address_in_other_case_counts_once(app, petition):
     services.sign(petition, details("Ada@Example.org"), "en")
     services.sign(petition, details("ADA@EXAMPLE.ORG"), "en")
