@@ -8,12 +8,14 @@ TEST_ROLLBACK=0, really commit, and their tables are emptied after them.
 """
 import contextlib
 import functools
+import gc
 import os
 
 import pytest
-from sqlalchemy import create_engine, inspect, inspection
+from sqlalchemy import create_engine, event, inspect, inspection
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.pool import Pool
 
 from petitions import create_app, models, sealing  # noqa: F401  (registers every table)
 from petitions.config import normalise_database_url
@@ -32,6 +34,41 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "commits: the test must really commit (threads, subprocesses, other connections, VACUUM); "
                    "its tables are emptied after it instead of its transaction being rolled back")
+
+
+# Which test opened each database connection (by id), to name any left open when the tests end.
+_opened_by = {}
+_current_test = ["(outside any test)"]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _current_test[0] = item.nodeid
+    yield
+    _current_test[0] = "(between tests)"
+
+
+@event.listens_for(Pool, "connect")
+def _remember_opener(dbapi_connection, record):
+    _opened_by[id(dbapi_connection)] = _current_test[0]
+
+
+def pytest_sessionfinish(session):
+    """Name each PostgreSQL connection still open, garbage or not, and the test that opened it.
+
+    psycopg warns when one is garbage-collected unclosed, which pytest then
+    reports at its very end with nothing to say whose it was.
+    """
+    try:
+        import psycopg
+    except ImportError:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for obj in gc.get_objects():
+        if isinstance(obj, psycopg.Connection) and not obj.closed and reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(f"open PostgreSQL connection at the end: database {obj.info.dbname!r},"
+                                f" opened by {_opened_by.get(id(obj), 'an unknown test')}")
 
 
 def pytest_collection_modifyitems(items):
