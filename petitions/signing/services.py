@@ -404,7 +404,7 @@ def confirm(token, stamp=None, now=None, before_writing=None):
     lift = suppression.address_hash(press.email) if press.sealed is None and press.email else None
     changed = _confirm_and_lift(press, now, lift)
     if changed is None:
-        # A withdrawal, an invalidation or another press got there between the read and the write.
+        # A withdrawal, an invalidation, another press or new details got there between the read and the write.
         return signature_to_confirm(token), False
     if changed.reminder_sent_at is not None:
         reminders.confirmed_after_reminder(press.id, petition.id)
