@@ -105,6 +105,14 @@ def campaigns(organisation, language):
     return [listed(p) for p in open_], [listed(p) for p in past]
 
 
+def has_public_page(organisation, language):
+    """Whether the organisation's page has anything to show in ``language``: a description, a campaign or a
+    published statement. Until it has, the page and its subscription form answer 404, as for an unknown
+    address: either would only confirm that the organisation uses this site."""
+    return bool(description_for(organisation, language)[0] or published_statements(organisation, 1)
+                or any(campaigns(organisation, language)))
+
+
 def published_statements(organisation, limit=STATEMENTS_SHOWN):
     """The organisation's published statements, newest date first (the later written first on one day)."""
     return db.session.scalars(

@@ -35,14 +35,9 @@ def _form_for_pages():
 
 
 def _organisation_or_404(slug):
-    """The organisation if it has a public page; a 404 otherwise, as its page answers (views.page): the form
-    must not tell that an organisation with nothing public yet uses this site."""
+    """The organisation if it has a public page; a 404 otherwise, as its page answers (views.page)."""
     organisation = services.find_organisation(slug)
-    if organisation is None:
-        abort(404)
-    language = current_language()
-    if not (services.description_for(organisation, language)[0] or services.published_statements(organisation, 1)
-            or any(services.campaigns(organisation, language))):
+    if organisation is None or not services.has_public_page(organisation, current_language()):
         abort(404)
     return organisation
 

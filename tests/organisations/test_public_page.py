@@ -178,9 +178,10 @@ def test_the_short_address_goes_to_the_page_in_the_browsers_language(client, org
 
 def test_an_organisation_with_nothing_public_has_no_page_until_it_says_something(client, make_petition):
     make_petition(slug="in-the-works", status="draft")
-    assert client.get(PAGE.format(lang="en")).status_code == 404
+    # Nor a subscription form, which would tell the same.
+    assert [client.get(PAGE.format(lang="en") + path).status_code for path in ("", "/subscribe")] == [404, 404]
     _statement(_organisation(), "Our first word", date(2026, 12, 1))
-    assert client.get(PAGE.format(lang="en")).status_code == 200
+    assert [client.get(PAGE.format(lang="en") + path).status_code for path in ("", "/subscribe")] == [200, 200]
 
 
 @pytest.mark.parametrize("started_by", ["", "Friends of the Prisoners"])
