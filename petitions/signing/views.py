@@ -3,7 +3,6 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from markupsafe import Markup
 
 from .. import caching, erasure, public_names, timeline, withdrawal
-from ..counting import next_goal_for
 from ..extensions import csrf, db, limiter
 from ..i18n import best_language, country_name, current_language, languages
 from ..markup import render_markdown
@@ -14,9 +13,11 @@ from ..lookups import petition_or_404
 from ..ratelimits import client_key, configured_limit, email_key
 from ..texts import petition_text, public_counts, text_versions
 from . import services
+from .counter import counter_for, figures
 from .forms import EmailForm, SignForm
 
 bp = Blueprint("signing", __name__)
+bp.add_app_template_global(figures, "counter_figures")
 csrf.exempt(bp)  # supporters' forms are guarded by forgery.py instead of session tokens
 
 # Pages reached by one person's link, or about one person's address: no cache
@@ -246,14 +247,14 @@ def _thanks_page(petition, count, already):
 
     ``petition`` is a Petition or the PetitionFacts a press read (slug, goal, paper count).
     Everything but the counter is the same for every reader of a language, so
-    it is kept like a page and only the counter is rendered per press: the
-    whole page had cost a third of a confirmation.
+    it is kept like a page (the whole page had cost a third of a confirmation),
+    and so is the counter, with holes its numbers fill (signing/counter.py).
     """
     lang = current_language()
     page = caching.remembered(("thanks", petition.id, lang, already),
                               lambda: _thanks_frame(db.session.get(Petition, petition.id), lang, already))
-    counter = render_template("signing/_counter.html", petition=petition, count=count,
-                              next_goal=next_goal_for(count, petition.goal))
+    counter = counter_for(petition, count, lambda next_goal, figures: render_template(
+        "signing/_counter.html", petition=petition, next_goal=next_goal, figures=figures))
     return page.replace(_COUNTER_SLOT, counter, 1)
 
 
