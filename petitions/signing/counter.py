@@ -5,8 +5,8 @@ the plural form of the count; its numbers on the count alone. A confirming
 press shows a count nobody has seen yet, and rendering the template for it
 cost a quarter of the press's instructions. So the thanks page renders it
 once per petition, language, goal, paper count and plural category, with
-holes for the numbers (``HOLES``), keeps that like a page, and fills the
-holes per press (``counter_for``). Ordinary pages render it as before.
+holes for the numbers, keeps that like a page, and fills the holes per
+press (``counter_for``). Ordinary pages render it as before.
 """
 from functools import lru_cache
 from typing import NamedTuple
@@ -15,6 +15,7 @@ from babel import Locale
 
 from .. import caching
 from ..counting import next_goal_for
+from ..embed.script import plural_examples
 from ..i18n import current_language, number
 
 _RAW, _COUNT, _ONLINE = "\x00raw\x00", "\x00count\x00", "\x00online\x00"
@@ -41,14 +42,6 @@ def _plural_rule(lang):
     return Locale.parse(lang).plural_form
 
 
-@lru_cache(maxsize=64)
-def _example_of(lang, category):
-    """A whole number of ``category`` in ``lang``: the catalogue's plural form for it is the one gettext picks
-    for any number of that category (see embed.script.plural_examples, which the script relies on too)."""
-    rule = _plural_rule(lang)
-    return next(n for n in range(200) if rule(n) == category)
-
-
 def counter_for(petition, count, render):
     """The counter for ``count`` (``petition`` a Petition or PetitionFacts), from a kept rendering with holes.
 
@@ -57,10 +50,14 @@ def counter_for(petition, count, render):
     """
     lang = current_language()
     next_goal = next_goal_for(count, petition.goal)
-    category = _plural_rule(lang)(count)
+    # The catalogue's plural form for a number of the count's category is the one gettext picks for the
+    # count (as petition.js relies on). CLDR shows every category below 200; should one be missing, render.
+    example = plural_examples(lang).get(_plural_rule(lang)(count))
+    if example is None:
+        return render(next_goal, figures(count, next_goal, petition.paper_count))
     frame = caching.remembered(
-        ("counter", petition.id, lang, next_goal, petition.paper_count, category),
+        ("counter", petition.id, lang, next_goal, petition.paper_count, example),
         # next_goal_for is always above the count, so the bar shows the count itself.
-        lambda: render(next_goal, Figures(_RAW, _RAW, _COUNT, _ONLINE, _example_of(lang, category))))
+        lambda: render(next_goal, Figures(_RAW, _RAW, _COUNT, _ONLINE, example)))
     return (frame.replace(_RAW, str(count)).replace(_COUNT, number(count))
             .replace(_ONLINE, number(count - petition.paper_count)))

@@ -49,3 +49,15 @@ def test_the_thanks_page_shows_the_press_count_in_the_readers_language(kept, pet
         page = page_text(confirm(client, last_confirm_path(email)))
         shown = i + 1
         assert f'data-count="{shown}"' in page and f"{shown} из 1\xa0000" in page, page
+
+
+def test_without_an_example_of_the_counts_plural_category_the_counter_is_rendered_for_the_count(kept, monkeypatch):
+    from petitions.signing import counter
+
+    monkeypatch.setattr(counter, "plural_examples", lambda lang: {})
+    petition = PetitionFacts(id=1, slug="free-them", goal=1000, next_goal=1000, paper_count=0)
+    with kept.test_request_context("/ru/p/free-them"), force_locale("ru"):
+        filled = counter_for(petition, 21, lambda next_goal, figures: render_template(
+            "signing/_counter.html", petition=petition, next_goal=next_goal, figures=figures))
+        assert filled == render_template("signing/_counter.html", petition=petition, count=21, next_goal=1000)
+        assert "21 подпись" in filled
