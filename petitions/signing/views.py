@@ -253,8 +253,8 @@ def _thanks_page(petition, count, already):
     lang = current_language()
     page = caching.remembered(("thanks", petition.id, lang, already),
                               lambda: _thanks_frame(db.session.get(Petition, petition.id), lang, already))
-    counter = counter_for(petition, count, lambda next_goal, figures: render_template(
-        "signing/_counter.html", petition=petition, next_goal=next_goal, figures=figures))
+    counter = counter_for(petition, count, lambda next_goal, shown: render_template(
+        "signing/_counter.html", petition=petition, next_goal=next_goal, figures=shown))
     return page.replace(_COUNTER_SLOT, counter, 1)
 
 
