@@ -341,3 +341,15 @@ def test_another_organisations_entry_is_a_404(editor, make_petition, make_member
                            data={"language": "en", "who": "X"}).status_code == 404
     db.session.expire_all()
     assert db.session.get(TimelineEntry, entry.id).texts[0].who == "Ministry"
+
+
+def test_the_list_of_entries_is_headed_as_entries_not_as_paper_signatures(app, petition, make_member):
+    """Its heading once shared a msgid with the paper signatures' list, and read "signatures" in Russian."""
+    account = make_member(role="editor")
+    account.language = "ru"
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, account)
+    assert post(client, "response", who="Minister Ivan Petrov", body="We will review the cases.").status_code == 302
+    page = page_text(client.get("/organiser/p/free-them/timeline"))
+    assert '<h2 id="recorded-heading">Внесённые записи</h2>' in page
