@@ -217,7 +217,7 @@ class Config:
 
     SQLALCHEMY_ENGINE_OPTIONS = {}
     # A pooled PostgreSQL connection unused for this long is pinged before use (petitions/database.py); 0: every
-    # time, the default until the PostgreSQL pass of .ci/run is understood with 1 (see BENCHMARKS.md, session 8).
+    # time. 1 saves a round trip per busy request, which no load run could tell from noise (BENCHMARKS.md, session 9).
     DATABASE_PING_IDLE_SECONDS = 0.0
     # Seconds to wait for PostgreSQL to accept a connection before the request gets the 503 page.
     DATABASE_CONNECT_TIMEOUT = 5
