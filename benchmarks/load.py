@@ -258,7 +258,7 @@ def main():
         raise SystemExit("wrk is missing: apt-get install wrk")
     print(f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; "
           f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s; "
-          f"gunicorn workers: {os.environ.get('WEB_CONCURRENCY', 'default (2 x cores + 1)')}")
+          f"gunicorn workers: {os.environ.get('WEB_CONCURRENCY', 'default (cores + 1)')}")
     with tempfile.TemporaryDirectory(prefix="petitions-bench-") as tmp:
         workdir = Path(tmp)
         bare_server, bare_base = start_bare(workdir)

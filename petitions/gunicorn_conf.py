@@ -20,19 +20,34 @@ def _int(name, default):
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
+
+def _cores():
+    """The cores this process may run on: a container's CPU set, not the host's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return multiprocessing.cpu_count()
+
+
 # Synchronous workers: each handles one request at a time, so a worker holds
 # at most one database connection in use, and a slow client is the reverse
-# proxy's problem (nginx buffers requests and responses). Two per core plus
-# one keeps the CPU busy while some workers wait on the database.
-workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
+# proxy's problem (nginx buffers requests and responses). One per core plus
+# one: the spare keeps the CPU busy while a worker waits on the database.
+# gunicorn's usual 2 x cores + 1 was slower: on 2 cores with PostgreSQL on
+# the same machine, 5 workers confirmed fewer signatures a second than 3 in
+# 12 of 13 paired runs, each confirmation costing its worker more CPU (more
+# processes and PostgreSQL backends taking turns on the same cores, each turn
+# starting with cold caches; BENCHMARKS.md, session 10). Raise
+# WEB_CONCURRENCY when the database is far away and workers mostly wait.
+workers = _int("WEB_CONCURRENCY", _cores() + 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = _int("GUNICORN_THREADS", 1)
 
 # Recycle workers now and then, so a slow leak can never grow without bound;
 # the jitter keeps them from all restarting at once.
 # A restart costs a worker about a second of CPU and a cold first page, so
-# not too often: at a spike's ~3,000 requests a second over five workers,
-# each restarts every two or three minutes; at ordinary traffic, rarely.
+# not too often: at a spike's ~3,000 requests a second over three workers,
+# each restarts every minute or two; at ordinary traffic, rarely.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 100000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 10000)
 

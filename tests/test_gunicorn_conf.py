@@ -34,3 +34,9 @@ def test_a_worker_freezes_its_long_lived_objects_once_after_its_first_requests(m
         assert gc.get_freeze_count() == 0  # once only
     finally:
         gc.unfreeze()
+
+
+def test_by_default_one_worker_per_core_the_process_may_use_plus_one(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2, 3, 4})  # a CPU set of five cores
+    assert runpy.run_path(str(CONF))["workers"] == 6  # an even number: never 2 x cores + 1
