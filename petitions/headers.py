@@ -25,17 +25,29 @@ FRAMEABLE_POLICY = CONTENT_SECURITY_POLICY.format(ancestors="*")
 HSTS = "max-age=63072000"
 
 
-def add_security_headers(response, secure=False, frameable=None):
-    """Set the headers every response carries. ``frameable``: None decides by the request's blueprint."""
-    if frameable is None:
-        frameable = has_request_context() and request.blueprint in FRAMEABLE_BLUEPRINTS
+def _header_set(frameable, secure):
     headers = dict(SECURITY_HEADERS)
     if frameable:
         # X-Frame-Options has no "any site" value; frame-ancestors alone says it.
         del headers["X-Frame-Options"]
         headers["Content-Security-Policy"] = FRAMEABLE_POLICY
-    for name, value in headers.items():
-        response.headers.setdefault(name, value)
     if secure:
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+        headers["Strict-Transport-Security"] = HSTS
+    return tuple((name.lower(), name, value) for name, value in headers.items())
+
+
+# Every response gets one of these four sets: worked out once, not per response.
+_HEADER_SETS = {(frameable, secure): _header_set(frameable, secure) for frameable in (False, True) for secure in (False, True)}
+
+
+def add_security_headers(response, secure=False, frameable=None):
+    """Set the headers every response carries, unless a view set its own. ``frameable``: None decides by the request's blueprint."""
+    if frameable is None:
+        frameable = has_request_context() and request.blueprint in FRAMEABLE_BLUEPRINTS
+    headers = response.headers
+    # One look at what the view set, rather than a search of the headers for each name (Headers.setdefault).
+    present = {name.lower() for name in headers.keys()}
+    for lower, name, value in _HEADER_SETS[bool(frameable), bool(secure)]:
+        if lower not in present:
+            headers.add(name, value)
     return response
