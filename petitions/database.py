@@ -27,12 +27,13 @@ not, which saves a round trip on every busy request (see ``_ping_if_idle``).
 Behind PgBouncer in transaction mode (``DATABASE_PGBOUNCER``) psycopg must not
 prepare statements: see ``engine_options``.
 """
+import collections
 import functools
 import logging
 import time
 
 from sqlalchemy import event
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
 BUSY_TIMEOUT_MS = 10_000
@@ -85,6 +86,75 @@ def _ping_if_idle(dialect, idle_seconds, dbapi_connection, record, proxy):
         dialect.do_ping(dbapi_connection)
     except dialect.loaded_dbapi.Error as exc:
         raise DisconnectionError("the database connection was closed while idle") from exc
+
+
+class DirectStatement:
+    """A prebuilt Core statement on a hot path, handed to psycopg directly on PostgreSQL.
+
+    SQLAlchemy's own execution of a statement (an execution context, result
+    metadata built from the cursor's description, the session's execute) cost
+    0.29 M instructions each; a confirmation press runs two, a sixth of all it
+    did (BENCHMARKS.md, session 10). This sends what SQLAlchemy would send: the
+    SQL it compiles for the dialect (once), the parameters through its bind
+    processors, and the row through its result processors. A driver error is
+    raised as SQLAlchemy raises it, and a lost connection is invalidated, so
+    the 503 page and the pool's recovery work as for any statement. Other
+    databases take SQLAlchemy's path (SQLite runs in-process: nothing to save).
+
+    Only for statements whose parameters are plain values (no IN lists).
+    """
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._plans = {}
+
+    def first(self, session, params):
+        """The first row (attributes named as the statement's columns) or None, in ``session``'s transaction."""
+        connection = session.connection()
+        dialect = connection.dialect
+        if dialect.name != "postgresql":
+            return connection.execute(self.statement, params).first()
+        plan = self._plans.get(dialect) or self._plans.setdefault(dialect, _Plan(self.statement, dialect))
+        values = plan.compiled.construct_params(params)
+        for name, process in plan.binds:
+            values[name] = process(values[name])
+        dbapi_connection = connection.connection.dbapi_connection
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(plan.sql, values)
+                row = cursor.fetchone()
+                results = plan.results or plan.result_processors(cursor.description)
+        except dialect.loaded_dbapi.Error as exc:
+            lost = dialect.is_disconnect(exc, dbapi_connection, None)
+            if lost:
+                connection.invalidate(exc)
+            raise DBAPIError.instance(plan.sql, values, exc, dialect.loaded_dbapi.Error,
+                                      connection_invalidated=lost, dialect=dialect) from exc
+        if row is None:
+            return None
+        return plan.row._make(value if process is None else process(value) for value, process in zip(row, results, strict=True))
+
+
+class _Plan:
+    """A statement compiled for one dialect, with SQLAlchemy's processors for its parameters and columns."""
+
+    def __init__(self, statement, dialect):
+        self.compiled = statement.compile(dialect=dialect)
+        if any(bind.expanding or bind.literal_execute for bind in self.compiled.binds.values()):
+            raise ValueError("DirectStatement takes plain parameters only")
+        self.sql = self.compiled.string
+        self.dialect = dialect
+        self.binds = [(name, process) for bind, name in self.compiled.bind_names.items()
+                      if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+        self.columns = list(statement.exported_columns)
+        self.row = collections.namedtuple("Row", [column.key for column in self.columns])
+        self.results = None
+
+    def result_processors(self, description):
+        # As SQLAlchemy does, from the driver's column types, the first time the statement runs.
+        self.results = [column.type.dialect_impl(self.dialect).result_processor(self.dialect, field.type_code)
+                        for column, field in zip(self.columns, description, strict=True)]
+        return self.results
 
 
 def _configure_sqlite(dbapi_connection, connection_record):

@@ -23,6 +23,7 @@ from ..models.events import EventKind, count_event
 from ..models.letter import LetterSignatory, SignatoryKind, SignatoryStatus
 from ..address_hashes import email_domain, petition_domain_hash, petition_email_hash
 from ..daily_keys import client_hash
+from ..database import DirectStatement
 from ..ratelimits import client_network
 from ..public_names import shown_name
 from ..signature_links import confirmation_url, details_digest, withdraw_url
@@ -422,7 +423,7 @@ def _confirm_and_lift(press, now, lift):
     """
     values = {"signature_id": press.id, "now": now, **{f"read_{name}": getattr(press, name) for name in _DETAILS}}
     if db.session.get_bind().dialect.name == "postgresql":
-        return db.session.execute(_CONFIRM_AND_LIFT, {**values, "value": lift}).first()
+        return _CONFIRM_AND_LIFT.first(db.session, {**values, "value": lift})
     changed = db.session.execute(_CONFIRM, values).first()
     if changed is not None and lift is not None:
         suppression.lift(lift)
@@ -451,14 +452,14 @@ class Confirmed:
 
 
 _confirmed = _CONFIRM.cte("confirmed")
-_CONFIRM_AND_LIFT = select(_confirmed.c.reminder_sent_at).add_cte(
-    suppression.LIFT.where(exists(select(literal(1)).select_from(_confirmed))).cte("lifted"))
+_CONFIRM_AND_LIFT = DirectStatement(select(_confirmed.c.reminder_sent_at).add_cte(
+    suppression.LIFT.where(exists(select(literal(1)).select_from(_confirmed))).cte("lifted")))
 
 _petitions = Petition.__table__
 # A press of a pending signature's link, the common case, in one statement: what the checks
 # need of the signature, what the answer and the goals need of its petition, and the count.
 # Loading the Signature and its Petition through the ORM cost twice what the rest of a press did.
-_PRESS = (
+_PRESS = DirectStatement(
     select(_signatures.c.id, _signatures.c.petition_id, _signatures.c.email_hash, _signatures.c.status,
            _signatures.c.sealed, _signatures.c.email, _signatures.c.full_name, _signatures.c.city,
            _signatures.c.country, _signatures.c.show_name, _signatures.c.public_name, _signatures.c.wants_updates,
@@ -478,7 +479,7 @@ def _pending_press(token):
     payload = confirmation_tokens(current_app).read(token)
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
         raise TokenInvalid("malformed payload")
-    press = db.session.execute(_PRESS, {"signature_id": payload["s"]}).first()
+    press = _PRESS.first(db.session, {"signature_id": payload["s"]})
     if press is None or press.status != SignatureStatus.PENDING or press.petition_status not in PetitionStatus.SIGNABLE \
             or (press.email_hash or "")[:16] != payload.get("h") or payload.get("d") != details_digest(press):
         return None
