@@ -217,8 +217,10 @@ class Config:
 
     SQLALCHEMY_ENGINE_OPTIONS = {}
     # A pooled PostgreSQL connection unused for this long is pinged before use (petitions/database.py); 0: every
-    # time. 1 saves a round trip per busy request, which no load run could tell from noise (BENCHMARKS.md, session 9).
-    DATABASE_PING_IDLE_SECONDS = 0.0
+    # time. Under a spike no connection idles a second, so no request pays that round trip: confirming went 11%
+    # faster in paired load runs (BENCHMARKS.md, session 10). A connection the server dropped while in use then
+    # costs one request the 503 page, and the pool is emptied and refilled.
+    DATABASE_PING_IDLE_SECONDS = 1.0
     # Seconds to wait for PostgreSQL to accept a connection before the request gets the 503 page.
     DATABASE_CONNECT_TIMEOUT = 5
     # PgBouncer in transaction mode sits between the app and PostgreSQL; turns psycopg's prepared statements off.

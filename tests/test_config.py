@@ -92,8 +92,8 @@ def test_postgresql_connections_give_up_after_the_connect_timeout(monkeypatch):
     monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT", "3")
     settings = load("testing")
     assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 3}
-    # SQLAlchemy's pre-ping is off: petitions/database.py pings instead, by default before every checkout.
-    assert "pool_pre_ping" not in settings["SQLALCHEMY_ENGINE_OPTIONS"] and settings["DATABASE_PING_IDLE_SECONDS"] == 0.0
+    # SQLAlchemy's pre-ping is off: petitions/database.py pings instead, by default a connection idle a second.
+    assert "pool_pre_ping" not in settings["SQLALCHEMY_ENGINE_OPTIONS"] and settings["DATABASE_PING_IDLE_SECONDS"] == 1.0
     monkeypatch.setenv("DATABASE_URL", "sqlite:///x.sqlite")
     assert "connect_args" not in load("testing")["SQLALCHEMY_ENGINE_OPTIONS"]
 
