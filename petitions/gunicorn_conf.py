@@ -35,7 +35,7 @@ def _cores():
 # one: the spare keeps the CPU busy while a worker waits on the database.
 # gunicorn's usual 2 x cores + 1 was slower: on 2 cores with PostgreSQL on
 # the same machine, 5 workers confirmed fewer signatures a second than 3 in
-# 12 of 13 paired runs, each confirmation costing its worker more CPU (more
+# 12 of 13 paired rounds, each confirmation costing its worker more CPU (more
 # processes and PostgreSQL backends taking turns on the same cores, each turn
 # starting with cold caches; BENCHMARKS.md, session 10). Raise
 # WEB_CONCURRENCY when the database is far away and workers mostly wait.
