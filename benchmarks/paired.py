@@ -172,7 +172,8 @@ def report(args, variants, results):
     bare = statistics.median(r[0] for r in results["bare"])
     print(f"\n{args.database}, {args.rounds} rounds of {args.seconds} s; bare Flask median {bare:,.0f}/s "
           f"(runs {', '.join(f'{r[0]:,.0f}' for r in results['bare'])})")
-    print("| variant | confirming, median | share of bare | each round | workers' CPU ms | PostgreSQL CPU ms | errors |")
+    print("| variant | confirming, median | share of bare | each round | workers' CPU ms | PostgreSQL CPU ms "
+          "| errors |")
     print("| --- | ---: | ---: | --- | ---: | ---: | ---: |")
     for name, *_ in variants:
         rows = results[name]

@@ -31,6 +31,7 @@ import collections
 import functools
 import logging
 import time
+import weakref
 
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
@@ -106,7 +107,7 @@ class DirectStatement:
 
     def __init__(self, statement):
         self.statement = statement
-        self._plans = {}
+        self._plans = weakref.WeakKeyDictionary()  # per dialect: an engine's, gone with it
 
     def first(self, session, params):
         """The first row (attributes named as the statement's columns) or None, in ``session``'s transaction."""
@@ -132,7 +133,8 @@ class DirectStatement:
                                       connection_invalidated=lost, dialect=dialect) from exc
         if row is None:
             return None
-        return plan.row._make(value if process is None else process(value) for value, process in zip(row, results, strict=True))
+        return plan.row._make(value if process is None else process(value)
+                              for value, process in zip(row, results, strict=True))
 
 
 class _Plan:

@@ -37,11 +37,15 @@ def _header_set(frameable, secure):
 
 
 # Every response gets one of these four sets: worked out once, not per response.
-_HEADER_SETS = {(frameable, secure): _header_set(frameable, secure) for frameable in (False, True) for secure in (False, True)}
+_HEADER_SETS = {(frameable, secure): _header_set(frameable, secure)
+                for frameable in (False, True) for secure in (False, True)}
 
 
 def add_security_headers(response, secure=False, frameable=None):
-    """Set the headers every response carries, unless a view set its own. ``frameable``: None decides by the request's blueprint."""
+    """Set the headers every response carries, unless a view set its own.
+
+    ``frameable``: None decides by the request's blueprint.
+    """
     if frameable is None:
         frameable = has_request_context() and request.blueprint in FRAMEABLE_BLUEPRINTS
     headers = response.headers
