@@ -31,7 +31,6 @@ import collections
 import functools
 import logging
 import time
-import weakref
 
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
@@ -41,6 +40,7 @@ BUSY_TIMEOUT_MS = 10_000
 # A withdrawal, an erasure or a mail worker pass waits at most this long for a quiet moment to empty the log.
 REQUEST_CHECKPOINT_WAIT_MS = 2_000
 _SCRUB = "petitions.checkpoint_after_commit"
+_PLANS = "petitions_direct_statement_plans"
 _RETURNED = "petitions.returned_at"
 
 log = logging.getLogger(__name__)
@@ -98,24 +98,27 @@ class DirectStatement:
     did (BENCHMARKS.md, session 10). This sends what SQLAlchemy would send: the
     SQL it compiles for the dialect (once), the parameters through its bind
     processors, and the row through its result processors. A driver error is
-    raised as SQLAlchemy raises it, and a lost connection is invalidated, so
-    the 503 page and the pool's recovery work as for any statement. Other
-    databases take SQLAlchemy's path (SQLite runs in-process: nothing to save).
+    raised as SQLAlchemy raises it (with the engine's ``hide_parameters``), and
+    a lost connection empties the pool as SQLAlchemy's would, so the 503 page
+    and the recovery work as for any statement. Other drivers take SQLAlchemy's
+    path (SQLite runs in-process: nothing to save).
 
-    Only for statements whose parameters are plain values (no IN lists).
+    Only for statements whose parameters are plain values (no IN lists) with
+    names SQLAlchemy need not escape.
     """
 
     def __init__(self, statement):
         self.statement = statement
-        self._plans = weakref.WeakKeyDictionary()  # per dialect: an engine's, gone with it
 
     def first(self, session, params):
         """The first row (attributes named as the statement's columns) or None, in ``session``'s transaction."""
         connection = session.connection()
         dialect = connection.dialect
-        if dialect.name != "postgresql":
+        if dialect.driver != "psycopg":
             return connection.execute(self.statement, params).first()
-        plan = self._plans.get(dialect) or self._plans.setdefault(dialect, _Plan(self.statement, dialect))
+        # Kept on the dialect, so they go with its engine.
+        plans = dialect.__dict__.setdefault(_PLANS, {})
+        plan = plans.get(self) or plans.setdefault(self, _Plan(self.statement, dialect))
         values = plan.compiled.construct_params(params)
         for name, process in plan.binds:
             values[name] = process(values[name])
@@ -128,9 +131,17 @@ class DirectStatement:
         except dialect.loaded_dbapi.Error as exc:
             lost = dialect.is_disconnect(exc, dbapi_connection, None)
             if lost:
+                # The server went away: every pooled connection is as dead as this one. SQLAlchemy empties the
+                # pool too (its own way is private API; this is the public one).
                 connection.invalidate(exc)
+                connection.engine.dispose()
             raise DBAPIError.instance(plan.sql, values, exc, dialect.loaded_dbapi.Error,
+                                      hide_parameters=connection.engine.hide_parameters,
                                       connection_invalidated=lost, dialect=dialect) from exc
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # interrupted mid-statement: the connection's state is unknown
+                connection.invalidate(exc)
+            raise
         if row is None:
             return None
         return plan.row._make(value if process is None else process(value)
@@ -142,7 +153,8 @@ class _Plan:
 
     def __init__(self, statement, dialect):
         self.compiled = statement.compile(dialect=dialect)
-        if any(bind.expanding or bind.literal_execute for bind in self.compiled.binds.values()):
+        if self.compiled.escaped_bind_names or any(bind.expanding or bind.literal_execute
+                                                   for bind in self.compiled.binds.values()):
             raise ValueError("DirectStatement takes plain parameters only")
         self.sql = self.compiled.string
         self.dialect = dialect

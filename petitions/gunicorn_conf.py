@@ -22,7 +22,8 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 
 def _cores():
-    """The cores this process may run on: a container's CPU set, not the host's count."""
+    """The cores this process may run on: a container's CPU set, not the host's count (a CPU quota is not
+    seen: set WEB_CONCURRENCY there)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux

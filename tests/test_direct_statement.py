@@ -8,8 +8,9 @@ import os
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import bindparam, create_engine, func, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Integer, bindparam, create_engine, func, literal, select, text
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from petitions.database import DirectStatement
 from petitions.extensions import db
@@ -75,25 +76,63 @@ def test_only_plain_parameters_are_taken(app):
     listed = DirectStatement(select(_signatures.c.id).where(_signatures.c.id.in_(bindparam("ids", expanding=True))))
     with pytest.raises(ValueError):
         listed.first(db.session, {"ids": [1, 2]})
+    escaped = DirectStatement(select(_signatures.c.id).where(_signatures.c.id == bindparam("id%s")))
+    with pytest.raises(ValueError):
+        escaped.first(db.session, {"id%s": 1})
+
+
+def test_plans_are_kept_with_the_dialect_and_go_with_its_engine(app, database_url):
+    import gc
+    import weakref
+
+    one = DirectStatement(select(func.pg_backend_pid().label("pid")))
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        assert one.first(session, {}).pid
+    gone = weakref.ref(engine.dialect)
+    engine.dispose()
+    del engine, session
+    gc.collect()
+    assert gone() is None
+
+
+def test_the_engines_hide_parameters_keeps_them_out_of_the_error(app, database_url):
+    divide = DirectStatement(select((literal(1) / bindparam("divisor", type_=Integer)).label("n")))
+    with pytest.raises(DataError) as shown:  # division by zero: PostgreSQL's own message names no value
+        divide.first(db.session, {"divisor": 0})
+    assert "'divisor': 0" in str(shown.value)  # SQLAlchemy's default: the parameters are in the message
+    db.session.rollback()
+    engine = create_engine(database_url, hide_parameters=True)
+    try:
+        with Session(engine) as session, pytest.raises(DataError) as hidden:
+            divide.first(session, {"divisor": 0})
+        assert "'divisor': 0" not in str(hidden.value) and "hidden due to hide_parameters" in str(hidden.value)
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.commits
-def test_a_connection_lost_under_a_direct_statement_is_invalidated_and_the_next_request_connects_afresh(
+def test_a_connection_lost_under_a_direct_statement_empties_the_pool_and_the_next_requests_connect_afresh(
         make_app, database_url):
-    app = make_app(DATABASE_PING_IDLE_SECONDS=60)  # nothing pings it first: the statement meets the loss
+    app = make_app(DATABASE_PING_IDLE_SECONDS=60)  # nothing pings them first: the statement meets the loss
     one = DirectStatement(select(func.pg_backend_pid().label("pid")))
     with app.app_context():
-        first = one.first(db.session, {}).pid
-        db.session.commit()
-        db.session.remove()
+        with db.engine.connect() as a, db.engine.connect() as b:  # two connections in the pool
+            pids = {a.scalar(select(func.pg_backend_pid())), b.scalar(select(func.pg_backend_pid()))}
     engine = create_engine(database_url)
-    with engine.begin() as conn:
-        assert conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+    with engine.begin() as conn:  # PostgreSQL restarted, say: both gone
+        for pid in pids:
+            assert conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     engine.dispose()
     with app.app_context():
         with pytest.raises(OperationalError) as raised:  # SQLAlchemy's, which the 503 page answers
             one.first(db.session, {})
         assert raised.value.connection_invalidated
         db.session.rollback()
-        assert one.first(db.session, {}).pid != first
+        db.session.remove()
+        # Only the one request failed: the other dead connection went with the pool.
+        with db.engine.connect() as a, db.engine.connect() as b:
+            now = {a.scalar(select(func.pg_backend_pid())), b.scalar(select(func.pg_backend_pid()))}
+        assert len(now) == 2 and not now & pids
+        assert one.first(db.session, {}).pid not in pids
         db.session.remove()
