@@ -105,12 +105,17 @@ def campaigns(organisation, language):
     return [listed(p) for p in open_], [listed(p) for p in past]
 
 
+def shows_anything(description, open_campaigns, past_campaigns, statements):
+    """Whether an organisation's page has anything to show: a description, a campaign or a published
+    statement. Until it has, the page and its subscription form answer 404, as for an unknown address:
+    either would only confirm that the organisation uses this site."""
+    return bool(description or open_campaigns or past_campaigns or statements)
+
+
 def has_public_page(organisation, language):
-    """Whether the organisation's page has anything to show in ``language``: a description, a campaign or a
-    published statement. Until it has, the page and its subscription form answer 404, as for an unknown
-    address: either would only confirm that the organisation uses this site."""
-    return bool(description_for(organisation, language)[0] or published_statements(organisation, 1)
-                or any(campaigns(organisation, language)))
+    """``shows_anything`` for a page that does not load the organisation's page itself (the subscription form)."""
+    return shows_anything(description_for(organisation, language)[0], *campaigns(organisation, language),
+                          published_statements(organisation, 1))
 
 
 def published_statements(organisation, limit=STATEMENTS_SHOWN):

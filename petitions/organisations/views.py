@@ -46,11 +46,12 @@ def page(slug):
     """Who the organisation is, what it collects signatures for now and before, and what it has said."""
     organisation = _organisation_or_404(slug)
     lang = current_language()
-    if not services.has_public_page(organisation, lang):
-        abort(404)
     description, fallback = services.description_for(organisation, lang)
     open_campaigns, past_campaigns = services.campaigns(organisation, lang)
     statements = [(s, services.statement_text(s, lang)[0]) for s in services.published_statements(organisation)]
+    # The same rule as its subscription form's (services.has_public_page), on what the page loaded anyway.
+    if not services.shows_anything(description, open_campaigns, past_campaigns, statements):
+        abort(404)
     return render_template(
         "organisations/page.html", organisation=organisation, description=description, fallback=fallback,
         description_html=render_markdown(description.description) if description else None,
